@@ -1,0 +1,164 @@
+package tensor
+
+// node records how an operation's output propagates its gradient.
+type node struct {
+	op       string
+	inputs   []*Tensor
+	backward func(g []float32) // g: gradient of the output, len Numel
+}
+
+var gradEnabled = true
+
+// NoGrad runs fn with gradient recording turned off: operations inside it
+// build no graph, as in evaluation and optimizer updates.
+func NoGrad(fn func()) {
+	prev := gradEnabled
+	gradEnabled = false
+	defer func() { gradEnabled = prev }()
+	fn()
+}
+
+// IsGradEnabled reports whether operations are being recorded.
+func IsGradEnabled() bool { return gradEnabled }
+
+// RequiresGrad reports whether gradients flow to or through t.
+func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+
+// SetRequiresGrad marks a leaf tensor as needing a gradient and returns it.
+// It panics with a *ValueError on a tensor produced by a recorded operation.
+func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
+	if t.node != nil {
+		panicValue("SetRequiresGrad", "only leaf tensors can change requires-grad; use Detach first")
+	}
+	t.requiresGrad = on
+	return t
+}
+
+// Grad returns the gradient accumulated by Backward (an F32 tensor of t's
+// shape), or nil if none has been computed.
+func (t *Tensor) Grad() *Tensor { return t.grad }
+
+// ZeroGrad discards the accumulated gradient.
+func (t *Tensor) ZeroGrad() {
+	if t.grad != nil {
+		clear(t.grad.data)
+	}
+}
+
+// SetGrad replaces the accumulated gradient (nil clears it); it is for
+// optimizers, tests and gradient all-reduce.
+func (t *Tensor) SetGrad(g *Tensor) {
+	if g != nil && !sameShape(g.shape, t.shape) {
+		panicShape("SetGrad", "gradient shape differs from tensor shape", t.shape, g.shape)
+	}
+	t.grad = g
+}
+
+// IsLeaf reports whether t was created by the user rather than by a
+// recorded operation.
+func (t *Tensor) IsLeaf() bool { return t.node == nil }
+
+// Op names the operation that produced t ("" for a leaf).
+func (t *Tensor) Op() string {
+	if t.node == nil {
+		return ""
+	}
+	return t.node.op
+}
+
+// Detach returns a tensor sharing t's storage that is cut from the graph.
+func (t *Tensor) Detach() *Tensor {
+	return &Tensor{shape: t.shape, dtype: t.dtype, data: t.data, bf: t.bf}
+}
+
+// record attaches a backward function to out if recording is on and any
+// input requires a gradient. It returns out for chaining.
+func record(out *Tensor, op string, backward func(g []float32), inputs ...*Tensor) *Tensor {
+	if !gradEnabled {
+		return out
+	}
+	for _, in := range inputs {
+		if in != nil && in.requiresGrad {
+			out.requiresGrad = true
+			out.node = &node{op: op, inputs: inputs, backward: backward}
+			return out
+		}
+	}
+	return out
+}
+
+// gradSlot returns the buffer that the gradient flowing into t is added to,
+// or nil when t needs none. Leaves accumulate into Grad(); intermediate
+// tensors into a buffer released at the end of Backward.
+func (t *Tensor) gradSlot() []float32 {
+	if t == nil || !t.requiresGrad {
+		return nil
+	}
+	if t.node == nil {
+		if t.grad == nil {
+			t.grad = Zeros(t.shape...)
+		}
+		return t.grad.data
+	}
+	if t.gbuf == nil {
+		t.gbuf = alloc(t.Numel())
+	}
+	return t.gbuf
+}
+
+// Backward computes the gradient of the scalar t with respect to every leaf
+// that requires one, adding it to their Grad(). The graph is released
+// afterwards, so Backward can run once per forward pass.
+func (t *Tensor) Backward() {
+	if t.Numel() != 1 {
+		panicShape("Backward", "Backward needs a scalar (one element); reduce with Sum or Mean first", t.shape)
+	}
+	if !t.requiresGrad {
+		panicValue("Backward", "the tensor does not require a gradient: no input had SetRequiresGrad(true), or it was computed under NoGrad")
+	}
+	order := topoOrder(t)
+	if t.node == nil { // a leaf scalar
+		t.gradSlot()[0]++
+		return
+	}
+	g := t.gradSlot()
+	g[0] = 1
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		if n.gbuf != nil && n.node != nil {
+			n.node.backward(n.gbuf)
+		}
+	}
+	for _, n := range order {
+		n.gbuf = nil
+		n.node = nil
+	}
+}
+
+// topoOrder returns the recorded tensors reachable from root, each after
+// all tensors it depends on.
+func topoOrder(root *Tensor) []*Tensor {
+	var order []*Tensor
+	seen := map[*Tensor]bool{}
+	type frame struct {
+		t    *Tensor
+		next int
+	}
+	stack := []frame{{t: root}}
+	seen[root] = true
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.t.node != nil && f.next < len(f.t.node.inputs) {
+			in := f.t.node.inputs[f.next]
+			f.next++
+			if in != nil && in.node != nil && !seen[in] {
+				seen[in] = true
+				stack = append(stack, frame{t: in})
+			}
+			continue
+		}
+		order = append(order, f.t)
+		stack = stack[:len(stack)-1]
+	}
+	return order
+}

@@ -1,0 +1,388 @@
+package tensor
+
+import (
+	"math"
+
+	"github.com/pretrain-go/pretrain/kernels"
+)
+
+// resultDType is BF16 when every operand is BF16, F32 otherwise.
+func resultDType(ts ...*Tensor) DType {
+	for _, t := range ts {
+		if t != nil && t.dtype != BF16 {
+			return F32
+		}
+	}
+	return BF16
+}
+
+// finish stores out's float32 values as dtype (a no-op for F32). Backward
+// functions read saved outputs through f32(), so they see either form.
+func finish(out *Tensor, dt DType) *Tensor {
+	if dt == BF16 {
+		out.bf = make([]BFloat16, len(out.data))
+		narrow(out.bf, out.data)
+		out.data = nil
+		out.dtype = BF16
+	}
+	return out
+}
+
+// parallelMin is the element count below which elementwise work stays on
+// one thread.
+const parallelMin = 1 << 15
+
+// chunked runs fn over [0,n), split across the worker pool when n is large.
+func chunked(n int, fn func(lo, hi int)) {
+	if n < parallelMin {
+		fn(0, n)
+		return
+	}
+	kernels.Parallel(n, fn)
+}
+
+type binKind int
+
+const (
+	binAdd binKind = iota
+	binSub
+	binMul
+	binDiv
+)
+
+var binNames = [...]string{"Add", "Sub", "Mul", "Div"}
+
+// binaryRow computes dst[i] = x[i·ix] op y[i·iy] for i < len(dst).
+func binaryRow(k binKind, dst, x []float32, ix int, y []float32, iy int) {
+	n := len(dst)
+	switch {
+	case ix == 1 && iy == 1:
+		x, y = x[:n], y[:n]
+		switch k {
+		case binAdd:
+			for i := range dst {
+				dst[i] = x[i] + y[i]
+			}
+		case binSub:
+			for i := range dst {
+				dst[i] = x[i] - y[i]
+			}
+		case binMul:
+			for i := range dst {
+				dst[i] = x[i] * y[i]
+			}
+		case binDiv:
+			for i := range dst {
+				dst[i] = x[i] / y[i]
+			}
+		}
+	case ix == 1 && iy == 0:
+		x = x[:n]
+		s := y[0]
+		switch k {
+		case binAdd:
+			for i := range dst {
+				dst[i] = x[i] + s
+			}
+		case binSub:
+			for i := range dst {
+				dst[i] = x[i] - s
+			}
+		case binMul:
+			for i := range dst {
+				dst[i] = x[i] * s
+			}
+		case binDiv:
+			for i := range dst {
+				dst[i] = x[i] / s
+			}
+		}
+	default:
+		for i := range dst {
+			a, b := x[i*ix], y[i*iy]
+			switch k {
+			case binAdd:
+				dst[i] = a + b
+			case binSub:
+				dst[i] = a - b
+			case binMul:
+				dst[i] = a * b
+			case binDiv:
+				dst[i] = a / b
+			}
+		}
+	}
+}
+
+// applyBinary computes x op y with broadcasting into a new buffer of shape
+// out.
+func applyBinary(k binKind, x []float32, xs []int, y []float32, ys []int, out []int) []float32 {
+	dst := allocRaw(numel(out))
+	if len(x) == len(dst) && len(y) == len(dst) {
+		chunked(len(dst), func(lo, hi int) { binaryRow(k, dst[lo:hi], x[lo:], 1, y[lo:], 1) })
+		return dst
+	}
+	pos := 0
+	forEachRow2(out, broadcastStrides(xs, out), broadcastStrides(ys, out), func(oa, ob, n, ia, ib int) {
+		binaryRow(k, dst[pos:pos+n], x[oa:], ia, y[ob:], ib)
+		pos += n
+	})
+	return dst
+}
+
+func binary(k binKind, a, b *Tensor) *Tensor {
+	op := binNames[k]
+	outShape := broadcastShape(op, a.shape, b.shape)
+	av, bv := a.f32(), b.f32()
+	out := newTensor(outShape, applyBinary(k, av, a.shape, bv, b.shape, outShape))
+	record(out, op, func(g []float32) {
+		if da := a.gradSlot(); da != nil {
+			switch k {
+			case binAdd, binSub:
+				reduceGradTo(da, g, a.shape, outShape)
+			case binMul:
+				reduceGradTo(da, applyBinary(binMul, g, outShape, bv, b.shape, outShape), a.shape, outShape)
+			case binDiv:
+				reduceGradTo(da, applyBinary(binDiv, g, outShape, bv, b.shape, outShape), a.shape, outShape)
+			}
+		}
+		if db := b.gradSlot(); db != nil {
+			var t []float32
+			switch k {
+			case binAdd:
+				reduceGradTo(db, g, b.shape, outShape)
+				return
+			case binSub:
+				t = allocRaw(len(g))
+				for i, v := range g {
+					t[i] = -v
+				}
+			case binMul:
+				t = applyBinary(binMul, g, outShape, av, a.shape, outShape)
+			case binDiv:
+				// d(a/b)/db = -a/b² = -out/b
+				o := out.f32()
+				t = allocRaw(len(g))
+				for i, v := range g {
+					t[i] = -v * o[i]
+				}
+				t = applyBinary(binDiv, t, outShape, bv, b.shape, outShape)
+			}
+			reduceGradTo(db, t, b.shape, outShape)
+		}
+	}, a, b)
+	return finish(out, resultDType(a, b))
+}
+
+// Add returns a + b with NumPy broadcasting.
+func (a *Tensor) Add(b *Tensor) *Tensor { return binary(binAdd, a, b) }
+
+// Sub returns a - b with NumPy broadcasting.
+func (a *Tensor) Sub(b *Tensor) *Tensor { return binary(binSub, a, b) }
+
+// Mul returns the elementwise product a · b with NumPy broadcasting.
+func (a *Tensor) Mul(b *Tensor) *Tensor { return binary(binMul, a, b) }
+
+// Div returns the elementwise quotient a / b with NumPy broadcasting.
+func (a *Tensor) Div(b *Tensor) *Tensor { return binary(binDiv, a, b) }
+
+// unary builds an elementwise operation. fwd fills dst from src; bwd adds
+// the input gradient into dx given the output gradient g, the input x and
+// the output y. Both are called on chunks, so they hold the loops.
+func unary(op string, t *Tensor, fwd func(dst, src []float32), bwd func(dx, g, x, y []float32)) *Tensor {
+	x := t.f32()
+	y := allocRaw(len(x))
+	chunked(len(x), func(lo, hi int) { fwd(y[lo:hi], x[lo:hi]) })
+	out := newTensor(t.shape, y)
+	record(out, op, func(g []float32) {
+		dx := t.gradSlot()
+		xv, yv := t.f32(), out.f32()
+		chunked(len(g), func(lo, hi int) { bwd(dx[lo:hi], g[lo:hi], xv[lo:hi], yv[lo:hi]) })
+	}, t)
+	return finish(out, t.dtype)
+}
+
+// Neg returns -t.
+func (t *Tensor) Neg() *Tensor { return t.MulScalar(-1) }
+
+// AddScalar returns t + s.
+func (t *Tensor) AddScalar(s float32) *Tensor {
+	return unary("AddScalar", t, func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = v + s
+		}
+	}, func(dx, g, _, _ []float32) {
+		for i, v := range g {
+			dx[i] += v
+		}
+	})
+}
+
+// MulScalar returns t · s.
+func (t *Tensor) MulScalar(s float32) *Tensor {
+	return unary("MulScalar", t, func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = v * s
+		}
+	}, func(dx, g, _, _ []float32) {
+		for i, v := range g {
+			dx[i] += v * s
+		}
+	})
+}
+
+// Exp returns eᵗ elementwise.
+func (t *Tensor) Exp() *Tensor {
+	return unary("Exp", t, func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = float32(math.Exp(float64(v)))
+		}
+	}, func(dx, g, _, y []float32) {
+		for i, v := range g {
+			dx[i] += v * y[i]
+		}
+	})
+}
+
+// Log returns the natural logarithm elementwise.
+func (t *Tensor) Log() *Tensor {
+	return unary("Log", t, func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = float32(math.Log(float64(v)))
+		}
+	}, func(dx, g, x, _ []float32) {
+		for i, v := range g {
+			dx[i] += v / x[i]
+		}
+	})
+}
+
+// Sqrt returns the square root elementwise.
+func (t *Tensor) Sqrt() *Tensor {
+	return unary("Sqrt", t, func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = float32(math.Sqrt(float64(v)))
+		}
+	}, func(dx, g, _, y []float32) {
+		for i, v := range g {
+			dx[i] += v * 0.5 / y[i]
+		}
+	})
+}
+
+// Pow returns tᵖ elementwise.
+func (t *Tensor) Pow(p float32) *Tensor {
+	return unary("Pow", t, func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = float32(math.Pow(float64(v), float64(p)))
+		}
+	}, func(dx, g, x, _ []float32) {
+		for i, v := range g {
+			dx[i] += v * p * float32(math.Pow(float64(x[i]), float64(p-1)))
+		}
+	})
+}
+
+// Tanh returns the hyperbolic tangent elementwise.
+func (t *Tensor) Tanh() *Tensor {
+	return unary("Tanh", t, func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = float32(math.Tanh(float64(v)))
+		}
+	}, func(dx, g, _, y []float32) {
+		for i, v := range g {
+			dx[i] += v * (1 - y[i]*y[i])
+		}
+	})
+}
+
+func sigmoid(v float32) float32 {
+	if v >= 0 {
+		return float32(1 / (1 + math.Exp(-float64(v))))
+	}
+	e := math.Exp(float64(v))
+	return float32(e / (1 + e))
+}
+
+// Sigmoid returns 1/(1+e⁻ᵗ) elementwise.
+func (t *Tensor) Sigmoid() *Tensor {
+	return unary("Sigmoid", t, func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = sigmoid(v)
+		}
+	}, func(dx, g, _, y []float32) {
+		for i, v := range g {
+			dx[i] += v * y[i] * (1 - y[i])
+		}
+	})
+}
+
+// ReLU returns max(t, 0) elementwise.
+func (t *Tensor) ReLU() *Tensor {
+	return unary("ReLU", t, func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = max(v, 0)
+		}
+	}, func(dx, g, x, _ []float32) {
+		for i, v := range g {
+			if x[i] > 0 {
+				dx[i] += v
+			}
+		}
+	})
+}
+
+// SiLU returns t·sigmoid(t) elementwise (also called swish).
+func (t *Tensor) SiLU() *Tensor {
+	return unary("SiLU", t, func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = v * sigmoid(v)
+		}
+	}, func(dx, g, x, _ []float32) {
+		for i, v := range g {
+			s := sigmoid(x[i])
+			dx[i] += v * s * (1 + x[i]*(1-s))
+		}
+	})
+}
+
+const invSqrt2 = 0.70710678118654752440
+const invSqrt2Pi = 0.39894228040143267794
+
+// GELU returns the exact Gaussian error linear unit x·Φ(x) elementwise, as
+// torch.nn.functional.gelu and BERT use.
+func (t *Tensor) GELU() *Tensor {
+	return unary("GELU", t, func(dst, src []float32) {
+		for i, v := range src {
+			x := float64(v)
+			dst[i] = float32(0.5 * x * (1 + math.Erf(x*invSqrt2)))
+		}
+	}, func(dx, g, xs, _ []float32) {
+		for i, v := range g {
+			x := float64(xs[i])
+			cdf := 0.5 * (1 + math.Erf(x*invSqrt2))
+			pdf := invSqrt2Pi * math.Exp(-0.5*x*x)
+			dx[i] += v * float32(cdf+x*pdf)
+		}
+	})
+}
+
+const geluC = 0.7978845608028654 // sqrt(2/π)
+
+// GELUTanh returns the tanh approximation of GELU elementwise, as GPT-2
+// uses: 0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³))).
+func (t *Tensor) GELUTanh() *Tensor {
+	return unary("GELUTanh", t, func(dst, src []float32) {
+		for i, v := range src {
+			x := float64(v)
+			dst[i] = float32(0.5 * x * (1 + math.Tanh(geluC*(x+0.044715*x*x*x))))
+		}
+	}, func(dx, g, xs, _ []float32) {
+		for i, v := range g {
+			x := float64(xs[i])
+			th := math.Tanh(geluC * (x + 0.044715*x*x*x))
+			d := 0.5*(1+th) + 0.5*x*(1-th*th)*geluC*(1+3*0.044715*x*x)
+			dx[i] += v * float32(d)
+		}
+	})
+}
