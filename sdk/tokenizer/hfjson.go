@@ -1,0 +1,3 @@
+package tokenizer
+
+func (b *BPE) Save(path string) error { return nil }
