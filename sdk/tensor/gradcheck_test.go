@@ -1,0 +1,201 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+// checkGrad compares the analytic gradients of L = Σ f(inputs)·r, for a
+// fixed random r, with central finite differences accumulated in float64.
+// Every input must be an F32 leaf; all of them are checked.
+func checkGrad(t *testing.T, name string, f func(in []*Tensor) *Tensor, inputs ...*Tensor) {
+	t.Helper()
+	for _, in := range inputs {
+		in.SetRequiresGrad(true)
+		in.grad = nil
+	}
+	out := f(inputs)
+	r := Randn(NewRNG(99), out.shape...)
+	out.Mul(r).Sum().Backward()
+	lossAt := func() float64 {
+		var o *Tensor
+		NoGrad(func() { o = f(inputs) })
+		var s float64
+		ov := o.Float32s()
+		for i, v := range ov {
+			s += float64(v) * float64(r.data[i])
+		}
+		return s
+	}
+	const h = 1e-2
+	for k, in := range inputs {
+		if in.grad == nil {
+			t.Fatalf("%s: input %d got no gradient", name, k)
+		}
+		an := in.grad.data
+		for j := range in.data {
+			v := in.data[j]
+			in.data[j] = v + h
+			lp := lossAt()
+			in.data[j] = v - h
+			lm := lossAt()
+			in.data[j] = v
+			num := (lp - lm) / (float64(v+h) - float64(v-h))
+			if d := math.Abs(float64(an[j]) - num); d > 5e-3+5e-3*math.Abs(num) {
+				t.Fatalf("%s: input %d element %d: analytic %.6g, numeric %.6g (diff %.3g)", name, k, j, an[j], num, d)
+			}
+		}
+	}
+}
+
+func rnd(seed uint64, shape ...int) *Tensor { return Randn(NewRNG(seed), shape...) }
+
+// positive returns values in [0.5, 1.5), for Log, Sqrt, Pow and Div.
+func positive(seed uint64, shape ...int) *Tensor { return Uniform(NewRNG(seed), 0.5, 1.5, shape...) }
+
+func TestGradBinaryBroadcast(t *testing.T) {
+	shapes := [][2][]int{
+		{{2, 3}, {2, 3}},
+		{{2, 3}, {3}},
+		{{2, 1, 4}, {3, 1}},
+		{{4}, {2, 3, 4}},
+		{{2, 3}, {}},
+		{{1, 3}, {2, 1}},
+	}
+	ops := map[string]func(a, b *Tensor) *Tensor{
+		"Add": (*Tensor).Add, "Sub": (*Tensor).Sub, "Mul": (*Tensor).Mul, "Div": (*Tensor).Div,
+	}
+	for name, op := range ops {
+		for i, s := range shapes {
+			a, b := rnd(uint64(i), s[0]...), positive(uint64(i+10), s[1]...)
+			checkGrad(t, fmt.Sprintf("%s%v%v", name, s[0], s[1]), func(in []*Tensor) *Tensor { return op(in[0], in[1]) }, a, b)
+		}
+	}
+}
+
+func TestGradUnary(t *testing.T) {
+	ops := map[string]func(x *Tensor) *Tensor{
+		"Neg":       (*Tensor).Neg,
+		"Exp":       (*Tensor).Exp,
+		"Tanh":      (*Tensor).Tanh,
+		"Sigmoid":   (*Tensor).Sigmoid,
+		"GELU":      (*Tensor).GELU,
+		"GELUTanh":  (*Tensor).GELUTanh,
+		"SiLU":      (*Tensor).SiLU,
+		"AddScalar": func(x *Tensor) *Tensor { return x.AddScalar(2.5) },
+		"MulScalar": func(x *Tensor) *Tensor { return x.MulScalar(-1.5) },
+	}
+	for name, op := range ops {
+		checkGrad(t, name, func(in []*Tensor) *Tensor { return op(in[0]) }, rnd(1, 3, 5))
+	}
+	pos := map[string]func(x *Tensor) *Tensor{
+		"Log":  (*Tensor).Log,
+		"Sqrt": (*Tensor).Sqrt,
+		"Pow":  func(x *Tensor) *Tensor { return x.Pow(2.5) },
+	}
+	for name, op := range pos {
+		checkGrad(t, name, func(in []*Tensor) *Tensor { return op(in[0]) }, positive(2, 3, 5))
+	}
+	// ReLU away from its kink at 0.
+	x := rnd(3, 4, 5)
+	for i, v := range x.data {
+		if math.Abs(float64(v)) < 0.05 {
+			x.data[i] = 0.5
+		}
+	}
+	checkGrad(t, "ReLU", func(in []*Tensor) *Tensor { return in[0].ReLU() }, x)
+}
+
+func TestGradReductions(t *testing.T) {
+	cases := []struct {
+		name string
+		f    func(x *Tensor) *Tensor
+	}{
+		{"SumAll", func(x *Tensor) *Tensor { return x.Sum() }},
+		{"Sum1", func(x *Tensor) *Tensor { return x.Sum(1) }},
+		{"SumKeep02", func(x *Tensor) *Tensor { return x.SumKeep(0, 2) }},
+		{"MeanAll", func(x *Tensor) *Tensor { return x.Mean() }},
+		{"Mean-1", func(x *Tensor) *Tensor { return x.Mean(-1) }},
+		{"MeanKeep0", func(x *Tensor) *Tensor { return x.MeanKeep(0) }},
+		{"MaxAll", func(x *Tensor) *Tensor { return x.Max() }},
+		{"Max1", func(x *Tensor) *Tensor { return x.Max(1) }},
+		{"MaxKeep2", func(x *Tensor) *Tensor { return x.MaxKeep(2) }},
+	}
+	for _, c := range cases {
+		checkGrad(t, c.name, func(in []*Tensor) *Tensor { return c.f(in[0]) }, rnd(4, 2, 3, 4))
+	}
+}
+
+func TestGradMatMul(t *testing.T) {
+	for _, ta := range []bool{false, true} {
+		for _, tb := range []bool{false, true} {
+			as, bs := []int{3, 4}, []int{4, 5}
+			if ta {
+				as = []int{4, 3}
+			}
+			if tb {
+				bs = []int{5, 4}
+			}
+			name := fmt.Sprintf("MatMul ta=%v tb=%v", ta, tb)
+			checkGrad(t, name, func(in []*Tensor) *Tensor { return MatMulT(in[0], in[1], ta, tb) }, rnd(5, as...), rnd(6, bs...))
+			// Batched, shared B, shared A.
+			ab := append([]int{2}, as...)
+			bb := append([]int{2}, bs...)
+			checkGrad(t, name+" batched", func(in []*Tensor) *Tensor { return MatMulT(in[0], in[1], ta, tb) }, rnd(7, ab...), rnd(8, bb...))
+			checkGrad(t, name+" shared B", func(in []*Tensor) *Tensor { return MatMulT(in[0], in[1], ta, tb) }, rnd(9, append([]int{2}, ab...)...), rnd(10, bs...))
+			checkGrad(t, name+" shared A", func(in []*Tensor) *Tensor { return MatMulT(in[0], in[1], ta, tb) }, rnd(11, as...), rnd(12, bb...))
+		}
+	}
+}
+
+func TestGradShapeOps(t *testing.T) {
+	checkGrad(t, "Reshape", func(in []*Tensor) *Tensor { return in[0].Reshape(4, -1).Mul(in[0].Reshape(4, 6)) }, rnd(1, 2, 3, 4))
+	checkGrad(t, "Transpose", func(in []*Tensor) *Tensor { return in[0].Transpose(0, 2) }, rnd(2, 2, 3, 4))
+	checkGrad(t, "Permute", func(in []*Tensor) *Tensor { return in[0].Permute(1, 2, 0) }, rnd(3, 2, 3, 4))
+	checkGrad(t, "Concat", func(in []*Tensor) *Tensor { return Concat(1, in[0], in[1], in[0]) }, rnd(4, 2, 3, 2), rnd(5, 2, 1, 2))
+	checkGrad(t, "Narrow", func(in []*Tensor) *Tensor { return in[0].Narrow(1, 1, 2) }, rnd(6, 2, 4, 3))
+	checkGrad(t, "Slice", func(in []*Tensor) *Tensor { return in[0].Slice(-1, -3, -1) }, rnd(7, 2, 5))
+	checkGrad(t, "Expand", func(in []*Tensor) *Tensor { return in[0].Expand(2, 3, 4) }, rnd(8, 3, 1))
+	mask := FromFloat32s([]float32{1, 0, 0, 1, 0, 1}, 2, 3)
+	checkGrad(t, "MaskedFill", func(in []*Tensor) *Tensor { return in[0].MaskedFill(mask, -7) }, rnd(9, 2, 3))
+	cond := FromFloat32s([]float32{1, 0, 1}, 3)
+	checkGrad(t, "Where", func(in []*Tensor) *Tensor { return Where(cond, in[0], in[1]) }, rnd(10, 2, 3), rnd(11, 3))
+	checkGrad(t, "Unsqueeze/Squeeze", func(in []*Tensor) *Tensor { return in[0].Unsqueeze(1).Mul(in[0].Unsqueeze(-1).Squeeze(-1).Unsqueeze(1)) }, rnd(12, 2, 3))
+}
+
+func TestGradSoftmaxFamily(t *testing.T) {
+	for _, axis := range []int{-1, 0, 1} {
+		checkGrad(t, fmt.Sprint("Softmax", axis), func(in []*Tensor) *Tensor { return in[0].Softmax(axis) }, rnd(1, 3, 4, 5))
+		checkGrad(t, fmt.Sprint("LogSoftmax", axis), func(in []*Tensor) *Tensor { return in[0].LogSoftmax(axis) }, rnd(2, 3, 4, 5))
+	}
+	targets := []int{1, IgnoreIndex, 4, 0, 2, IgnoreIndex}
+	checkGrad(t, "CrossEntropy", func(in []*Tensor) *Tensor { return CrossEntropy(in[0], targets) }, rnd(3, 6, 5))
+	checkGrad(t, "CrossEntropySmooth", func(in []*Tensor) *Tensor { return CrossEntropyWith(in[0], targets, IgnoreIndex, 0.1) }, rnd(4, 2, 3, 5))
+}
+
+func TestGradEmbeddingDropout(t *testing.T) {
+	ids := []int{3, 0, 3, 1, 4, 3}
+	checkGrad(t, "Embedding", func(in []*Tensor) *Tensor { return Embedding(in[0], ids, 2, 3) }, rnd(1, 5, 4))
+	checkGrad(t, "Dropout", func(in []*Tensor) *Tensor { return in[0].Dropout(0.3, NewRNG(5)) }, rnd(2, 4, 6))
+}
+
+func TestGradNorms(t *testing.T) {
+	checkGrad(t, "LayerNorm", func(in []*Tensor) *Tensor { return LayerNorm(in[0], in[1], in[2], 1e-5) }, rnd(1, 2, 3, 6), rnd(2, 6), rnd(3, 6))
+	checkGrad(t, "LayerNorm no affine", func(in []*Tensor) *Tensor { return LayerNorm(in[0], nil, nil, 1e-5) }, rnd(4, 3, 5))
+	checkGrad(t, "RMSNorm", func(in []*Tensor) *Tensor { return RMSNorm(in[0], in[1], 1e-6) }, rnd(5, 2, 3, 6), rnd(6, 6))
+}
+
+func TestGradAttention(t *testing.T) {
+	q, k, v := rnd(1, 2, 2, 4, 3), rnd(2, 2, 2, 4, 3), rnd(3, 2, 2, 4, 5)
+	sdpa := func(causal bool, mask *Tensor) func(in []*Tensor) *Tensor {
+		return func(in []*Tensor) *Tensor { return ScaledDotProductAttention(in[0], in[1], in[2], causal, mask) }
+	}
+	checkGrad(t, "SDPA", sdpa(false, nil), q, k, v)
+	checkGrad(t, "SDPA causal", sdpa(true, nil), q, k, v)
+	mask := FromFloat32s([]float32{1, 1, 1, 1, 1, 1, 0, 0}, 2, 4)
+	checkGrad(t, "SDPA padded", sdpa(false, mask), q, k, v)
+	checkGrad(t, "SDPA causal padded", sdpa(true, mask), q, k, v)
+	// Fewer queries than keys (a KV-cache step).
+	checkGrad(t, "SDPA T<S causal", sdpa(true, nil), rnd(4, 2, 2, 2, 3), rnd(5, 2, 2, 4, 3), rnd(6, 2, 2, 4, 5))
+}
