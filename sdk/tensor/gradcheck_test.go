@@ -161,7 +161,9 @@ func TestGradShapeOps(t *testing.T) {
 	checkGrad(t, "MaskedFill", func(in []*Tensor) *Tensor { return in[0].MaskedFill(mask, -7) }, rnd(9, 2, 3))
 	cond := FromFloat32s([]float32{1, 0, 1}, 3)
 	checkGrad(t, "Where", func(in []*Tensor) *Tensor { return Where(cond, in[0], in[1]) }, rnd(10, 2, 3), rnd(11, 3))
-	checkGrad(t, "Unsqueeze/Squeeze", func(in []*Tensor) *Tensor { return in[0].Unsqueeze(1).Mul(in[0].Unsqueeze(-1).Squeeze(-1).Unsqueeze(1)) }, rnd(12, 2, 3))
+	checkGrad(t, "Unsqueeze/Squeeze", func(in []*Tensor) *Tensor {
+		return in[0].Unsqueeze(1).Mul(in[0].Unsqueeze(-1).Squeeze(-1).Unsqueeze(1))
+	}, rnd(12, 2, 3))
 }
 
 func TestGradSoftmaxFamily(t *testing.T) {

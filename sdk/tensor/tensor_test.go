@@ -241,4 +241,5 @@ func TestArenaReusesBuffers(t *testing.T) {
 	ar.Reset()
 	assert.Equal(t, g, w.Grad().Data()[0])
 }
+
 var pinnedRNG42 = []uint64{0xbcf2caa289cc3e2e, 0xd4fb8e030a21f8e9, 0xd89857599c5d5ca8}
