@@ -1,69 +1,396 @@
 package kernels
 
+import (
+	"sync"
+	"unsafe"
+)
+
+// GEMM follows the BLIS/Goto design. The loops, outermost first:
+//
+//	jc: NC columns of B and C            (packed B block, KC×NC, lives in L3)
+//	pc: KC of the shared dimension       (B block packed once, by all threads)
+//	ic: MC rows of A and C, one task     (packed A block, MC×KC, lives in L2)
+//	jr: NR columns                       (B micro-panel, KC×NR, stays in L1)
+//	ir: MR rows                          (A micro-panel streamed from L2)
+//	micro-kernel: an MR×NR tile of C in registers, KC rank-1 updates.
+//
+// Packing copies the operands into the order the micro-kernel reads them and
+// zero-pads partial panels, so the kernel always runs full tiles; tiles that
+// cross the edge of C go through a small buffer. Transposes are handled by
+// the packing routines only.
+
+// microKernel computes C[0:MR,0:NR] = alpha·Â·B̂ + beta·C for packed panels:
+// Â holds kc groups of MR values, B̂ kc groups of NR values (for the bf16
+// pair kernel a "value" is a pair of bf16 in 32 bits). C has leading
+// dimension ldc. beta == 0 means C is not read.
+type microKernel func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// gemmImpl is one tier's GEMM: its tile shape, kernels and blocking.
+type gemmImpl struct {
+	name       string
+	mr, nr     int
+	kern       microKernel
+	bf16Kern   microKernel // bf16-pair kernel (VDPBF16PS); nil: widen to f32
+	kc, mc, nc int         // blocking in elements of k (f32), rows, columns
+}
+
+// gemmSrc describes where the packing routines read the operands from.
+type gemmSrc struct {
+	a32, b32       []float32
+	a16, b16       []uint16
+	lda, ldb       int
+	transA, transB bool
+	pairs          bool // pack bf16 as pairs for bf16Kern
+	offA, offB     int  // batch offsets
+	kunit          int  // k elements per packed slot: 1, or 2 for pairs
+	m, n, k        int
+	alpha, beta    float32
+	c              []float32
+	ldc, offC      int
+	threads        int
+}
+
+// smallGemmFlops is the work under which a GEMM runs on one thread: waking
+// the pool costs a few microseconds.
+const smallGemmFlops = 1 << 20
+
+var bufPool sync.Pool
+
+// getBuf returns a 64-byte aligned buffer of at least n float32.
+func getBuf(n int) (*[]float32, []float32) {
+	p, _ := bufPool.Get().(*[]float32)
+	if p == nil || cap(*p) < n+16 {
+		s := make([]float32, n+16)
+		p = &s
+	}
+	s := (*p)[:cap(*p)]
+	off := int((64 - uintptr(unsafe.Pointer(&s[0]))%64) % 64 / 4)
+	return p, s[off : off+n]
+}
+
+func putBuf(p *[]float32) { bufPool.Put(p) }
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
 // op(X) is X or its transpose. op(A) is m×k, op(B) is k×n and C is m×n.
 // lda, ldb and ldc are the leading dimensions of A, B and C as stored (so for
 // transA, A is stored k×m and lda ≥ m). When beta is 0, C is not read, so it
-// may hold NaNs.
+// may hold NaNs; when alpha is 0 or k is 0, A and B are not read.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m == 0 || n == 0 {
-		return
-	}
-	Parallel(m, func(lo, hi int) {
-		sgemmRows(transA, transB, lo, hi, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	})
+	checkGemm("Sgemm", transA, transB, m, n, k, lda, len(a), ldb, len(b), ldc, len(c))
+	s := gemmSrc{a32: a, b32: b, lda: lda, ldb: ldb, transA: transA, transB: transB,
+		m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc, threads: Threads()}
+	gemmRun(&s)
 }
 
 // SgemmBatched runs batch independent Sgemm calls; the i-th uses the
 // matrices that start at i·strideA, i·strideB and i·strideC. A stride of 0
-// shares one matrix across the batch.
+// shares one matrix across the batch (for C only with batch 1).
 func SgemmBatched(transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int, batch int) {
-	if m == 0 || n == 0 || batch == 0 {
+	if batch < 0 || strideA < 0 || strideB < 0 || strideC < 0 {
+		argPanic("SgemmBatched", "negative batch %d or stride (%d, %d, %d)", batch, strideA, strideB, strideC)
+	}
+	if batch == 0 {
 		return
 	}
-	Parallel(batch*m, func(lo, hi int) {
-		for r := lo; r < hi; {
-			bi, row := r/m, r%m
-			end := min(hi-bi*m, m)
-			sgemmRows(transA, transB, row, end, n, k, alpha, a[bi*strideA:], lda, b[bi*strideB:], ldb, beta, c[bi*strideC:], ldc)
-			r = bi*m + end
-		}
-	})
+	la, lb, lc := batchLen(len(a), strideA, batch), batchLen(len(b), strideB, batch), batchLen(len(c), strideC, batch)
+	checkGemm("SgemmBatched", transA, transB, m, n, k, lda, la, ldb, lb, ldc, lc)
+	s := gemmSrc{a32: a, b32: b, lda: lda, ldb: ldb, transA: transA, transB: transB,
+		m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc}
+	gemmBatch(&s, strideA, strideB, strideC, batch)
 }
 
-// sgemmRows computes rows [lo,hi) of C. It is the portable reference path:
-// B is accessed row-wise in the inner loop so that it vectorises well.
-func sgemmRows(transA, transB bool, lo, hi, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	for i := lo; i < hi; i++ {
-		ci := c[i*ldc : i*ldc+n]
+// batchLen is the length available to the last matrix of a batch.
+func batchLen(n, stride, batch int) int { return n - (batch-1)*stride }
+
+func checkGemm(op string, transA, transB bool, m, n, k, lda, na, ldb, nb, ldc, nc int) {
+	if m < 0 || n < 0 || k < 0 {
+		argPanic(op, "negative size m=%d n=%d k=%d", m, n, k)
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMat(op, "A", ar, ac, lda, na)
+	checkMat(op, "B", br, bc, ldb, nb)
+	checkMat(op, "C", m, n, ldc, nc)
+}
+
+// gemmBatch runs a batch: many small products run one per thread, a few
+// large ones each use every thread.
+func gemmBatch(s *gemmSrc, strideA, strideB, strideC, batch int) {
+	t := Threads()
+	flops := 2 * s.m * s.n * s.k
+	if batch >= t || flops < smallGemmFlops {
+		Parallel(batch, func(lo, hi int) {
+			bs := *s
+			bs.threads = 1
+			for i := lo; i < hi; i++ {
+				bs.offA, bs.offB, bs.offC = i*strideA, i*strideB, i*strideC
+				gemmRun(&bs)
+			}
+		})
+		return
+	}
+	for i := 0; i < batch; i++ {
+		bs := *s
+		bs.threads = t
+		bs.offA, bs.offB, bs.offC = i*strideA, i*strideB, i*strideC
+		gemmRun(&bs)
+	}
+}
+
+// scaleC sets C = beta·C (C = 0 when beta is 0, without reading C).
+func scaleC(c []float32, m, n, ldc int, beta float32) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
 		if beta == 0 {
-			clear(ci)
+			clear(row)
 		} else if beta != 1 {
-			for j := range ci {
-				ci[j] *= beta
+			for j := range row {
+				row[j] *= beta
 			}
 		}
-		for p := 0; p < k; p++ {
-			var av float32
-			if transA {
-				av = a[p*lda+i]
+	}
+}
+
+// gemmRun runs one product through the five loops.
+func gemmRun(s *gemmSrc) {
+	m, n, k := s.m, s.n, s.k
+	if m == 0 || n == 0 {
+		return
+	}
+	c := s.c[s.offC:]
+	if k == 0 || s.alpha == 0 {
+		scaleC(c, m, n, s.ldc, s.beta)
+		return
+	}
+	g := curGemm
+	kern := g.kern
+	s.kunit = 1
+	s.pairs = false
+	if s.a16 != nil && g.bf16Kern != nil {
+		kern, s.kunit, s.pairs = g.bf16Kern, 2, true
+	}
+	threads := s.threads
+	if 2*m*n*k < smallGemmFlops {
+		threads = 1
+	}
+	mr, nr := g.mr, g.nr
+	kcMax := roundUp(min(g.kc, k), s.kunit)
+	ncMax := min(g.nc, roundUp(n, nr))
+	// Rows per task: an MC block, made smaller so that every thread works.
+	mc := min(g.mc, roundUp(m, mr))
+	if threads > 1 && (m+mc-1)/mc < threads {
+		mc = roundUp((m+threads-1)/threads, mr)
+	}
+	mBlocks := (m + mc - 1) / mc
+	nSplit := 1
+	if mBlocks < threads {
+		nSplit = threads
+	}
+	bp, bbuf := getBuf(kcMax / s.kunit * ncMax)
+	defer putBuf(bp)
+	for jc := 0; jc < n; jc += ncMax {
+		nc := min(ncMax, n-jc)
+		np := (nc + nr - 1) / nr
+		for pc := 0; pc < k; pc += kcMax {
+			kc := min(kcMax, k-pc)
+			kcs := (kc + s.kunit - 1) / s.kunit // packed slots per row/column
+			beta := s.beta
+			if pc > 0 {
+				beta = 1
+			}
+			packB := func(lo, hi int) {
+				for q := lo; q < hi; q++ {
+					s.packB(bbuf[q*nr*kcs:(q+1)*nr*kcs], pc, kc, jc+q*nr, min(nr, nc-q*nr), nr)
+				}
+			}
+			if threads > 1 {
+				parallelN(threads, np, packB)
 			} else {
-				av = a[i*lda+p]
+				packB(0, np)
 			}
-			av *= alpha
-			if av == 0 {
-				continue
+			work := func(lo, hi int) {
+				ap, abuf := getBuf(mc*kcs + mr*nr)
+				defer putBuf(ap)
+				tmp := abuf[mc*kcs:]
+				for t := lo; t < hi; t++ {
+					ib, js := t/nSplit, t%nSplit
+					i0 := ib * mc
+					mcb := min(mc, m-i0)
+					s.packA(abuf, i0, mcb, pc, kc, mr)
+					q0, q1 := js*np/nSplit, (js+1)*np/nSplit
+					for q := q0; q < q1; q++ {
+						j0 := jc + q*nr
+						cols := min(nr, n-j0)
+						bq := &bbuf[q*nr*kcs]
+						for ir := 0; ir < mcb; ir += mr {
+							rows := min(mr, mcb-ir)
+							aq := &abuf[ir*kcs]
+							ci := (i0+ir)*s.ldc + j0
+							if rows == mr && cols == nr {
+								kern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, beta)
+								continue
+							}
+							kern(kcs, aq, bq, &tmp[0], nr, s.alpha, 0)
+							mergeTile(c[ci:], s.ldc, tmp, nr, rows, cols, beta)
+						}
+					}
+				}
 			}
-			if transB {
-				for j := range ci {
-					ci[j] += av * b[j*ldb+p]
+			if tasks := mBlocks * nSplit; threads > 1 {
+				parallelN(threads, tasks, work)
+			} else {
+				work(0, tasks)
+			}
+		}
+	}
+}
+
+// parallelN is Parallel with an explicit thread count.
+func parallelN(threads, n int, fn func(lo, hi int)) {
+	if threads >= Threads() {
+		Parallel(n, fn)
+		return
+	}
+	fn(0, n)
+}
+
+// mergeTile writes an edge tile: C = T + beta·C over rows×cols.
+func mergeTile(c []float32, ldc int, t []float32, ldt, rows, cols int, beta float32) {
+	for i := 0; i < rows; i++ {
+		ci := c[i*ldc : i*ldc+cols]
+		ti := t[i*ldt : i*ldt+cols]
+		switch beta {
+		case 0:
+			copy(ci, ti)
+		case 1:
+			for j, v := range ti {
+				ci[j] += v
+			}
+		default:
+			for j, v := range ti {
+				ci[j] = v + beta*ci[j]
+			}
+		}
+	}
+}
+
+// packA packs rows [i0,i0+mc) × k [p0,p0+kc) of op(A) into MR-row panels.
+func (s *gemmSrc) packA(dst []float32, i0, mc, p0, kc, mr int) {
+	kcs := (kc + s.kunit - 1) / s.kunit
+	for ir := 0; ir < mc; ir += mr {
+		rows := min(mr, mc-ir)
+		d := dst[ir*kcs : ir*kcs+mr*kcs]
+		switch {
+		case s.a32 != nil:
+			packF32(d, s.a32[s.offA:], s.lda, s.transA, i0+ir, rows, p0, kc, mr)
+		case s.pairs:
+			packPairs(d, s.a16[s.offA:], s.lda, s.transA, i0+ir, rows, p0, kc, mr)
+		default:
+			packWiden(d, s.a16[s.offA:], s.lda, s.transA, i0+ir, rows, p0, kc, mr)
+		}
+	}
+}
+
+// packB packs k [p0,p0+kc) × columns [j0,j0+cols) of op(B) into one NR
+// panel. op(B)'s column j is row j of Bᵀ, so this is packA on the transpose.
+func (s *gemmSrc) packB(dst []float32, p0, kc, j0, cols, nr int) {
+	switch {
+	case s.b32 != nil:
+		packF32(dst, s.b32[s.offB:], s.ldb, !s.transB, j0, cols, p0, kc, nr)
+	case s.pairs:
+		packPairs(dst, s.b16[s.offB:], s.ldb, !s.transB, j0, cols, p0, kc, nr)
+	default:
+		packWiden(dst, s.b16[s.offB:], s.ldb, !s.transB, j0, cols, p0, kc, nr)
+	}
+}
+
+// packF32 packs one panel: d[p·w+i] = X(r0+i, p0+p) for i < rows (zero for
+// rows ≤ i < w), where X(i,p) is x[i·ld+p], or x[p·ld+i] when trans.
+func packF32(d []float32, x []float32, ld int, trans bool, r0, rows, p0, kc, w int) {
+	d = d[:kc*w]
+	if trans {
+		for p := 0; p < kc; p++ {
+			src := x[(p0+p)*ld+r0 : (p0+p)*ld+r0+rows]
+			dp := d[p*w : p*w+w]
+			copy(dp, src)
+			clear(dp[rows:])
+		}
+		return
+	}
+	if rows < w {
+		clear(d)
+	}
+	for i := 0; i < rows; i++ {
+		src := x[(r0+i)*ld+p0 : (r0+i)*ld+p0+kc]
+		for p, v := range src {
+			d[p*w+i] = v
+		}
+	}
+}
+
+// packWiden is packF32 for bf16 sources, widened to f32 on the way.
+func packWiden(d []float32, x []uint16, ld int, trans bool, r0, rows, p0, kc, w int) {
+	d = d[:kc*w]
+	if rows < w {
+		clear(d)
+	}
+	if trans {
+		for p := 0; p < kc; p++ {
+			src := x[(p0+p)*ld+r0 : (p0+p)*ld+r0+rows]
+			fromBF16(d[p*w:p*w+rows], src)
+		}
+		return
+	}
+	for i := 0; i < rows; i++ {
+		src := x[(r0+i)*ld+p0 : (r0+i)*ld+p0+kc]
+		for p, v := range src {
+			d[p*w+i] = bf16f(v)
+		}
+	}
+}
+
+// packPairs packs bf16 for the pair kernel: slot q·w+i holds X(r0+i, p0+2q)
+// in its low and X(r0+i, p0+2q+1) in its high 16 bits; an odd kc is padded
+// with zero.
+func packPairs(df []float32, x []uint16, ld int, trans bool, r0, rows, p0, kc, w int) {
+	kq := (kc + 1) / 2
+	d := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(df))), len(df))[:kq*w]
+	if rows < w || kc%2 == 1 {
+		clear(d)
+	}
+	if trans {
+		for p := 0; p < kc; p++ {
+			src := x[(p0+p)*ld+r0 : (p0+p)*ld+r0+rows]
+			dq := d[(p/2)*w : (p/2)*w+rows]
+			sh := uint(p%2) * 16
+			if sh == 0 {
+				for i, v := range src {
+					dq[i] = uint32(v)
 				}
 			} else {
-				bp := b[p*ldb : p*ldb+n]
-				for j, bv := range bp {
-					ci[j] += av * bv
+				for i, v := range src {
+					dq[i] |= uint32(v) << 16
 				}
 			}
+		}
+		return
+	}
+	for i := 0; i < rows; i++ {
+		src := x[(r0+i)*ld+p0 : (r0+i)*ld+p0+kc]
+		q := 0
+		for ; q+1 < len(src); q += 2 {
+			d[(q/2)*w+i] = uint32(src[q]) | uint32(src[q+1])<<16
+		}
+		if q < len(src) {
+			d[(q/2)*w+i] = uint32(src[q])
 		}
 	}
 }

@@ -6,25 +6,32 @@ import (
 	"sync/atomic"
 )
 
-// pool is the persistent set of worker goroutines that run parallel kernels.
-// Work is handed out as index ranges; the calling goroutine takes part, so a
-// pool of n threads has n-1 workers.
+// The pool is a persistent set of worker goroutines. A Parallel call cuts
+// its range into a fixed number of chunks and publishes a task; the caller
+// and any idle workers then claim chunks with an atomic counter. Because the
+// caller can always run every chunk itself, a Parallel call made from inside
+// a worker (nested parallelism) never waits for a worker that is busy: it
+// finishes on its own when nobody helps. The chunking depends only on n and
+// the thread count, never on who runs a chunk, so results are deterministic.
 type pool struct {
 	threads atomic.Int32
 	once    sync.Once
-	jobs    chan job
+	wake    chan *task
 }
 
-type job struct {
+// task is one Parallel call. Workers may still hold a pointer to a finished
+// task; they then fail to claim a chunk and drop it, so tasks are never
+// reused.
+type task struct {
 	fn     func(lo, hi int)
-	lo, hi int
-	wg     *sync.WaitGroup
+	n      int
+	chunks int
+	next   atomic.Int32
+	wg     sync.WaitGroup
+	panics atomic.Pointer[any] // first panic of a chunk, re-raised by the caller
 }
 
 var workers pool
-
-// minPerTask keeps tiny loops on the calling goroutine.
-const minPerTask = 1
 
 // Threads reports how many threads parallel kernels use.
 func Threads() int {
@@ -46,27 +53,50 @@ func SetThreads(n int) {
 
 func (p *pool) start() {
 	p.once.Do(func() {
-		n := max(runtime.NumCPU(), runtime.GOMAXPROCS(0)) * 2
-		p.jobs = make(chan job, n)
+		n := max(runtime.NumCPU(), runtime.GOMAXPROCS(0))
+		p.wake = make(chan *task, 4*n)
 		for range n {
 			go func() {
-				for j := range p.jobs {
-					j.fn(j.lo, j.hi)
-					j.wg.Done()
+				for t := range p.wake {
+					t.run()
 				}
 			}()
 		}
 	})
 }
 
+// run claims and runs chunks until none is left.
+func (t *task) run() {
+	for {
+		c := int(t.next.Add(1)) - 1
+		if c >= t.chunks {
+			return
+		}
+		lo := c * t.n / t.chunks
+		hi := (c + 1) * t.n / t.chunks
+		t.call(lo, hi)
+	}
+}
+
+// call runs one chunk; a panic is kept for the caller instead of killing the
+// process from a worker goroutine.
+func (t *task) call(lo, hi int) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.panics.CompareAndSwap(nil, &r)
+		}
+		t.wg.Done()
+	}()
+	t.fn(lo, hi)
+}
+
 // Parallel splits [0,n) into at most Threads() contiguous chunks and runs fn
 // on each, returning when all are done. The split depends only on n and the
-// thread count, so results are deterministic.
+// thread count, so results are deterministic. Parallel may be called from
+// inside fn (the nested call is run by whoever is free, at worst by the
+// caller alone), and from several goroutines at once.
 func Parallel(n int, fn func(lo, hi int)) {
-	t := Threads()
-	if t > n {
-		t = n
-	}
+	t := min(Threads(), n)
 	if t <= 1 {
 		if n > 0 {
 			fn(0, n)
@@ -74,18 +104,17 @@ func Parallel(n int, fn func(lo, hi int)) {
 		return
 	}
 	workers.start()
-	var wg sync.WaitGroup
-	chunk := (n + t - 1) / t
-	wg.Add(t - 1)
+	tk := &task{fn: fn, n: n, chunks: t}
+	tk.wg.Add(t)
 	for i := 1; i < t; i++ {
-		lo := i * chunk
-		hi := min(lo+chunk, n)
-		if lo >= hi {
-			wg.Done()
-			continue
+		select {
+		case workers.wake <- tk:
+		default: // every worker is busy and the queue is full: run it here
 		}
-		workers.jobs <- job{fn: fn, lo: lo, hi: hi, wg: &wg}
 	}
-	fn(0, min(chunk, n))
-	wg.Wait()
+	tk.run()
+	tk.wg.Wait()
+	if p := tk.panics.Load(); p != nil {
+		panic(*p)
+	}
 }

@@ -1,26 +1,487 @@
 package kernels
 
+import "math"
+
+// The exported vector kernels check their arguments and dispatch through
+// the function variables below, which the tier selection points at assembly
+// (see tier.go); the *Go functions are the portable implementations and the
+// definition of what each kernel computes.
+var (
+	dotK     = dotGo
+	axpyK    = axpyGo
+	scaleK   = scaleGo
+	addK     = addGo
+	mulK     = mulGo
+	sumK     = sumGo
+	maxK     = maxGo
+	expK     = expGo
+	expSubK  = expSubGo // dst = exp(x - c), returns the sum of dst
+	sumSqDK  = sumSqDevGo
+	geluK    = geluGo
+	geluBK   = geluBackwardGo
+	geluTK   = geluTanhGo
+	geluTBK  = geluTanhBackwardGo
+	adamK    = adamGo
+	toBF16K  = toBF16Go
+	fromBF16 = fromBF16Go
+)
+
 // Dot returns the inner product of x and y[:len(x)].
 func Dot(x, y []float32) float32 {
-	y = y[:len(x)]
-	var s float32
-	for i, v := range x {
-		s += v * y[i]
-	}
-	return s
+	checkLen("Dot", len(x), len(y))
+	return dotK(x, y[:len(x)])
 }
 
 // Axpy computes y += alpha·x over len(x) elements.
 func Axpy(alpha float32, x, y []float32) {
+	checkLen("Axpy", len(x), len(y))
+	axpyK(alpha, x, y[:len(x)])
+}
+
+// Scale computes x *= alpha.
+func Scale(alpha float32, x []float32) { scaleK(alpha, x) }
+
+// Add computes dst = x + y elementwise over len(dst) elements; dst may be x
+// or y.
+func Add(dst, x, y []float32) {
+	checkLen("Add", len(dst), len(x), len(y))
+	addK(dst, x[:len(dst)], y[:len(dst)])
+}
+
+// Mul computes dst = x·y elementwise over len(dst) elements; dst may be x or
+// y.
+func Mul(dst, x, y []float32) {
+	checkLen("Mul", len(dst), len(x), len(y))
+	mulK(dst, x[:len(dst)], y[:len(dst)])
+}
+
+// Sum returns the sum of x (0 for an empty x), accumulated in float32 in
+// several partial sums.
+func Sum(x []float32) float32 { return sumK(x) }
+
+// Max returns the largest element of x, or -Inf for an empty x. NaNs are
+// ignored unless every element is NaN.
+func Max(x []float32) float32 { return maxK(x) }
+
+// Exp computes dst = eˣ elementwise over len(dst) elements (dst may be x),
+// to within 2 ulp; it is 0 below -87.33 and +Inf above 88.72.
+func Exp(dst, x []float32) {
+	checkLen("Exp", len(dst), len(x))
+	expK(dst, x[:len(dst)])
+}
+
+// SoftmaxRows computes, for each of rows rows of cols elements, dst =
+// exp(x - max(x)) / Σ exp(x - max(x)). dst may be x. A row of -Inf (fully
+// masked) gives NaN, as in PyTorch.
+func SoftmaxRows(dst, x []float32, rows, cols int) {
+	if rows < 0 || cols < 0 {
+		argPanic("SoftmaxRows", "negative shape %dx%d", rows, cols)
+	}
+	checkLen("SoftmaxRows", rows*cols, len(dst), len(x))
+	for r := 0; r < rows; r++ {
+		xr := x[r*cols : (r+1)*cols]
+		dr := dst[r*cols : (r+1)*cols]
+		m := maxK(xr)
+		s := expSubK(dr, xr, m)
+		scaleK(1/s, dr)
+	}
+}
+
+// LayerNormRows normalises each of rows rows of cols elements: dst =
+// (x - mean)·rstd·gamma + beta with rstd = 1/sqrt(var + eps) (biased
+// variance). gamma and beta (length cols) may be nil for 1 and 0. When mean
+// and rstd are not nil they receive the per-row statistics that
+// LayerNormRowsBackward needs. dst may be x.
+func LayerNormRows(dst, x, gamma, beta, mean, rstd []float32, rows, cols int, eps float32) {
+	if rows < 0 || cols < 0 {
+		argPanic("LayerNormRows", "negative shape %dx%d", rows, cols)
+	}
+	checkLen("LayerNormRows", rows*cols, len(dst), len(x))
+	checkOpt("LayerNormRows", cols, gamma, beta)
+	checkOpt("LayerNormRows", rows, mean, rstd)
+	if cols == 0 {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		xr := x[r*cols : (r+1)*cols]
+		dr := dst[r*cols : (r+1)*cols]
+		mu := sumK(xr) / float32(cols)
+		v := sumSqDK(xr, mu) / float32(cols)
+		rs := float32(1 / math.Sqrt(float64(v+eps)))
+		if mean != nil {
+			mean[r], rstd[r] = mu, rs
+		}
+		normRow(dr, xr, gamma, beta, mu, rs)
+	}
+}
+
+// normRow computes dst = (x-mu)·rs·gamma + beta.
+func normRow(dst, x, gamma, beta []float32, mu, rs float32) {
+	// (x-mu)·rs = x·rs - mu·rs, done as scale-and-shift passes over the row.
+	for i, v := range x {
+		dst[i] = (v - mu) * rs
+	}
+	if gamma != nil {
+		mulK(dst, dst, gamma[:len(dst)])
+	}
+	if beta != nil {
+		addK(dst, dst, beta[:len(dst)])
+	}
+}
+
+// LayerNormRowsBackward is the gradient of LayerNormRows given the saved
+// mean and rstd: it writes dx (which may be dy) and adds into dgamma and
+// dbeta (length cols, either may be nil). gamma nil means 1.
+func LayerNormRowsBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32, rows, cols int) {
+	if rows < 0 || cols < 0 {
+		argPanic("LayerNormRowsBackward", "negative shape %dx%d", rows, cols)
+	}
+	checkLen("LayerNormRowsBackward", rows*cols, len(dx), len(dy), len(x))
+	checkLen("LayerNormRowsBackward", rows, len(mean), len(rstd))
+	checkOpt("LayerNormRowsBackward", cols, gamma, dgamma, dbeta)
+	if cols == 0 {
+		return
+	}
+	bp, buf := getBuf(2 * cols)
+	defer putBuf(bp)
+	xh, g := buf[:cols], buf[cols:]
+	inv := 1 / float32(cols)
+	for r := 0; r < rows; r++ {
+		xr, dyr, dxr := x[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols], dx[r*cols:(r+1)*cols]
+		mu, rs := mean[r], rstd[r]
+		for i, v := range xr {
+			xh[i] = (v - mu) * rs
+		}
+		if dbeta != nil {
+			addK(dbeta[:cols], dbeta[:cols], dyr)
+		}
+		if dgamma != nil {
+			// dgamma += dy·x̂
+			for i, v := range dyr {
+				dgamma[i] += v * xh[i]
+			}
+		}
+		if gamma != nil {
+			mulK(g, dyr, gamma[:cols])
+		} else {
+			copy(g, dyr)
+		}
+		mg := sumK(g) * inv
+		mgx := dotK(g, xh) * inv
+		// dx = rs·(g - mean(g) - x̂·mean(g·x̂))
+		for i, v := range g {
+			dxr[i] = rs * (v - mg - xh[i]*mgx)
+		}
+	}
+}
+
+// GELU computes dst = x·Φ(x) (the exact, erf form) elementwise; dst may be
+// x. Φ uses a rational-exponential approximation with absolute error below
+// 2e-7.
+func GELU(dst, x []float32) {
+	checkLen("GELU", len(dst), len(x))
+	geluK(dst, x[:len(dst)])
+}
+
+// GELUBackward computes dx = dy·(Φ(x) + x·φ(x)), the gradient of GELU;
+// dx may be dy or x.
+func GELUBackward(dx, dy, x []float32) {
+	checkLen("GELUBackward", len(dx), len(dy), len(x))
+	geluBK(dx, dy[:len(dx)], x[:len(dx)])
+}
+
+// GELUTanh computes the tanh approximation dst = x/2·(1 + tanh(√(2/π)(x +
+// 0.044715x³))) elementwise; dst may be x.
+func GELUTanh(dst, x []float32) {
+	checkLen("GELUTanh", len(dst), len(x))
+	geluTK(dst, x[:len(dst)])
+}
+
+// GELUTanhBackward computes dx = dy·d/dx GELUTanh(x); dx may be dy or x.
+func GELUTanhBackward(dx, dy, x []float32) {
+	checkLen("GELUTanhBackward", len(dx), len(dy), len(x))
+	geluTBK(dx, dy[:len(dx)], x[:len(dx)])
+}
+
+// AdamStep applies one Adam (decoupled false) or AdamW (decoupled true)
+// update to param in place, given its grad and the moment buffers m and v
+// (all of the same length):
+//
+//	g = grad + wd·param        (Adam only: L2 penalty in the gradient)
+//	param -= lr·wd·param       (AdamW only: decoupled decay)
+//	m = beta1·m + (1-beta1)·g
+//	v = beta2·v + (1-beta2)·g²
+//	param -= lr · (m/bc1) / (sqrt(v/bc2) + eps)
+//
+// bc1 and bc2 are the bias corrections 1-beta1ᵗ and 1-beta2ᵗ (pass 1 for
+// none).
+func AdamStep(param, grad, m, v []float32, lr, beta1, beta2, eps, wd, bc1, bc2 float32, decoupled bool) {
+	checkLen("AdamStep", len(param), len(grad), len(m), len(v))
+	n := len(param)
+	p := adamParams{lr: lr, b1: beta1, b2: beta2, eps: eps, bc1: 1 / bc1, bc2: 1 / bc2}
+	if decoupled {
+		p.decay = 1 - lr*wd
+	} else {
+		p.decay, p.l2 = 1, wd
+	}
+	adamK(param, grad[:n], m[:n], v[:n], &p)
+}
+
+// adamParams are AdamStep's scalars as the kernels use them (bc1 and bc2
+// inverted).
+type adamParams struct {
+	lr, b1, b2, eps, bc1, bc2, decay, l2 float32
+}
+
+func checkOpt(op string, n int, s ...[]float32) {
+	for i, x := range s {
+		if x != nil && len(x) < n {
+			argPanic(op, "optional argument %d has %d elements, need %d", i+1, len(x), n)
+		}
+	}
+}
+
+// ---- portable implementations ----
+
+func dotGo(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func axpyGo(alpha float32, x, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] += alpha * v
 	}
 }
 
-// Scale computes x *= alpha.
-func Scale(alpha float32, x []float32) {
+func scaleGo(alpha float32, x []float32) {
 	for i := range x {
 		x[i] *= alpha
+	}
+}
+
+func addGo(dst, x, y []float32) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] + y[i]
+	}
+}
+
+func mulGo(dst, x, y []float32) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = x[i] * y[i]
+	}
+}
+
+func sumGo(x []float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i]
+		s1 += x[i+1]
+		s2 += x[i+2]
+		s3 += x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sumSqDevGo returns Σ(x-mu)².
+func sumSqDevGo(x []float32, mu float32) float32 {
+	var s0, s1 float32
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		d0, d1 := x[i]-mu, x[i+1]-mu
+		s0 += d0 * d0
+		s1 += d1 * d1
+	}
+	for ; i < len(x); i++ {
+		d := x[i] - mu
+		s0 += d * d
+	}
+	return s0 + s1
+}
+
+func maxGo(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	nan := len(x) > 0
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+		if v == v {
+			nan = false
+		}
+	}
+	if nan {
+		return float32(math.NaN())
+	}
+	return m
+}
+
+// Constants of the float32 exponential: x = n·ln2 + r with |r| ≤ ln2/2, then
+// eʳ by a degree-6 polynomial (Cephes expf) and 2ⁿ from the exponent bits.
+const (
+	expHi    = 88.72283
+	expLo    = -87.33654
+	log2e    = 1.44269504088896341
+	ln2Hi    = 0.693359375
+	ln2Lo    = -2.12194440e-4
+	expP0    = 1.9875691500e-4
+	expP1    = 1.3981999507e-3
+	expP2    = 8.3334519073e-3
+	expP3    = 4.1665795894e-2
+	expP4    = 1.6666665459e-1
+	expP5    = 5.0000001201e-1
+	roundMag = 12582912 // 1.5·2²³: adding it rounds a float32 to an integer
+)
+
+func exp32(x float32) float32 {
+	if !(x < expHi) { // also NaN
+		if x != x {
+			return x
+		}
+		return float32(math.Inf(1))
+	}
+	if x < expLo {
+		return 0
+	}
+	n := (x*log2e + roundMag) - roundMag
+	r := x - n*ln2Hi
+	r -= n * ln2Lo
+	p := float32(expP0)
+	p = p*r + expP1
+	p = p*r + expP2
+	p = p*r + expP3
+	p = p*r + expP4
+	p = p*r + expP5
+	p = p*r*r + r + 1
+	// 2ⁿ in two factors: n reaches 128 and -126, beyond a single exponent.
+	ni := int32(n)
+	n1 := ni >> 1
+	return p * math.Float32frombits(uint32(n1+127)<<23) * math.Float32frombits(uint32(ni-n1+127)<<23)
+}
+
+func expGo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = exp32(v)
+	}
+}
+
+func expSubGo(dst, x []float32, c float32) float32 {
+	x = x[:len(dst)]
+	var s float32
+	for i, v := range x {
+		e := exp32(v - c)
+		dst[i] = e
+		s += e
+	}
+	return s
+}
+
+// Φ(x) = ½(1+erf(x/√2)) with Abramowitz & Stegun 7.1.26 for erfc on |x|:
+// erfc(z) ≈ t·P(t)·e^(−z²), t = 1/(1+p·z).
+const (
+	erfP       = 0.3275911
+	erfA1      = 0.254829592
+	erfA2      = -0.284496736
+	erfA3      = 1.421413741
+	erfA4      = -1.453152027
+	erfA5      = 1.061405429
+	invSqrt2   = 0.70710678118654752
+	invSqrt2Pi = 0.39894228040143268
+)
+
+// phi returns Φ(x) and the normal density φ(x).
+func phi(x float32) (cdf, pdf float32) {
+	z := x * invSqrt2
+	az := z
+	if az < 0 {
+		az = -az
+	}
+	t := 1 / (1 + erfP*az)
+	e := exp32(-az * az)
+	q := t * (erfA1 + t*(erfA2+t*(erfA3+t*(erfA4+t*erfA5)))) * e // erfc(|z|)
+	cdf = 0.5 * q
+	if z >= 0 {
+		cdf = 1 - cdf
+	}
+	return cdf, e * invSqrt2Pi
+}
+
+func geluGo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		c, _ := phi(v)
+		dst[i] = v * c
+	}
+}
+
+func geluBackwardGo(dx, dy, x []float32) {
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	for i, v := range x {
+		c, p := phi(v)
+		dx[i] = dy[i] * (c + v*p)
+	}
+}
+
+const (
+	geluK0 = 0.7978845608028654 // √(2/π)
+	geluK1 = 0.044715
+)
+
+// tanhParts returns e·s and s with e = e^{2u}, s = 1/(e+1), so that
+// 1+tanh(u) = 2·e·s and 1-tanh(u) = 2·s without cancellation. u is clamped to
+// ±20, where tanh is ±1 in float32, to keep e finite.
+func tanhParts(u float32) (es, s float32) {
+	u = min(max(u, -20), 20)
+	e := exp32(2 * u)
+	s = 1 / (e + 1)
+	return e * s, s
+}
+
+func geluTanhGo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		es, _ := tanhParts(geluK0 * (v + geluK1*v*v*v))
+		dst[i] = v * es
+	}
+}
+
+// The derivative of x·es(u(x)) is es + x·2s·es·u'(x).
+func geluTanhBackwardGo(dx, dy, x []float32) {
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	for i, v := range x {
+		es, s := tanhParts(geluK0 * (v + geluK1*v*v*v))
+		d := es * (1 + 2*v*s*geluK0*(1+3*geluK1*v*v))
+		dx[i] = dy[i] * d
+	}
+}
+
+func adamGo(param, grad, m, v []float32, p *adamParams) {
+	grad, m, v = grad[:len(param)], m[:len(param)], v[:len(param)]
+	for i, w := range param {
+		g := grad[i] + p.l2*w
+		mi := p.b1*m[i] + (1-p.b1)*g
+		vi := p.b2*v[i] + (1-p.b2)*g*g
+		m[i], v[i] = mi, vi
+		den := float32(math.Sqrt(float64(vi*p.bc2))) + p.eps
+		param[i] = w*p.decay - p.lr*(mi*p.bc1)/den
 	}
 }
