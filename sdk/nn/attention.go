@@ -15,8 +15,8 @@ type MultiHeadAttention struct {
 	*Base
 	Embed, Heads int
 	Causal       bool
-	QKV          *Linear // "qkv"
-	Proj         *Linear // "proj"
+	QKV          *Linear  // "qkv"
+	Proj         *Linear  // "proj"
 	Drop         *Dropout // "drop", on the attention output
 }
 
