@@ -1,0 +1,48 @@
+//go:build !purego
+
+package word2vec
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the assembly kernels; GODEBUG=cpu.avx2=off or
+// cpu.fma=off turns them off.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// dotAVX2 returns Σ a[i]·b[i] over len(a); b must be at least as long.
+//
+//go:noescape
+func dotAVX2(a, b []float32) float32
+
+// axpyAVX2 computes y[i] += alpha·x[i] over len(x); y must be at least as long.
+//
+//go:noescape
+func axpyAVX2(alpha float32, x, y []float32)
+
+// dualAVX2 computes e[i] += s·w[i]; w[i] += s·h[i] over len(w), in one pass
+// (each w[i] is read before it is updated).
+//
+//go:noescape
+func dualAVX2(s float32, w, h, e []float32)
+
+func dot(a, b []float32) float32 {
+	if useAVX2 {
+		return dotAVX2(a, b[:len(a)])
+	}
+	return dotGo(a, b)
+}
+
+func axpy(alpha float32, x, y []float32) {
+	if useAVX2 {
+		axpyAVX2(alpha, x, y[:len(x)])
+		return
+	}
+	axpyGo(alpha, x, y)
+}
+
+func dual(g float32, w, h, e []float32) {
+	if useAVX2 {
+		dualAVX2(g, w, h[:len(w)], e[:len(w)])
+		return
+	}
+	dualGo(g, w, h, e)
+}

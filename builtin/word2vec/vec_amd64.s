@@ -1,0 +1,205 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func dotAVX2(a, b []float32) float32
+TEXT ·dotAVX2(SB), NOSPLIT, $0-52
+	MOVQ a_base+0(FP), SI
+	MOVQ a_len+8(FP), CX
+	MOVQ b_base+24(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+dot32:
+	CMPQ CX, $32
+	JL   dot8
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS 64(DI), Y6, Y2
+	VFMADD231PS 96(DI), Y7, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JMP  dot32
+
+dot8:
+	CMPQ CX, $8
+	JL   dot4
+	VMOVUPS (SI), Y4
+	VFMADD231PS (DI), Y4, Y1
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  dot8
+
+dot4:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	CMPQ CX, $4
+	JL   dotred
+	VMOVUPS (SI), X4
+	VFMADD231PS (DI), X4, X0
+	ADDQ $16, SI
+	ADDQ $16, DI
+	SUBQ $4, CX
+
+dotred:
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+
+dot1:
+	TESTQ CX, CX
+	JE    dotdone
+	VMOVSS (SI), X4
+	VFMADD231SS (DI), X4, X0
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  dot1
+
+dotdone:
+	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func axpyAVX2(alpha float32, x, y []float32)
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
+	VBROADCASTSS alpha+0(FP), Y15
+	MOVQ x_base+8(FP), SI
+	MOVQ x_len+16(FP), CX
+	MOVQ y_base+32(FP), DI
+
+axpy16:
+	CMPQ CX, $16
+	JL   axpy8
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VFMADD231PS (SI), Y15, Y0
+	VFMADD231PS 32(SI), Y15, Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  axpy16
+
+axpy8:
+	CMPQ CX, $8
+	JL   axpy4
+	VMOVUPS (DI), Y0
+	VFMADD231PS (SI), Y15, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+
+axpy4:
+	CMPQ CX, $4
+	JL   axpy1
+	VMOVUPS (DI), X0
+	VFMADD231PS (SI), X15, X0
+	VMOVUPS X0, (DI)
+	ADDQ $16, SI
+	ADDQ $16, DI
+	SUBQ $4, CX
+
+axpy1:
+	TESTQ CX, CX
+	JE    axpydone
+	VMOVSS (DI), X0
+	VFMADD231SS (SI), X15, X0
+	VMOVSS X0, (DI)
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JMP  axpy1
+
+axpydone:
+	VZEROUPPER
+	RET
+
+// func dualAVX2(s float32, w, h, e []float32)
+// e += s*w; w += s*h (w read before it is written).
+TEXT ·dualAVX2(SB), NOSPLIT, $0-80
+	VBROADCASTSS s+0(FP), Y15
+	MOVQ w_base+8(FP), DI
+	MOVQ w_len+16(FP), CX
+	MOVQ h_base+32(FP), SI
+	MOVQ e_base+56(FP), DX
+
+dual16:
+	CMPQ CX, $16
+	JL   dual8
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS (DX), Y2
+	VMOVUPS 32(DX), Y3
+	VFMADD231PS Y0, Y15, Y2
+	VFMADD231PS Y1, Y15, Y3
+	VFMADD231PS (SI), Y15, Y0
+	VFMADD231PS 32(SI), Y15, Y1
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y3, 32(DX)
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, DX
+	SUBQ $16, CX
+	JMP  dual16
+
+dual8:
+	CMPQ CX, $8
+	JL   dual4
+	VMOVUPS (DI), Y0
+	VMOVUPS (DX), Y2
+	VFMADD231PS Y0, Y15, Y2
+	VFMADD231PS (SI), Y15, Y0
+	VMOVUPS Y2, (DX)
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, CX
+
+dual4:
+	CMPQ CX, $4
+	JL   dual1
+	VMOVUPS (DI), X0
+	VMOVUPS (DX), X2
+	VFMADD231PS X0, X15, X2
+	VFMADD231PS (SI), X15, X0
+	VMOVUPS X2, (DX)
+	VMOVUPS X0, (DI)
+	ADDQ $16, SI
+	ADDQ $16, DI
+	ADDQ $16, DX
+	SUBQ $4, CX
+
+dual1:
+	TESTQ CX, CX
+	JE    dualdone
+	VMOVSS (DI), X0
+	VMOVSS (DX), X2
+	VFMADD231SS X0, X15, X2
+	VFMADD231SS (SI), X15, X0
+	VMOVSS X2, (DX)
+	VMOVSS X0, (DI)
+	ADDQ $4, SI
+	ADDQ $4, DI
+	ADDQ $4, DX
+	DECQ CX
+	JMP  dual1
+
+dualdone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package word2vec
+
+const useAVX2 = false
+
+func dot(a, b []float32) float32         { return dotGo(a, b) }
+func axpy(alpha float32, x, y []float32) { axpyGo(alpha, x, y) }
+func dual(g float32, w, h, e []float32)  { dualGo(g, w, h, e) }
