@@ -13,9 +13,11 @@ var (
 // Each tier needs the features of the tiers below it, so that turning one
 // feature off through GODEBUG (cpu.avx2=off, cpu.fma=off, cpu.avx512f=off,
 // cpu.avx512bf16=off) always lands on a lower tier.
-func hasAVX2() bool   { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
-func hasAVX512() bool { return hasAVX2() && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL }
-func hasBF16() bool   { return hasAVX512() && cpu.X86.HasAVX512BF16 }
+func hasAVX2() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
+func hasAVX512() bool {
+	return hasAVX2() && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL
+}
+func hasBF16() bool { return hasAVX512() && cpu.X86.HasAVX512BF16 }
 
 func init() {
 	l1, l2 := cacheSizes()

@@ -16,7 +16,7 @@ func p(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) }
 // (dst += pairwise src1·src2; Intel operand order), which the Go assembler
 // does not know: EVEX.512.F3.0F38.W0 52 /r with a register r/m.
 func vdpbf16ps(dst, src1, src2 int) []byte {
-	inv := func(reg, bit int) byte { return byte(^(reg>>bit)&1) }
+	inv := func(reg, bit int) byte { return byte(^(reg >> bit) & 1) }
 	p0 := inv(dst, 3)<<7 | inv(src2, 4)<<6 | inv(src2, 3)<<5 | inv(dst, 4)<<4 | 0x2
 	p1 := byte((^src1)&15)<<3 | 1<<2 | 0x2
 	p2 := byte(2)<<5 | inv(src1, 4)<<3
