@@ -150,7 +150,7 @@ func scanSpace(s string, i int) int {
 }
 
 // contraction reports the length of 's 't 're 've 'm 'll 'd at s[i:]
-// (s[i] == '\''), or 0. With fold, letters match case-insensitively.
+// (s[i] is an apostrophe), or 0. With fold, letters match case-insensitively.
 func contraction(s string, i int, fold bool) int {
 	if i+1 >= len(s) {
 		return 0
