@@ -490,17 +490,18 @@ func (r *LabeledReader) jsonString(obj map[string]json.RawMessage, key string, l
 	if !ok {
 		return "", &InputError{File: r.name, Line: line, Offset: off, Msg: fmt.Sprintf("missing field %q", key)}
 	}
+	// Unmarshal treats null as "no change", so null is rejected here.
+	isNull := strings.TrimSpace(string(raw)) == "null"
 	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
+	if !isNull && json.Unmarshal(raw, &s) == nil {
 		return s, nil
 	}
-	if label {
-		t := strings.TrimSpace(string(raw))
+	if label && !isNull {
 		var v any
 		if json.Unmarshal(raw, &v) == nil {
 			switch v.(type) {
 			case float64, bool:
-				return t, nil
+				return strings.TrimSpace(string(raw)), nil
 			}
 		}
 	}

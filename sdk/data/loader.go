@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // EncodeFunc turns a text into token ids (a tokenizer's Encode).
@@ -74,10 +75,12 @@ type Loader struct {
 	eof    bool // the current epoch's stream is exhausted
 	done   bool
 
-	ch   chan result
-	wg   sync.WaitGroup
-	err  error
-	once sync.Once
+	ch     chan result
+	wg     sync.WaitGroup
+	final  error // why the prefetch goroutine stopped; read after ch is closed
+	closed atomic.Bool
+	err    error
+	once   sync.Once
 }
 
 type result struct {
@@ -138,7 +141,10 @@ func (l *Loader) Next() (*Batch, error) {
 	r, ok := <-l.ch
 	if !ok {
 		if l.err == nil {
-			l.err = errors.New("data: loader closed")
+			l.err = l.final
+			if l.err == nil || l.closed.Load() {
+				l.err = errors.New("data: loader closed")
+			}
 		}
 		return nil, l.err
 	}
@@ -151,6 +157,7 @@ func (l *Loader) Next() (*Batch, error) {
 // Close stops the loader, waits for its goroutine and closes the corpus.
 func (l *Loader) Close() error {
 	l.once.Do(func() {
+		l.closed.Store(true)
 		l.cancel()
 		if l.ch != nil {
 			// Unblock a send in progress, then wait for the goroutine.
@@ -176,6 +183,7 @@ func (l *Loader) run() {
 		select {
 		case l.ch <- result{b, err}:
 		case <-l.ctx.Done():
+			l.final = l.ctx.Err()
 			return
 		}
 		if err != nil {

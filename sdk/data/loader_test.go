@@ -1,0 +1,249 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// encodeDigits is a toy tokenizer: each whitespace field parsed as an int.
+func encodeDigits(s string) []int {
+	var ids []int
+	for _, f := range strings.Fields(s) {
+		n, _ := strconv.Atoi(f)
+		ids = append(ids, n)
+	}
+	return ids
+}
+
+func numberedCorpus(n, width int) *Corpus {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		for j := 0; j < width; j++ {
+			fmt.Fprintf(&b, "%d ", 10+(i*width+j)%900)
+		}
+		b.WriteString("\n")
+	}
+	return NewCorpus([]Source{StringSource("nums.txt", b.String())}, CorpusOptions{})
+}
+
+func drain(t *testing.T, l *Loader) []*Batch {
+	t.Helper()
+	defer l.Close()
+	var out []*Batch
+	for {
+		b, err := l.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+}
+
+func mlmLoader(t *testing.T, prefetch int, seed uint64) *Loader {
+	c, _ := NewMLMCollator(DefaultMLMConfig(1000, 3, 0))
+	l, err := NewLoader(context.Background(), LoaderConfig{Corpus: numberedCorpus(100, 16), Encode: encodeDigits,
+		Collator: c, BatchSize: 8, Epochs: 3, Seed: seed, ShuffleBuffer: 32, Prefetch: prefetch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestLoaderDeterministicAndEpochs(t *testing.T) {
+	a := drain(t, mlmLoader(t, 0, 7))
+	b := drain(t, mlmLoader(t, 4, 7))
+	c := drain(t, mlmLoader(t, 2, 8))
+	// 100 records in batches of 8: 13 batches (last of 4) per epoch.
+	if len(a) != 39 || a[12].Size != 4 || a[13].Epoch != 1 || a[13].Step != 0 || a[38].Epoch != 2 {
+		t.Fatalf("%d batches; a[12]=%v a[13]=%v", len(a), a[12], a[13])
+	}
+	for i := range a {
+		if !slices.Equal(a[i].InputIDs, b[i].InputIDs) || !slices.Equal(a[i].Labels, b[i].Labels) {
+			t.Fatalf("batch %d differs with prefetch", i)
+		}
+	}
+	if slices.Equal(a[0].Labels, c[0].Labels) {
+		t.Error("different seeds gave the same first batch")
+	}
+	// Each epoch sees every record once, in a different order, with
+	// different masks for the same record.
+	rowsByEpoch := make([]map[string][]int, 3)
+	for e := range rowsByEpoch {
+		rowsByEpoch[e] = map[string][]int{}
+	}
+	for _, bt := range a {
+		for r := 0; r < bt.Size; r++ {
+			labels := Row(bt.Labels, bt.SeqLen, r)
+			ids := Row(bt.InputIDs, bt.SeqLen, r)
+			orig := make([]int, len(ids))
+			for j := range ids {
+				orig[j] = ids[j]
+				if labels[j] != IgnoreIndex {
+					orig[j] = labels[j]
+				}
+			}
+			key := fmt.Sprint(orig)
+			if _, dup := rowsByEpoch[bt.Epoch][key]; dup {
+				t.Fatalf("epoch %d: record seen twice", bt.Epoch)
+			}
+			rowsByEpoch[bt.Epoch][key] = slices.Clone(labels)
+		}
+	}
+	same := 0
+	for key, l0 := range rowsByEpoch[0] {
+		l1, ok := rowsByEpoch[1][key]
+		if !ok {
+			t.Fatal("record missing from epoch 1")
+		}
+		if slices.Equal(l0, l1) {
+			same++
+		}
+	}
+	if len(rowsByEpoch[0]) != 100 || same > 5 {
+		t.Errorf("%d records; %d of them masked identically in epochs 0 and 1", len(rowsByEpoch[0]), same)
+	}
+	if fmt.Sprint(a[0].InputIDs) == fmt.Sprint(a[13].InputIDs) {
+		t.Error("epochs 0 and 1 start with the same batch: no reshuffle")
+	}
+}
+
+func TestLoaderPackingShardDropLast(t *testing.T) {
+	var all []int
+	for w := 0; w < 2; w++ {
+		l, err := NewLoader(context.Background(), LoaderConfig{Corpus: numberedCorpus(10, 5), Encode: encodeDigits,
+			BatchSize: 2, PackLen: 4, PackSep: 1, DropLast: true, Shard: ShardSpec{Worker: w, Workers: 2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range drain(t, l) {
+			if b.SeqLen != 4 || b.Size != 2 || sum(b.AttentionMask) != 8 {
+				t.Fatalf("packed batch %v", b)
+			}
+			all = append(all, b.InputIDs...)
+		}
+	}
+	// Each worker packs 5 records * 6 ids = 30 ids: 7 full rows, 3 full
+	// batches (the 7th row and the tail are dropped).
+	if len(all) != 2*3*2*4 || count(all, 1) != 2*4 {
+		t.Fatalf("%d ids, %d separators: %v", len(all), count(all, 1), all)
+	}
+}
+
+func TestLoaderErrors(t *testing.T) {
+	bad := NewCorpus([]Source{StringSource("ok.txt", "1 2\n3 4\n"), BytesSource("bad.txt", []byte("5\n\xff\n"))}, CorpusOptions{})
+	for _, pf := range []int{0, 2} {
+		l, _ := NewLoader(context.Background(), LoaderConfig{Corpus: bad, Encode: encodeDigits, BatchSize: 1, Prefetch: pf})
+		var err error
+		n := 0
+		for err == nil {
+			_, err = l.Next()
+			n++
+		}
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.File != "bad.txt" || ie.Line != 2 || n != 4 {
+			t.Errorf("prefetch %d: err after %d batches = %v", pf, n, err)
+		}
+		if _, again := l.Next(); again == nil {
+			t.Error("Next after an error succeeded")
+		}
+		l.Close()
+	}
+	if _, err := NewLoader(context.Background(), LoaderConfig{Encode: encodeDigits, BatchSize: 1}); err == nil {
+		t.Error("no corpus accepted")
+	}
+	if _, err := NewLoader(context.Background(), LoaderConfig{Corpus: bad, Encode: encodeDigits}); err == nil {
+		t.Error("zero batch size accepted")
+	}
+}
+
+// waitGoroutines waits for the goroutine count to come back to n.
+func waitGoroutines(t *testing.T, n int) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		if runtime.NumGoroutine() <= n {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	buf := make([]byte, 1<<16)
+	t.Fatalf("%d goroutines, want %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
+}
+
+func TestLoaderNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	// Close in the middle of an endless stream with a full prefetch queue.
+	l, _ := NewLoader(context.Background(), LoaderConfig{Corpus: numberedCorpus(50, 4), Encode: encodeDigits,
+		BatchSize: 4, Epochs: -1, Prefetch: 3})
+	for i := 0; i < 40; i++ {
+		if _, err := l.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(10 * time.Millisecond) // let the producer block on a full queue
+	l.Close()
+	l.Close()
+	waitGoroutines(t, before)
+	if _, err := l.Next(); err == nil {
+		t.Error("Next after Close succeeded")
+	}
+
+	// Cancelling the context stops the producer too.
+	ctx, cancel := context.WithCancel(context.Background())
+	l, _ = NewLoader(ctx, LoaderConfig{Corpus: numberedCorpus(50, 4), Encode: encodeDigits, BatchSize: 4, Epochs: -1, Prefetch: 2})
+	l.Next()
+	cancel()
+	var err error
+	for i := 0; i < 10 && err == nil; i++ {
+		_, err = l.Next()
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("after cancel: %v", err)
+	}
+	l.Close()
+	waitGoroutines(t, before)
+
+	// A loader drained to the end exits by itself.
+	drain(t, mlmLoader(t, 2, 1))
+	waitGoroutines(t, before)
+}
+
+func TestLoaderOpenFunc(t *testing.T) {
+	l, err := NewLoader(context.Background(), LoaderConfig{
+		Open: func(ctx context.Context, epoch int) (Reader, error) {
+			return TextReader([]string{fmt.Sprint(epoch), "5 6 7"}), nil
+		},
+		Encode: encodeDigits, BatchSize: 2, Epochs: 2, MaxLen: 2, Collator: &CausalLMCollator{PadID: 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := drain(t, l)
+	if len(bs) != 2 || fmt.Sprint(bs[1].InputIDs) != "[1 0 5 6]" || !strings.Contains(l.String(), "open func") {
+		t.Fatalf("%v", bs)
+	}
+}
+
+func BenchmarkLoaderMLM(b *testing.B) {
+	c, _ := NewMLMCollator(DefaultMLMConfig(1000, 3, 0))
+	corpus := numberedCorpus(2000, 64)
+	for b.Loop() {
+		l, _ := NewLoader(context.Background(), LoaderConfig{Corpus: corpus, Encode: encodeDigits,
+			Collator: c, BatchSize: 32, ShuffleBuffer: 256, Prefetch: 2})
+		for {
+			if _, err := l.Next(); err != nil {
+				break
+			}
+		}
+		l.Close()
+	}
+}
