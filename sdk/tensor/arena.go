@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // Arena recycles the buffers of intermediate tensors between training
 // steps. While an arena is active (WithArena or SetArena), the outputs of
@@ -75,6 +78,16 @@ func allocRaw(n int) []float32 {
 		return current.get(n)
 	}
 	return make([]float32, n)
+}
+
+// allocBF16 returns a buffer of n bfloat16s with unspecified contents,
+// carved from a float32 buffer so that it too comes from the arena.
+func allocBF16(n int) []BFloat16 {
+	f := allocRaw((n + 1) / 2)
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*BFloat16)(unsafe.Pointer(&f[0])), n)
 }
 
 // alloc returns a zeroed buffer of n float32s.

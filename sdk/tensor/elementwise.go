@@ -56,6 +56,10 @@ var binNames = [...]string{"Add", "Sub", "Mul", "Div"}
 func binaryRow(k binKind, dst, x []float32, ix int, y []float32, iy int) {
 	n := len(dst)
 	switch {
+	case ix == 1 && iy == 1 && k == binAdd:
+		kernels.Add(dst, x[:n], y[:n])
+	case ix == 1 && iy == 1 && k == binMul:
+		kernels.Mul(dst, x[:n], y[:n])
 	case ix == 1 && iy == 1:
 		x, y = x[:n], y[:n]
 		switch k {
@@ -233,11 +237,7 @@ func (t *Tensor) MulScalar(s float32) *Tensor {
 
 // Exp returns eᵗ elementwise.
 func (t *Tensor) Exp() *Tensor {
-	return unary("Exp", t, func(dst, src []float32) {
-		for i, v := range src {
-			dst[i] = float32(math.Exp(float64(v)))
-		}
-	}, func(dx, g, _, y []float32) {
+	return unary("Exp", t, kernels.Exp, func(dx, g, _, y []float32) {
 		for i, v := range g {
 			dx[i] += v * y[i]
 		}
@@ -346,43 +346,33 @@ func (t *Tensor) SiLU() *Tensor {
 	})
 }
 
-const invSqrt2 = 0.70710678118654752440
-const invSqrt2Pi = 0.39894228040143267794
-
 // GELU returns the exact Gaussian error linear unit x·Φ(x) elementwise, as
 // torch.nn.functional.gelu and BERT use.
 func (t *Tensor) GELU() *Tensor {
-	return unary("GELU", t, func(dst, src []float32) {
-		for i, v := range src {
-			x := float64(v)
-			dst[i] = float32(0.5 * x * (1 + math.Erf(x*invSqrt2)))
-		}
-	}, func(dx, g, xs, _ []float32) {
-		for i, v := range g {
-			x := float64(xs[i])
-			cdf := 0.5 * (1 + math.Erf(x*invSqrt2))
-			pdf := invSqrt2Pi * math.Exp(-0.5*x*x)
-			dx[i] += v * float32(cdf+x*pdf)
-		}
-	})
+	return geluOp("GELU", t, kernels.GELU, kernels.GELUBackward)
 }
-
-const geluC = 0.7978845608028654 // sqrt(2/π)
 
 // GELUTanh returns the tanh approximation of GELU elementwise, as GPT-2
 // uses: 0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³))).
 func (t *Tensor) GELUTanh() *Tensor {
-	return unary("GELUTanh", t, func(dst, src []float32) {
-		for i, v := range src {
-			x := float64(v)
-			dst[i] = float32(0.5 * x * (1 + math.Tanh(geluC*(x+0.044715*x*x*x))))
-		}
-	}, func(dx, g, xs, _ []float32) {
-		for i, v := range g {
-			x := float64(xs[i])
-			th := math.Tanh(geluC * (x + 0.044715*x*x*x))
-			d := 0.5*(1+th) + 0.5*x*(1-th*th)*geluC*(1+3*0.044715*x*x)
-			dx[i] += v * float32(d)
-		}
-	})
+	return geluOp("GELUTanh", t, kernels.GELUTanh, kernels.GELUTanhBackward)
+}
+
+// geluOp runs a GELU kernel pair. The backward kernel overwrites its
+// output, so the gradient goes through a scratch buffer before being added.
+func geluOp(op string, t *Tensor, fwd func(dst, x []float32), bwd func(dx, dy, x []float32)) *Tensor {
+	x := t.f32()
+	y := allocRaw(len(x))
+	chunked(len(x), func(lo, hi int) { fwd(y[lo:hi], x[lo:hi]) })
+	out := newTensor(t.shape, y)
+	record(out, op, func(g []float32) {
+		dx := t.gradSlot()
+		xv := t.f32()
+		tmp := allocRaw(len(g))
+		chunked(len(g), func(lo, hi int) {
+			bwd(tmp[lo:hi], g[lo:hi], xv[lo:hi])
+			kernels.Add(dx[lo:hi], dx[lo:hi], tmp[lo:hi])
+		})
+	}, t)
+	return finish(out, t.dtype)
 }

@@ -49,54 +49,84 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	if len(bBatch) == 0 {
 		sb = 0
 	}
-	av, bv := a.f32(), b.f32()
 	c := allocRaw(batch * m * n)
-	gemm(transA, transB, batch, m, n, k, av, lda, sa, bv, ldb, sb, 0, c, n, m*n)
+	if a.dtype == BF16 && b.dtype == BF16 {
+		// Mixed precision: bf16 operands, f32 accumulation. The output
+		// gradient is rounded to bf16 for the backward products, as autocast
+		// does.
+		ah, bh := bfBits(a.bf), bfBits(b.bf)
+		gemm(bf16Gemm, transA, transB, batch, m, n, k, ah, lda, sa, bh, ldb, sb, 0, c, n, m*n)
+		out := newTensor(outShape, c)
+		return record(out, op, func(g []float32) {
+			gh := allocBF16(len(g))
+			narrow(gh, g)
+			mmBackward(bf16Gemm, a, b, transA, transB, batch, m, n, k, ah, lda, sa, bh, ldb, sb, bfBits(gh))
+		}, a, b)
+	}
+	av, bv := a.f32(), b.f32()
+	gemm(f32Gemm, transA, transB, batch, m, n, k, av, lda, sa, bv, ldb, sb, 0, c, n, m*n)
 	out := newTensor(outShape, c)
 	return record(out, op, func(g []float32) {
-		if da := a.gradSlot(); da != nil {
-			// dop(A) = G·op(B)ᵀ; stored transposed when transA.
-			if !transA {
-				gemm(false, !transB, batch, m, k, n, g, n, m*n, bv, ldb, sb, 1, da, lda, sa)
-			} else {
-				gemm(transB, true, batch, k, m, n, bv, ldb, sb, g, n, m*n, 1, da, lda, sa)
-			}
-		}
-		if db := b.gradSlot(); db != nil {
-			// dop(B) = op(A)ᵀ·G; stored transposed when transB.
-			if !transB {
-				gemm(!transA, false, batch, k, n, m, av, lda, sa, g, n, m*n, 1, db, ldb, sb)
-			} else {
-				gemm(true, transA, batch, n, k, m, g, n, m*n, av, lda, sa, 1, db, ldb, sb)
-			}
-		}
+		mmBackward(f32Gemm, a, b, transA, transB, batch, m, n, k, av, lda, sa, bv, ldb, sb, g)
 	}, a, b)
 }
 
+// mmBackward adds the gradients of C = op(A)·op(B) into a and b given the
+// output gradient g.
+func mmBackward[T float32 | uint16](kk gemmKernels[T], a, b *Tensor, transA, transB bool, batch, m, n, k int, av []T, lda, sa int, bv []T, ldb, sb int, g []T) {
+	if da := a.gradSlot(); da != nil {
+		// dop(A) = G·op(B)ᵀ; stored transposed when transA.
+		if !transA {
+			gemm(kk, false, !transB, batch, m, k, n, g, n, m*n, bv, ldb, sb, 1, da, lda, sa)
+		} else {
+			gemm(kk, transB, true, batch, k, m, n, bv, ldb, sb, g, n, m*n, 1, da, lda, sa)
+		}
+	}
+	if db := b.gradSlot(); db != nil {
+		// dop(B) = op(A)ᵀ·G; stored transposed when transB.
+		if !transB {
+			gemm(kk, !transA, false, batch, k, n, m, av, lda, sa, g, n, m*n, 1, db, ldb, sb)
+		} else {
+			gemm(kk, true, transA, batch, n, k, m, g, n, m*n, av, lda, sa, 1, db, ldb, sb)
+		}
+	}
+}
+
+// gemmKernels are the single and batched products for one element type.
+type gemmKernels[T float32 | uint16] struct {
+	one     func(ta, tb bool, m, n, k int, alpha float32, a []T, lda int, b []T, ldb int, beta float32, c []float32, ldc int)
+	batched func(ta, tb bool, m, n, k int, alpha float32, a []T, lda, sa int, b []T, ldb, sb int, beta float32, c []float32, ldc, sc int, batch int)
+}
+
+var (
+	f32Gemm  = gemmKernels[float32]{kernels.Sgemm, kernels.SgemmBatched}
+	bf16Gemm = gemmKernels[uint16]{kernels.SgemmBF16, kernels.SgemmBF16Batched}
+)
+
 // gemm runs a batch of products C_i = op(A_i)·op(B_i) + beta·C_i. A zero
 // stride shares an operand; a shared C (a gradient summed over the batch)
-// is accumulated one batch entry at a time, and a shared A with a
-// non-transposed layout is folded into one large product.
-func gemm(ta, tb bool, batch, m, n, k int, a []float32, lda, sa int, b []float32, ldb, sb int, beta float32, c []float32, ldc, sc int) {
+// is accumulated one batch entry at a time, and shared operands with a
+// suitable layout are folded into one large product.
+func gemm[T float32 | uint16](kk gemmKernels[T], ta, tb bool, batch, m, n, k int, a []T, lda, sa int, b []T, ldb, sb int, beta float32, c []float32, ldc, sc int) {
 	switch {
 	case batch == 1:
-		kernels.Sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+		kk.one(ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 	case sb == 0 && !ta && sa != 0 && sc != 0 && lda == k && ldc == n:
 		// Rows of every A_i are consecutive: one product with batch·m rows.
-		kernels.Sgemm(false, tb, batch*m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+		kk.one(false, tb, batch*m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 	case sc == 0 && ta && !tb && sa == k*lda && sb == k*ldb && beta == 1:
 		// Σ_i A_iᵀ·B_i where the A_i and B_i are stacked row blocks: one
 		// product over batch·k rows (a Linear layer's weight gradient).
-		kernels.Sgemm(true, false, m, n, batch*k, 1, a, lda, b, ldb, 1, c, ldc)
+		kk.one(true, false, m, n, batch*k, 1, a, lda, b, ldb, 1, c, ldc)
 	case sc == 0:
 		for i := range batch {
 			bt := beta
 			if i > 0 {
 				bt = 1
 			}
-			kernels.Sgemm(ta, tb, m, n, k, 1, a[i*sa:], lda, b[i*sb:], ldb, bt, c, ldc)
+			kk.one(ta, tb, m, n, k, 1, a[i*sa:], lda, b[i*sb:], ldb, bt, c, ldc)
 		}
 	default:
-		kernels.SgemmBatched(ta, tb, m, n, k, 1, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch)
+		kk.batched(ta, tb, m, n, k, 1, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch)
 	}
 }

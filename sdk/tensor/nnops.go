@@ -22,38 +22,32 @@ func softmaxRows(y, x []float32, n int, logOut bool) {
 }
 
 // softmaxRowsMasked is softmaxRows where a row that is entirely -inf (all
-// positions masked) becomes fill.
+// positions masked) becomes fill. y may be x.
 func softmaxRowsMasked(y, x []float32, n int, logOut bool, fill float32) {
 	rows := len(x) / max(n, 1)
 	work := func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			xr, yr := x[r*n:(r+1)*n], y[r*n:(r+1)*n]
-			m := float32(math.Inf(-1))
-			for _, v := range xr {
-				m = max(m, v)
-			}
-			if math.IsInf(float64(m), -1) { // a fully masked row
+			m := kernels.Max(xr)
+			if math.IsInf(float64(m), -1) || m != m { // fully masked (or all NaN)
 				for i := range yr {
 					yr[i] = fill
 				}
 				continue
 			}
-			var s float64
-			for i, v := range xr {
-				e := float32(math.Exp(float64(v - m)))
-				yr[i] = e
-				s += float64(e)
-			}
-			if logOut {
-				ls := m + float32(math.Log(s))
-				for i, v := range xr {
-					yr[i] = v - ls
-				}
+			if !logOut {
+				kernels.SoftmaxRows(yr, xr, 1, n)
 				continue
 			}
-			inv := float32(1 / s)
-			for i := range yr {
-				yr[i] *= inv
+			// log softmax = x - (m + log Σ exp(x - m)), without forming
+			// probabilities that could underflow to 0. y is not x here.
+			for i, v := range xr {
+				yr[i] = v - m
+			}
+			kernels.Exp(yr, yr)
+			ls := m + float32(math.Log(float64(kernels.Sum(yr))))
+			for i, v := range xr {
+				yr[i] = v - ls
 			}
 		}
 	}
@@ -261,25 +255,9 @@ func (t *Tensor) Dropout(p float32, rng *RNG) *Tensor {
 // variance, then scales by weight and adds bias (each [D], either may be
 // nil).
 func LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
-	return normOp("LayerNorm", x, weight, bias, eps, true)
-}
-
-// RMSNorm divides by the root mean square over the last dimension and
-// scales by weight ([D], may be nil).
-func RMSNorm(x, weight *Tensor, eps float32) *Tensor {
-	return normOp("RMSNorm", x, weight, nil, eps, false)
-}
-
-func normOp(op string, x, weight, bias *Tensor, eps float32, center bool) *Tensor {
-	if x.Dims() < 1 {
-		panicShape(op, "input needs at least one dimension", x.shape)
-	}
+	const op = "LayerNorm"
+	checkNormShapes(op, x, weight, bias)
 	d := x.shape[x.Dims()-1]
-	for _, p := range []*Tensor{weight, bias} {
-		if p != nil && (p.Dims() != 1 || p.shape[0] != d) {
-			panicShape(op, "weight and bias must be ["+itoa(d)+"]", x.shape, p.shape)
-		}
-	}
 	xv := x.f32()
 	rows := len(xv) / max(d, 1)
 	var wv, bv []float32
@@ -290,44 +268,74 @@ func normOp(op string, x, weight, bias *Tensor, eps float32, center bool) *Tenso
 		bv = bias.f32()
 	}
 	y := allocRaw(len(xv))
-	xhat := allocRaw(len(xv))
-	rstd := allocRaw(rows)
-	work := func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			xr := xv[r*d : (r+1)*d]
-			var mean, ss float64
-			if center {
-				for _, v := range xr {
-					mean += float64(v)
-				}
-				mean /= float64(d)
-			}
-			for _, v := range xr {
-				c := float64(v) - mean
-				ss += c * c
-			}
-			rs := float32(1 / math.Sqrt(ss/float64(d)+float64(eps)))
-			rstd[r] = rs
-			hr, yr := xhat[r*d:(r+1)*d], y[r*d:(r+1)*d]
-			m := float32(mean)
-			for i, v := range xr {
-				h := (v - m) * rs
-				hr[i] = h
-				if wv != nil {
-					h *= wv[i]
-				}
-				if bv != nil {
-					h += bv[i]
-				}
-				yr[i] = h
-			}
+	mean, rstd := allocRaw(rows), allocRaw(rows)
+	byRows(rows, d, func(lo, hi int) {
+		kernels.LayerNormRows(y[lo*d:hi*d], xv[lo*d:hi*d], wv, bv, mean[lo:hi], rstd[lo:hi], hi-lo, d, eps)
+	})
+	out := newTensor(x.shape, y)
+	record(out, op, func(g []float32) {
+		dx := x.gradSlot()
+		tmp := allocRaw(len(g))
+		kernels.LayerNormRowsBackward(tmp, weight.gradSlot(), bias.gradSlot(), g, xv, wv, mean, rstd, rows, d)
+		if dx != nil {
+			kernels.Add(dx, dx, tmp)
+		}
+	}, x, weight, bias)
+	return finish(out, x.dtype)
+}
+
+// byRows runs fn over row ranges, in parallel when the work is large.
+func byRows(rows, cols int, fn func(lo, hi int)) {
+	if rows*cols < parallelMin {
+		fn(0, rows)
+		return
+	}
+	kernels.Parallel(rows, fn)
+}
+
+func checkNormShapes(op string, x, weight, bias *Tensor) {
+	if x.Dims() < 1 {
+		panicShape(op, "input needs at least one dimension", x.shape)
+	}
+	d := x.shape[x.Dims()-1]
+	for _, p := range []*Tensor{weight, bias} {
+		if p != nil && (p.Dims() != 1 || p.shape[0] != d) {
+			panicShape(op, "weight and bias must be ["+itoa(d)+"]", x.shape, p.shape)
 		}
 	}
-	if len(xv) < parallelMin {
-		work(0, rows)
-	} else {
-		kernels.Parallel(rows, work)
+}
+
+// RMSNorm divides by the root mean square over the last dimension and
+// scales by weight ([D], may be nil).
+func RMSNorm(x, weight *Tensor, eps float32) *Tensor {
+	const op = "RMSNorm"
+	checkNormShapes(op, x, weight, nil)
+	d := x.shape[x.Dims()-1]
+	xv := x.f32()
+	rows := len(xv) / max(d, 1)
+	var wv []float32
+	if weight != nil {
+		wv = weight.f32()
 	}
+	y := allocRaw(len(xv))
+	xhat := allocRaw(len(xv)) // x·rstd, before the weight
+	rstd := allocRaw(rows)
+	byRows(rows, d, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr := xv[r*d : (r+1)*d]
+			rs := float32(1 / math.Sqrt(float64(kernels.Dot(xr, xr))/float64(d)+float64(eps)))
+			rstd[r] = rs
+			hr, yr := xhat[r*d:(r+1)*d], y[r*d:(r+1)*d]
+			for i, v := range xr {
+				hr[i] = v * rs
+			}
+			if wv != nil {
+				kernels.Mul(yr, hr, wv)
+			} else {
+				copy(yr, hr)
+			}
+		}
+	})
 	out := newTensor(x.shape, y)
 	record(out, op, func(g []float32) {
 		if dw := weight.gradSlot(); dw != nil {
@@ -338,41 +346,29 @@ func normOp(op string, x, weight, bias *Tensor, eps float32, center bool) *Tenso
 				}
 			}
 		}
-		if db := bias.gradSlot(); db != nil {
-			for r := range rows {
-				for i, v := range g[r*d : (r+1)*d] {
-					db[i] += v
-				}
-			}
-		}
 		dx := x.gradSlot()
 		if dx == nil {
 			return
 		}
-		// dx = rstd·(gh - mean(gh) - xhat·mean(gh·xhat)), gh = g·weight;
-		// RMSNorm drops the mean(gh) term.
+		// dx = rstd·(gh - xhat·mean(gh·xhat)) with gh = g·weight.
 		for r := range rows {
 			hr, gr, dr := xhat[r*d:(r+1)*d], g[r*d:(r+1)*d], dx[r*d:(r+1)*d]
-			var sg, sgh float64
+			var sgh float64
 			for i, v := range gr {
 				if wv != nil {
 					v *= wv[i]
 				}
-				sg += float64(v)
 				sgh += float64(v * hr[i])
 			}
-			mg, mgh := float32(sg/float64(d)), float32(sgh/float64(d))
-			if !center {
-				mg = 0
-			}
+			mgh := float32(sgh / float64(d))
 			rs := rstd[r]
 			for i, v := range gr {
 				if wv != nil {
 					v *= wv[i]
 				}
-				dr[i] += rs * (v - mg - hr[i]*mgh)
+				dr[i] += rs * (v - hr[i]*mgh)
 			}
 		}
-	}, x, weight, bias)
+	}, x, weight)
 	return finish(out, x.dtype)
 }

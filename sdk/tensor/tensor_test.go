@@ -243,3 +243,28 @@ func TestArenaReusesBuffers(t *testing.T) {
 }
 
 var pinnedRNG42 = []uint64{0xbcf2caa289cc3e2e, 0xd4fb8e030a21f8e9, 0xd89857599c5d5ca8}
+
+func TestBF16MatMulMatchesF32(t *testing.T) {
+	for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+		as, bs := []int{2, 5, 7}, []int{2, 7, 3}
+		if tr[0] {
+			as = []int{2, 7, 5}
+		}
+		if tr[1] {
+			bs = []int{2, 3, 7}
+		}
+		// Values already representable in bf16, so only accumulation differs.
+		a := rnd(1, as...).To(BF16).To(F32).Detach().SetRequiresGrad(true)
+		b := rnd(2, bs...).To(BF16).To(F32).Detach().SetRequiresGrad(true)
+		ref := MatMulT(a, b, tr[0], tr[1])
+		ref.Sum().Backward()
+		ga, gb := a.Grad().Float32s(), b.Grad().Float32s()
+		a.SetGrad(nil)
+		b.SetGrad(nil)
+		got := MatMulT(a.To(BF16), b.To(BF16), tr[0], tr[1])
+		assert.InDeltaSlice(t, ref.Data(), got.Data(), 1e-5)
+		got.Sum().Backward()
+		assert.InDeltaSlice(t, ga, a.Grad().Data(), 1e-5, "ones are exact in bf16, so grads match")
+		assert.InDeltaSlice(t, gb, b.Grad().Data(), 1e-5)
+	}
+}
