@@ -1,0 +1,51 @@
+//go:build !purego
+
+package word2vec
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+func TestKernelsMatchGo(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2+FMA: only the Go kernels run")
+	}
+	r := rand.New(rand.NewSource(1))
+	fill := func(n int) []float32 {
+		x := make([]float32, n+2)
+		for i := range x {
+			x[i] = r.Float32()*2 - 1
+		}
+		x[0], x[n+1] = float32(math.NaN()), float32(math.NaN()) // guards
+		return x
+	}
+	for n := 0; n <= 70; n++ {
+		a, b := fill(n), fill(n)
+		got, want := dotAVX2(a[1:n+1], b[1:n+1]), dotGo(a[1:n+1], b[1:n+1])
+		if math.Abs(float64(got-want)) > 1e-5*float64(n+1) {
+			t.Fatalf("dot n=%d: %v want %v", n, got, want)
+		}
+		y1, y2 := fill(n), fill(n)
+		copy(y2, y1)
+		axpyAVX2(0.3, a[1:n+1], y1[1:n+1])
+		axpyGo(0.3, a[1:n+1], y2[1:n+1])
+		w1, w2, e1, e2 := fill(n), fill(n), fill(n), fill(n)
+		copy(w2, w1)
+		copy(e2, e1)
+		dualAVX2(-0.7, w1[1:n+1], a[1:n+1], e1[1:n+1])
+		dualGo(-0.7, w2[1:n+1], a[1:n+1], e2[1:n+1])
+		for i := 1; i <= n; i++ {
+			if math.Abs(float64(y1[i]-y2[i])) > 1e-6 || math.Abs(float64(w1[i]-w2[i])) > 1e-6 || math.Abs(float64(e1[i]-e2[i])) > 1e-6 {
+				t.Fatalf("n=%d i=%d: axpy %v/%v w %v/%v e %v/%v", n, i, y1[i], y2[i], w1[i], w2[i], e1[i], e2[i])
+			}
+		}
+		for _, g := range [][]float32{y1, w1, e1} {
+			if !math.IsNaN(float64(g[0])) || !math.IsNaN(float64(g[n+1])) {
+				t.Fatalf("n=%d: write outside the slice", n)
+			}
+		}
+	}
+}
+
