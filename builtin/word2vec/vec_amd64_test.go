@@ -48,4 +48,3 @@ func TestKernelsMatchGo(t *testing.T) {
 		}
 	}
 }
-

@@ -108,7 +108,7 @@ func TestTrainLearnsTopics(t *testing.T) {
 	if raceEnabled {
 		t.Skip("Hogwild training races by design")
 	}
-	text := topicCorpus(4, 25, 3000, 1)
+	text := topicCorpus(4, 25, 2000, 1)
 	for _, c := range []Config{
 		{},
 		{CBOW: true},

@@ -1,0 +1,5 @@
+//go:build !race
+
+package glove
+
+const raceEnabled = false
