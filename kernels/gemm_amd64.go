@@ -76,3 +76,9 @@ func blocking(g *gemmImpl, l1, l2 int) {
 	g.mc = max(g.mr, l2/2/(g.kc*4)/g.mr*g.mr)
 	g.nc = 4096 / g.nr * g.nr
 }
+
+//go:noescape
+func kernX8x48(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernX6x64(kc int, a, b, c *float32, ldc int, alpha, beta float32)

@@ -33,11 +33,11 @@ func init() {
 }
 
 func installAVX512() {
-	installGo()
+	installVecAVX2()
 	curGemm = &tierAVX512
 }
 
 func installAVX2() {
-	installGo()
+	installVecAVX2()
 	curGemm = &tierAVX2
 }

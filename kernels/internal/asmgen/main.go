@@ -172,6 +172,8 @@ func main() {
 	p("")
 	kernel{name: "kernAVX512F32", reg: "Z", rows: 12, vecs: 2, vbytes: 64, bReg: 24, bcast: []int{26, 27, 28, 29, 30, 31}, unroll: 4}.write()
 	kernel{name: "kernAVX512BF16", reg: "Z", rows: 12, vecs: 2, vbytes: 64, bReg: 24, bcast: []int{26, 27, 28, 29, 30, 31}, pairs: true, unroll: 4}.write()
+	kernel{name: "kernX8x48", reg: "Z", rows: 8, vecs: 3, vbytes: 64, bReg: 24, bcast: []int{27, 28, 29, 30, 31}, unroll: 4}.write()
+	kernel{name: "kernX6x64", reg: "Z", rows: 6, vecs: 4, vbytes: 64, bReg: 24, bcast: []int{28, 29, 30, 31}, unroll: 4}.write()
 	kernel{name: "kernAVX2F32", reg: "Y", rows: 6, vecs: 2, vbytes: 32, bReg: 12, bcast: []int{14, 15}, unroll: 4}.write()
 	if err := os.WriteFile("gemm_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)

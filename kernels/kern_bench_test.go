@@ -1,0 +1,70 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import (
+	"fmt"
+	"syscall"
+	"testing"
+)
+
+// cpuSeconds is this process's user+system CPU time: on a shared machine,
+// time spent descheduled does not count, which makes tuning runs comparable.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+// BenchmarkMicroKernel measures the micro-kernels alone on cache-resident
+// panels: the ceiling for the whole GEMM.
+func BenchmarkMicroKernel(b *testing.B) {
+	for _, g := range []*gemmImpl{&tierAVX512, {name: "8x48", mr: 8, nr: 48, kern: kernX8x48}, {name: "6x64", mr: 6, nr: 64, kern: kernX6x64}, &tierAVX512BF, &tierAVX2} {
+		for _, kc := range []int{128, 192, 256, 384} {
+			kern, kunit := g.kern, 1
+			name := g.name
+			if g.bf16Kern != nil {
+				kern, kunit = g.bf16Kern, 2
+			}
+			b.Run(fmt.Sprintf("%s/kc%d", name, kc), func(b *testing.B) {
+				a := make([]float32, kc*g.mr)
+				bb := make([]float32, kc*g.nr)
+				c := make([]float32, g.mr*g.nr)
+				t0 := cpuSeconds()
+				for i := 0; i < b.N; i++ {
+					kern(kc/kunit, &a[0], &bb[0], &c[0], g.nr, 1, 1)
+				}
+				b.ReportMetric(2*float64(kc*g.mr*g.nr)*float64(b.N)/(cpuSeconds()-t0)/1e9, "cpuGFLOP/s")
+				b.ReportMetric(2*float64(kc*g.mr*g.nr)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkTuneKC runs whole GEMMs with other tiles and KC values.
+func BenchmarkTuneKC(b *testing.B) {
+	for _, g := range []gemmImpl{{name: "12x32", mr: 12, nr: 32, kern: kernAVX512F32}, {name: "6x64", mr: 6, nr: 64, kern: kernX6x64}} {
+		for _, kc := range []int{128, 192, 256, 384} {
+			for _, s := range [][3]int{{1024, 1024, 1024}, {4096, 256, 1024}, {256, 256, 256}} {
+				b.Run(fmt.Sprintf("%s/kc%d/%dx%dx%d", g.name, kc, s[0], s[1], s[2]), func(b *testing.B) {
+					gg := g
+					blocking(&gg, 48<<10, 2<<20)
+					gg.kc = kc
+					gg.mc = max(gg.mr, (1<<20)/(kc*4)/gg.mr*gg.mr)
+					saved := curGemm
+					curGemm = &gg
+					defer func() { curGemm = saved }()
+					SetThreads(1)
+					defer SetThreads(0)
+					m, k, n := s[0], s[1], s[2]
+					a, bm, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+					t0 := cpuSeconds()
+					for i := 0; i < b.N; i++ {
+						Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+					}
+					b.ReportMetric(2*float64(m*n*k)*float64(b.N)/(cpuSeconds()-t0)/1e9, "cpuGFLOP/s")
+				})
+			}
+		}
+	}
+}

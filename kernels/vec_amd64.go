@@ -1,0 +1,134 @@
+//go:build amd64 && !purego
+
+package kernels
+
+// AVX2+FMA vector kernels (vec_amd64.s). Each computes what the *Go function
+// of the same name in vector.go computes; the ones marked "8" handle
+// len &^ 7 elements and leave the tail to the wrappers below.
+
+//go:noescape
+func dotAVX2(x, y []float32) float32
+
+//go:noescape
+func sumAVX2(x []float32) float32
+
+//go:noescape
+func sumSqDevAVX2(x []float32, mu float32) float32
+
+//go:noescape
+func maxAVX2(x []float32) float32
+
+//go:noescape
+func axpyAVX2(alpha float32, x, y []float32)
+
+//go:noescape
+func scaleAVX2(alpha float32, x []float32)
+
+//go:noescape
+func addAVX2(dst, x, y []float32)
+
+//go:noescape
+func mulAVX2(dst, x, y []float32)
+
+// expAVX2 is expGo on len(dst) &^ 7 elements ("8").
+//
+//go:noescape
+func expAVX2(dst, x []float32)
+
+// expSubAVX2 is expSubGo on len(dst) &^ 7 elements ("8").
+//
+//go:noescape
+func expSubAVX2(dst, x []float32, c float32) float32
+
+//go:noescape
+func geluAVX2(dst, x []float32)
+
+//go:noescape
+func geluBackwardAVX2(dx, dy, x []float32)
+
+//go:noescape
+func geluTanhAVX2(dst, x []float32)
+
+//go:noescape
+func geluTanhBackwardAVX2(dx, dy, x []float32)
+
+//go:noescape
+func adamAVX2(param, grad, m, v []float32, p *adamParams)
+
+//go:noescape
+func toBF16AVX2(dst []uint16, src []float32)
+
+//go:noescape
+func fromBF16AVX2(dst []float32, src []uint16)
+
+func maxAsm(x []float32) float32 {
+	m := maxAVX2(x)
+	if m != m || (m < -3.4e38 && len(x) > 0) { // all NaN, or -Inf: let Go decide
+		return maxGo(x)
+	}
+	return m
+}
+
+func expAsm(dst, x []float32) {
+	n := len(dst) &^ 7
+	expAVX2(dst[:n], x[:n])
+	expGo(dst[n:], x[n:])
+}
+
+func expSubAsm(dst, x []float32, c float32) float32 {
+	n := len(dst) &^ 7
+	s := expSubAVX2(dst[:n], x[:n], c)
+	return s + expSubGo(dst[n:], x[n:], c)
+}
+
+func geluAsm(dst, x []float32) {
+	n := len(dst) &^ 7
+	geluAVX2(dst[:n], x[:n])
+	geluGo(dst[n:], x[n:])
+}
+
+func geluBackwardAsm(dx, dy, x []float32) {
+	n := len(dx) &^ 7
+	geluBackwardAVX2(dx[:n], dy[:n], x[:n])
+	geluBackwardGo(dx[n:], dy[n:], x[n:])
+}
+
+func geluTanhAsm(dst, x []float32) {
+	n := len(dst) &^ 7
+	geluTanhAVX2(dst[:n], x[:n])
+	geluTanhGo(dst[n:], x[n:])
+}
+
+func geluTanhBackwardAsm(dx, dy, x []float32) {
+	n := len(dx) &^ 7
+	geluTanhBackwardAVX2(dx[:n], dy[:n], x[:n])
+	geluTanhBackwardGo(dx[n:], dy[n:], x[n:])
+}
+
+func adamAsm(param, grad, m, v []float32, p *adamParams) {
+	n := len(param) &^ 7
+	adamAVX2(param[:n], grad[:n], m[:n], v[:n], p)
+	adamGo(param[n:], grad[n:], m[n:], v[n:], p)
+}
+
+func toBF16Asm(dst []uint16, src []float32) {
+	n := len(src) &^ 7
+	toBF16AVX2(dst[:n], src[:n])
+	toBF16Go(dst[n:], src[n:])
+}
+
+func fromBF16Asm(dst []float32, src []uint16) {
+	n := len(src) &^ 7
+	fromBF16AVX2(dst[:n], src[:n])
+	fromBF16Go(dst[n:], src[n:])
+}
+
+// installVecAVX2 points the vector kernels at the AVX2+FMA code (the
+// AVX-512 tiers use it too: these loops are bound by memory or by the
+// polynomial's latency chains, where zmm gains little).
+func installVecAVX2() {
+	dotK, axpyK, scaleK, addK, mulK = dotAVX2, axpyAVX2, scaleAVX2, addAVX2, mulAVX2
+	sumK, maxK, expK, expSubK, sumSqDK = sumAVX2, maxAsm, expAsm, expSubAsm, sumSqDevAVX2
+	geluK, geluBK, geluTK, geluTBK = geluAsm, geluBackwardAsm, geluTanhAsm, geluTanhBackwardAsm
+	adamK, toBF16K, fromBF16 = adamAsm, toBF16Asm, fromBF16Asm
+}
