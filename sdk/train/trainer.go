@@ -1,0 +1,650 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pretrain-go/pretrain/kernels"
+	"github.com/pretrain-go/pretrain/sdk/checkpoint"
+	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/pretrain-go/pretrain/sdk/optim"
+	"github.com/pretrain-go/pretrain/sdk/task"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
+)
+
+// Config holds the loop settings. Zero fields take the defaults noted.
+type Config struct {
+	// Steps is the number of optimizer steps; when 0, Epochs passes over
+	// the data are made instead. One of the two must be set.
+	Steps  int
+	Epochs int
+	// BatchSize overrides the loader's BatchSize when positive.
+	BatchSize int
+	// GradAccum is the number of batches whose gradients are summed (each
+	// loss scaled by 1/GradAccum) before an optimizer step. Default 1.
+	GradAccum int
+	// Schedule sets the learning rate before each step (optim.SetLR); nil
+	// keeps the optimizer's groups as they are.
+	Schedule optim.Schedule
+	// ClipNorm clips the joint gradient norm when positive.
+	ClipNorm float32
+	// EvalEvery evaluates on the Trainer's Eval split every N steps and at
+	// the end (0: only at the end, when an Eval split is set).
+	EvalEvery int
+	// EvalBatches bounds the batches of one evaluation (0: the whole split).
+	EvalBatches int
+	// LogEvery writes a metrics record every N steps. Default 10.
+	LogEvery int
+	// SaveEvery writes a checkpoint every N steps; one is always written at
+	// the end and on cancellation when OutDir is set.
+	SaveEvery int
+	// KeepLast keeps the N newest checkpoints. Default 3; negative keeps all.
+	KeepLast int
+	// Seed overrides the loaders' seeds when non-zero.
+	Seed uint64
+	// Threads sets the kernels' worker count for the run when positive.
+	Threads int
+	// OutDir receives checkpoints, metrics.jsonl, loss.svg and the final
+	// model; "" writes nothing.
+	OutDir string
+	// Resume continues from the newest checkpoint in OutDir, if any.
+	Resume bool
+	// MaxBadSteps stops the run after that many consecutive non-finite
+	// steps. Default 10.
+	MaxBadSteps int
+	// FLOPsPerToken is the model's training cost per token, for MFU
+	// (default 6 × parameters); PeakFLOPS is the machine's peak in FLOP/s
+	// (0: MFU is not reported).
+	FLOPsPerToken float64
+	PeakFLOPS     float64
+	// Perplexity reports exp(loss) beside the loss (language models).
+	Perplexity bool
+	// Progress receives a one-line progress bar with ETA when it is a
+	// terminal; otherwise nothing is drawn.
+	Progress io.Writer
+	// ModelConfig is written as config.json beside each model.
+	ModelConfig map[string]any
+	// RNGs are generators the objective draws from (dropout, sampling);
+	// their states are saved in checkpoints and restored on resume.
+	RNGs map[string]*tensor.RNG
+
+	// OnStep is called after each logged step with its record.
+	OnStep func(m Metrics)
+	// OnEval is called after each evaluation.
+	OnEval func(m Metrics)
+	// OnCheckpoint is called with the directory of each checkpoint written.
+	OnCheckpoint func(dir string)
+	// OnSkip is called when the NaN/Inf guard skips a step.
+	OnSkip func(step int, loss, gradNorm float64)
+}
+
+// String summarises the configuration.
+func (c Config) String() string {
+	sched := "none"
+	if c.Schedule != nil {
+		sched = c.Schedule.String()
+	}
+	return fmt.Sprintf("train.Config{steps=%d epochs=%d accum=%d clip=%g schedule=%s eval=%d log=%d save=%d keep=%d seed=%d threads=%d out=%q resume=%v}",
+		c.Steps, c.Epochs, c.GradAccum, c.ClipNorm, sched, c.EvalEvery, c.LogEvery, c.SaveEvery, c.KeepLast, c.Seed, c.Threads, c.OutDir, c.Resume)
+}
+
+// Metrics is one record of metrics.jsonl.
+type Metrics struct {
+	Kind         string  `json:"kind"` // "train" or "eval"
+	Step         int     `json:"step"`
+	Epoch        int     `json:"epoch"`
+	Loss         float64 `json:"loss"`                // mean over the steps since the last record, or the eval loss
+	PPL          float64 `json:"ppl,omitempty"`       // exp(Loss) with Config.Perplexity
+	LR           float64 `json:"lr,omitempty"`        // learning rate of the last step
+	GradNorm     float64 `json:"grad_norm,omitempty"` // before clipping, last step
+	TokensPerSec float64 `json:"tokens_per_sec,omitempty"`
+	MFU          float64 `json:"mfu,omitempty"` // model FLOPs utilisation, 0 to 1
+	Tokens       int64   `json:"tokens"`        // trained on so far
+	Skipped      int     `json:"skipped_steps,omitempty"`
+	Elapsed      float64 `json:"elapsed_s"`
+}
+
+// String formats the record as a log line.
+func (m Metrics) String() string {
+	s := fmt.Sprintf("%s step %d epoch %d loss %.4f", m.Kind, m.Step, m.Epoch, m.Loss)
+	if m.PPL > 0 {
+		s += fmt.Sprintf(" ppl %.2f", m.PPL)
+	}
+	if m.Kind == "train" {
+		s += fmt.Sprintf(" lr %.3g gnorm %.3g %.0f tok/s", m.LR, m.GradNorm, m.TokensPerSec)
+		if m.MFU > 0 {
+			s += fmt.Sprintf(" mfu %.1f%%", 100*m.MFU)
+		}
+	}
+	return s
+}
+
+// Result summarises a finished run.
+type Result struct {
+	Steps      int     // optimizer steps taken in total (resumed ones included)
+	Epochs     int     // epochs started
+	Loss       float64 // mean training loss over the last logging interval
+	EvalLoss   float64 // last evaluation loss (NaN when none ran)
+	Skipped    int     // steps skipped by the NaN/Inf guard
+	Tokens     int64
+	Checkpoint string // the last checkpoint written ("" when none)
+	ResumedAt  int    // the step resumed from (0 for a fresh run)
+	Elapsed    time.Duration
+}
+
+// String summarises the result.
+func (r Result) String() string {
+	return fmt.Sprintf("train.Result{steps=%d epochs=%d loss=%.4f eval=%.4f skipped=%d tokens=%d checkpoint=%q elapsed=%s}",
+		r.Steps, r.Epochs, r.Loss, r.EvalLoss, r.Skipped, r.Tokens, r.Checkpoint, r.Elapsed.Round(time.Millisecond))
+}
+
+// Trainer trains an objective. Set the fields, then call Run.
+type Trainer struct {
+	Objective task.Objective
+	Optimizer optim.Optimizer
+	// Data configures the training stream. A nil Collator takes the
+	// objective's; Epochs and (with Config.Seed) Seed are set by Run.
+	Data data.LoaderConfig
+	// Eval, when set, is the held-out split (read once per evaluation).
+	Eval   *data.LoaderConfig
+	Config Config
+}
+
+// New returns a Trainer.
+func New(obj task.Objective, opt optim.Optimizer, train data.LoaderConfig, cfg Config) *Trainer {
+	return &Trainer{Objective: obj, Optimizer: opt, Data: train, Config: cfg}
+}
+
+// String describes the trainer.
+func (t *Trainer) String() string {
+	name := "<nil>"
+	if t.Objective != nil {
+		name = t.Objective.Name()
+	}
+	return fmt.Sprintf("Trainer(objective=%s, optimizer=%v, %v)", name, t.Optimizer, t.Config)
+}
+
+// StepError reports a failure inside a training step.
+type StepError struct {
+	Step int
+	Err  error
+}
+
+func (e *StepError) Error() string { return fmt.Sprintf("train: step %d: %v", e.Step, e.Err) }
+
+// Unwrap returns the cause.
+func (e *StepError) Unwrap() error { return e.Err }
+
+// ErrNonFinite is wrapped by the error that stops a run after
+// Config.MaxBadSteps consecutive non-finite steps.
+var ErrNonFinite = errors.New("loss or gradient is not finite")
+
+// run holds the mutable state of one Run.
+type run struct {
+	t      *Trainer
+	cfg    Config
+	st     checkpoint.TrainerState
+	params []*tensor.Tensor
+	arena  *tensor.Arena
+	start  time.Time
+	res    Result
+	hist   []point // loss curve
+	mw     io.WriteCloser
+	bar    *progress
+
+	// Since the last log record.
+	lossSum   float64
+	lossN     int
+	tokSince  int64
+	timeSince time.Time
+	lastNorm  float64
+}
+
+// Run trains until the configured steps or epochs are done, ctx is
+// cancelled (a checkpoint is written and ctx's error returned), or a step
+// fails.
+func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
+	if t.Objective == nil || t.Optimizer == nil {
+		return Result{}, errors.New("train: Trainer needs an Objective and an Optimizer")
+	}
+	cfg := t.Config
+	if cfg.Steps <= 0 && cfg.Epochs <= 0 {
+		return Result{}, errors.New("train: set Config.Steps or Config.Epochs")
+	}
+	if cfg.GradAccum <= 0 {
+		cfg.GradAccum = 1
+	}
+	if cfg.LogEvery <= 0 {
+		cfg.LogEvery = 10
+	}
+	if cfg.KeepLast == 0 {
+		cfg.KeepLast = 3
+	}
+	if cfg.MaxBadSteps <= 0 {
+		cfg.MaxBadSteps = 10
+	}
+	module := t.Objective.Module()
+	if cfg.FLOPsPerToken == 0 {
+		cfg.FLOPsPerToken = 6 * float64(module.NumParams())
+	}
+	if cfg.Threads > 0 {
+		prev := kernels.Threads()
+		kernels.SetThreads(cfg.Threads)
+		defer kernels.SetThreads(prev)
+	}
+	r := &run{t: t, cfg: cfg, params: module.Parameters(), arena: tensor.NewArena(), start: time.Now()}
+	r.res.EvalLoss = math.NaN()
+	if cfg.Schedule != nil {
+		r.st.Schedule = cfg.Schedule.String()
+	}
+
+	if cfg.OutDir != "" {
+		if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+			return Result{}, err
+		}
+	}
+	if cfg.Resume && cfg.OutDir != "" {
+		if err := r.resume(); err != nil {
+			return Result{}, err
+		}
+	}
+	if cfg.OutDir != "" {
+		if err := r.openMetrics(); err != nil {
+			return Result{}, err
+		}
+		defer r.mw.Close()
+	}
+
+	dcfg := t.Data
+	if dcfg.Collator == nil {
+		dcfg.Collator = t.Objective.Collator()
+	}
+	if cfg.BatchSize > 0 {
+		dcfg.BatchSize = cfg.BatchSize
+	}
+	if cfg.Seed != 0 {
+		dcfg.Seed = cfg.Seed
+	}
+	dcfg.Epochs = cfg.Epochs
+	if cfg.Steps > 0 {
+		dcfg.Epochs = -1
+	}
+	// The stream is not tied to ctx: a cancel is honoured between steps, so
+	// that the checkpoint written on cancel is at a step boundary.
+	loader, err := data.NewLoader(context.WithoutCancel(ctx), dcfg)
+	if err != nil {
+		return Result{}, fmt.Errorf("train: %w", err)
+	}
+	defer loader.Close()
+	// Replay the stream up to the saved position: batches are a function of
+	// the config, so this lands on exactly the next unseen batch.
+	for i := int64(0); i < r.st.Batches; i++ {
+		if _, err := loader.Next(); err != nil {
+			return Result{}, fmt.Errorf("train: resume: skipping batch %d of %d: %w", i+1, r.st.Batches, err)
+		}
+	}
+
+	r.bar = newProgress(cfg.Progress, cfg.Steps)
+	defer r.bar.done()
+	module.Train(true)
+	t.Optimizer.ZeroGrad()
+	r.timeSince = time.Now()
+	finished := false
+	for !finished {
+		if cfg.Steps > 0 && r.st.Step >= cfg.Steps {
+			break
+		}
+		if ctx.Err() != nil {
+			if err := r.save(); err != nil {
+				return r.result(), err
+			}
+			r.finish()
+			return r.result(), ctx.Err()
+		}
+		stepped, eof, err := r.step(loader)
+		if err != nil {
+			return r.result(), err
+		}
+		if eof {
+			finished = true
+		}
+		if !stepped {
+			continue
+		}
+		if r.st.Step%cfg.LogEvery == 0 {
+			r.log()
+		}
+		if t.Eval != nil && cfg.EvalEvery > 0 && r.st.Step%cfg.EvalEvery == 0 {
+			if err := r.evaluate(ctx); err != nil {
+				return r.result(), err
+			}
+		}
+		if cfg.SaveEvery > 0 && r.st.Step%cfg.SaveEvery == 0 && (cfg.Steps <= 0 || r.st.Step < cfg.Steps) {
+			if err := r.save(); err != nil {
+				return r.result(), err
+			}
+		}
+	}
+	if r.lossN > 0 {
+		r.log()
+	}
+	if t.Eval != nil && (cfg.EvalEvery <= 0 || r.st.Step%cfg.EvalEvery != 0) {
+		if err := r.evaluate(ctx); err != nil {
+			return r.result(), err
+		}
+	}
+	if err := r.save(); err != nil {
+		return r.result(), err
+	}
+	if cfg.OutDir != "" {
+		if err := checkpoint.Save(filepath.Join(cfg.OutDir, checkpoint.ModelFile), module.StateDict(), map[string]string{"format": "pt"}); err != nil {
+			return r.result(), err
+		}
+		if cfg.ModelConfig != nil {
+			if err := checkpoint.WriteJSON(filepath.Join(cfg.OutDir, checkpoint.ConfigFile), cfg.ModelConfig); err != nil {
+				return r.result(), err
+			}
+		}
+	}
+	r.finish()
+	return r.result(), nil
+}
+
+// step runs GradAccum batches and one optimizer update. stepped is false
+// when the NaN/Inf guard skipped the update or the data ended first; eof
+// reports the end of the data (epochs mode).
+func (r *run) step(loader *data.Loader) (stepped, eof bool, err error) {
+	t, cfg := r.t, r.cfg
+	var lossSum float64
+	var tokens int64
+	scale := float32(1) / float32(cfg.GradAccum)
+	for micro := 0; micro < cfg.GradAccum; micro++ {
+		b, err := loader.Next()
+		if err == io.EOF {
+			// A partial accumulation at the very end is dropped.
+			t.Optimizer.ZeroGrad()
+			return false, true, nil
+		}
+		if err != nil {
+			return false, false, &StepError{Step: r.st.Step + 1, Err: err}
+		}
+		r.st.Epoch, r.st.Batch = b.Epoch, b.Step+1
+		r.st.Batches++
+		if b.Epoch+1 > r.res.Epochs {
+			r.res.Epochs = b.Epoch + 1
+		}
+		l, err := r.forwardBackward(b, scale)
+		if err != nil {
+			return false, false, &StepError{Step: r.st.Step + 1, Err: err}
+		}
+		lossSum += l
+		tokens += batchTokens(b)
+	}
+	loss := lossSum / float64(cfg.GradAccum)
+	var norm float32
+	if cfg.ClipNorm > 0 {
+		norm = optim.ClipGradNorm(r.params, cfg.ClipNorm)
+	} else {
+		norm = optim.GradNorm(r.params)
+	}
+	if !finite(loss) || !finite(float64(norm)) {
+		t.Optimizer.ZeroGrad()
+		r.st.Skipped++
+		r.st.BadInRow++
+		if cfg.OnSkip != nil {
+			cfg.OnSkip(r.st.Step+1, loss, float64(norm))
+		}
+		if r.st.BadInRow >= cfg.MaxBadSteps {
+			return false, false, &StepError{Step: r.st.Step + 1, Err: fmt.Errorf("%d steps in a row skipped: %w", r.st.BadInRow, ErrNonFinite)}
+		}
+		return false, false, nil
+	}
+	r.st.BadInRow = 0
+	if cfg.Schedule != nil {
+		lr := cfg.Schedule.LR(r.st.Step)
+		optim.SetLR(t.Optimizer, lr)
+		r.st.LR = float64(lr)
+	} else if g := t.Optimizer.Groups(); len(g) > 0 {
+		r.st.LR = float64(g[0].LR)
+	}
+	if err := r.update(); err != nil {
+		return false, false, &StepError{Step: r.st.Step + 1, Err: err}
+	}
+	r.st.Step++
+	r.st.Tokens += tokens
+	r.lossSum += loss
+	r.lossN++
+	r.tokSince += tokens
+	r.lastNorm = float64(norm)
+	r.hist = append(r.hist, point{r.st.Step, loss, false})
+	r.bar.update(r.st.Step, loss, r.st.LR)
+	return true, false, nil
+}
+
+// forwardBackward computes one batch's loss and adds its scaled gradient,
+// with the step's intermediates taken from the arena.
+func (r *run) forwardBackward(b *data.Batch, scale float32) (loss float64, err error) {
+	defer recoverInto(&err)
+	defer r.arena.Reset()
+	tensor.WithArena(r.arena, func() {
+		l := r.t.Objective.Loss(b)
+		loss = float64(l.Item())
+		if !finite(loss) {
+			return // the guard skips the step; no backward of garbage
+		}
+		if scale != 1 {
+			l = l.MulScalar(scale)
+		}
+		l.Backward()
+	})
+	return loss, nil
+}
+
+// update applies the optimizer, converting a panic into an error.
+func (r *run) update() (err error) {
+	defer recoverInto(&err)
+	r.t.Optimizer.Step()
+	r.t.Optimizer.ZeroGrad()
+	return nil
+}
+
+// recoverInto turns a panic carrying an error (the SDK's typed misuse
+// errors, runtime errors) into *err; other panics propagate.
+func recoverInto(err *error) {
+	if p := recover(); p != nil {
+		if e, ok := p.(error); ok {
+			*err = e
+			return
+		}
+		panic(p)
+	}
+}
+
+// evaluate computes the mean loss over the eval split.
+func (r *run) evaluate(ctx context.Context) (err error) {
+	ecfg := *r.t.Eval
+	if ecfg.Collator == nil {
+		ecfg.Collator = r.t.Objective.Collator()
+	}
+	ecfg.Epochs = 1
+	if r.cfg.BatchSize > 0 && ecfg.BatchSize == 0 {
+		ecfg.BatchSize = r.cfg.BatchSize
+	}
+	loader, err := data.NewLoader(ctx, ecfg)
+	if err != nil {
+		return fmt.Errorf("train: eval: %w", err)
+	}
+	defer loader.Close()
+	module := r.t.Objective.Module()
+	module.Train(false)
+	defer module.Train(true)
+	var sum float64
+	n := 0
+	for r.cfg.EvalBatches <= 0 || n < r.cfg.EvalBatches {
+		b, err := loader.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("train: eval: %w", err)
+		}
+		var l float64
+		func() {
+			defer recoverInto(&err)
+			defer r.arena.Reset()
+			tensor.WithArena(r.arena, func() {
+				tensor.NoGrad(func() { l = float64(r.t.Objective.Loss(b).Item()) })
+			})
+		}()
+		if err != nil {
+			return &StepError{Step: r.st.Step, Err: fmt.Errorf("eval: %w", err)}
+		}
+		sum += l
+		n++
+	}
+	if n == 0 {
+		return errors.New("train: eval split yields no batch")
+	}
+	m := Metrics{Kind: "eval", Step: r.st.Step, Epoch: r.st.Epoch, Loss: sum / float64(n), Tokens: r.st.Tokens, Elapsed: time.Since(r.start).Seconds()}
+	if r.cfg.Perplexity {
+		m.PPL = math.Exp(m.Loss)
+	}
+	r.res.EvalLoss = m.Loss
+	r.hist = append(r.hist, point{r.st.Step, m.Loss, true})
+	r.write(m)
+	if r.cfg.OnEval != nil {
+		r.cfg.OnEval(m)
+	}
+	return nil
+}
+
+// log writes a training record for the steps since the last one.
+func (r *run) log() {
+	now := time.Now()
+	m := Metrics{Kind: "train", Step: r.st.Step, Epoch: r.st.Epoch, LR: r.st.LR, GradNorm: r.lastNorm,
+		Tokens: r.st.Tokens, Skipped: r.st.Skipped, Elapsed: now.Sub(r.start).Seconds()}
+	if r.lossN > 0 {
+		m.Loss = r.lossSum / float64(r.lossN)
+	}
+	if dt := now.Sub(r.timeSince).Seconds(); dt > 0 {
+		m.TokensPerSec = float64(r.tokSince) / dt
+		if r.cfg.PeakFLOPS > 0 {
+			m.MFU = m.TokensPerSec * r.cfg.FLOPsPerToken / r.cfg.PeakFLOPS
+		}
+	}
+	if r.cfg.Perplexity {
+		m.PPL = math.Exp(m.Loss)
+	}
+	r.res.Loss = m.Loss
+	r.lossSum, r.lossN, r.tokSince, r.timeSince = 0, 0, 0, now
+	r.write(m)
+	if r.cfg.OnStep != nil {
+		r.cfg.OnStep(m)
+	}
+}
+
+// save writes a checkpoint when OutDir is set.
+func (r *run) save() error {
+	if r.cfg.OutDir == "" {
+		return nil
+	}
+	st := r.st
+	if len(r.cfg.RNGs) > 0 {
+		st.RNG = map[string][2]uint64{}
+		for name, g := range r.cfg.RNGs {
+			st.RNG[name] = g.State()
+		}
+	}
+	keep := r.cfg.KeepLast
+	if keep < 0 {
+		keep = 0
+	}
+	dir, err := checkpoint.SaveState(filepath.Join(r.cfg.OutDir, "checkpoints"), &checkpoint.State{
+		Model:     r.t.Objective.Module().StateDict(),
+		Optimizer: r.t.Optimizer.State(),
+		Trainer:   st,
+		Config:    r.cfg.ModelConfig,
+	}, keep)
+	if err != nil {
+		return fmt.Errorf("train: checkpoint at step %d: %w", r.st.Step, err)
+	}
+	r.res.Checkpoint = dir
+	if err := r.writeCurve(); err != nil {
+		return err
+	}
+	if r.cfg.OnCheckpoint != nil {
+		r.cfg.OnCheckpoint(dir)
+	}
+	return nil
+}
+
+// resume restores the newest checkpoint in OutDir, if there is one.
+func (r *run) resume() error {
+	dir, err := checkpoint.Latest(filepath.Join(r.cfg.OutDir, "checkpoints"))
+	if err != nil || dir == "" {
+		return err
+	}
+	st, err := checkpoint.LoadState(dir)
+	if err != nil {
+		return fmt.Errorf("train: resume: %w", err)
+	}
+	if err := r.t.Objective.Module().LoadStateDict(st.Model); err != nil {
+		return fmt.Errorf("train: resume from %s: model: %w", dir, err)
+	}
+	if err := r.t.Optimizer.LoadState(st.Optimizer); err != nil {
+		return fmt.Errorf("train: resume from %s: optimizer: %w", dir, err)
+	}
+	for name, g := range r.cfg.RNGs {
+		s, ok := st.Trainer.RNG[name]
+		if !ok {
+			return fmt.Errorf("train: resume from %s: no state for RNG %q", dir, name)
+		}
+		g.SetState(s)
+	}
+	sched := r.st.Schedule
+	r.st = st.Trainer
+	r.st.Schedule = sched
+	r.st.RNG = nil
+	r.res.ResumedAt = r.st.Step
+	r.res.Checkpoint = dir
+	return nil
+}
+
+// result fills in the running totals.
+func (r *run) result() Result {
+	res := r.res
+	res.Steps = r.st.Step
+	res.Skipped = r.st.Skipped
+	res.Tokens = r.st.Tokens
+	res.Elapsed = time.Since(r.start)
+	return res
+}
+
+// finish writes the loss curve.
+func (r *run) finish() { r.writeCurve() }
+
+// batchTokens counts the tokens a batch trains on: real (unpadded) tokens
+// when there is a mask, every id otherwise, pairs for word vectors.
+func batchTokens(b *data.Batch) int64 {
+	switch {
+	case b.AttentionMask != nil:
+		var n int64
+		for _, m := range b.AttentionMask {
+			if m != 0 {
+				n++
+			}
+		}
+		return n
+	case b.InputIDs != nil:
+		return int64(len(b.InputIDs))
+	}
+	return int64(b.Size)
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
