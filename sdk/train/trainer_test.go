@@ -420,7 +420,8 @@ func TestProgressQuietWhenNotATerminal(t *testing.T) {
 // BenchmarkStep measures one optimizer step of the toy model; allocs/op
 // shows what the arena does not recycle (batches, autograd nodes).
 func BenchmarkStep(b *testing.B) {
-	tr, _ := newTrainer("", b.N, 1)
+	tr, _ := newTrainer("", 0, 1)
+	tr.Config.Steps = b.N
 	tr.Config.GradAccum = 1
 	tr.Config.LogEvery = 1 << 30
 	b.ReportAllocs()
