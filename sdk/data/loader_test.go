@@ -247,3 +247,113 @@ func BenchmarkLoaderMLM(b *testing.B) {
 		l.Close()
 	}
 }
+
+func TestLoaderWorkersAndSkip(t *testing.T) {
+	c, _ := NewMLMCollator(DefaultMLMConfig(1000, 3, 0))
+	cfg := LoaderConfig{Corpus: numberedCorpus(300, 12), Encode: encodeDigits, Collator: c,
+		BatchSize: 8, Epochs: 2, Seed: 3, ShuffleBuffer: 50}
+	l, _ := NewLoader(context.Background(), cfg)
+	want := drain(t, l)
+	for _, w := range []int{2, 3} {
+		cw := cfg
+		cw.Workers = w
+		l, err := NewLoader(context.Background(), cw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := drain(t, l)
+		if len(got) != len(want) {
+			t.Fatalf("workers %d: %d batches, want %d", w, len(got), len(want))
+		}
+		for i := range got {
+			if !slices.Equal(got[i].InputIDs, want[i].InputIDs) || !slices.Equal(got[i].Labels, want[i].Labels) {
+				t.Fatalf("workers %d: batch %d differs", w, i)
+			}
+		}
+	}
+	// Skipping lands on exactly the batch a full run would give, across
+	// the epoch boundary too.
+	for _, skip := range []int{5, 40} {
+		cs := cfg
+		cs.SkipBatches = int64(skip)
+		cs.Workers = 2
+		l, _ := NewLoader(context.Background(), cs)
+		got := drain(t, l)
+		if len(got) != len(want)-skip {
+			t.Fatalf("skip %d: %d batches, want %d", skip, len(got), len(want)-skip)
+		}
+		for i := range got {
+			w := want[i+skip]
+			if !slices.Equal(got[i].Labels, w.Labels) || got[i].Step != w.Step || got[i].Epoch != w.Epoch {
+				t.Fatalf("skip %d: batch %d is not batch %d of the full run", skip, i, i+skip)
+			}
+		}
+	}
+}
+
+func TestLoaderWorkersShutdown(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for i := 0; i < 20; i++ {
+		l, _ := NewLoader(context.Background(), LoaderConfig{Corpus: numberedCorpus(500, 8), Encode: encodeDigits,
+			BatchSize: 4, Epochs: -1, Workers: 3, Prefetch: 2})
+		for j := 0; j < i; j++ {
+			if _, err := l.Next(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.Close()
+	}
+	waitGoroutines(t, before)
+	ctx, cancel := context.WithCancel(context.Background())
+	l, _ := NewLoader(ctx, LoaderConfig{Corpus: numberedCorpus(500, 8), Encode: encodeDigits, BatchSize: 4, Epochs: -1, Workers: 2})
+	l.Next()
+	cancel()
+	var err error
+	for i := 0; i < 100 && err == nil; i++ {
+		_, err = l.Next()
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("after cancel: %v", err)
+	}
+	l.Close()
+	waitGoroutines(t, before)
+}
+
+func TestLoaderExamples(t *testing.T) {
+	exs := []Example{
+		{Text: "1 2 3", Label: "a", LabelID: 0},
+		{Text: "4 5", TextPair: "6", Label: "b", LabelID: 1},
+		{Text: "7", Label: "b", LabelID: 1},
+	}
+	pair := func(a, b string) ([]int, []int) {
+		x, y := encodeDigits(a), encodeDigits(b)
+		ids := append(append(append([]int{101}, x...), 102), y...)
+		types := make([]int, len(ids))
+		for i := len(x) + 2; i < len(ids); i++ {
+			types[i] = 1
+		}
+		return ids, types
+	}
+	l, err := NewLoader(context.Background(), LoaderConfig{Examples: exs, Encode: encodeDigits, EncodePair: pair,
+		BatchSize: 3, Collator: &CausalLMCollator{PadID: 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := drain(t, l)
+	if len(bs) != 1 {
+		t.Fatalf("%d batches", len(bs))
+	}
+	b := bs[0]
+	if fmt.Sprint(b.RowLabels) != "[0 1 1]" || fmt.Sprint(b.InputIDs) != "[1 2 3 0 0 101 4 5 102 6 7 0 0 0 0]" ||
+		fmt.Sprint(b.TokenTypeIDs) != "[0 0 0 0 0 0 0 0 0 1 0 0 0 0 0]" {
+		t.Fatalf("%v: ids %v labels %v types %v", b, b.InputIDs, b.RowLabels, b.TokenTypeIDs)
+	}
+	l, _ = NewLoader(context.Background(), LoaderConfig{Examples: exs, Encode: encodeDigits, BatchSize: 3})
+	if _, err := l.Next(); err == nil || !strings.Contains(err.Error(), "EncodePair is nil") {
+		t.Errorf("pair without EncodePair: %v", err)
+	}
+	l.Close()
+	if _, err := NewLoader(context.Background(), LoaderConfig{Examples: exs, Encode: encodeDigits, BatchSize: 3, PackLen: 4}); err == nil {
+		t.Error("packing examples accepted")
+	}
+}
