@@ -28,6 +28,7 @@ func installGo() {
 	sumK, maxK, expK, expSubK, sumSqDK = sumGo, maxGo, expGo, expSubGo, sumSqDevGo
 	geluK, geluBK, geluTK, geluTBK = geluGo, geluBackwardGo, geluTanhGo, geluTanhBackwardGo
 	adamK, toBF16K, fromBF16 = adamGo, toBF16Go, fromBF16Go
+	normK, mulAddK, lnDxK = normRowGo, mulAddGo, lnDxGo
 }
 
 // selectTier installs the most preferred tier that this CPU runs.

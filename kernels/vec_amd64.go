@@ -131,4 +131,46 @@ func installVecAVX2() {
 	sumK, maxK, expK, expSubK, sumSqDK = sumAVX2, maxAsm, expAsm, expSubAsm, sumSqDevAVX2
 	geluK, geluBK, geluTK, geluTBK = geluAsm, geluBackwardAsm, geluTanhAsm, geluTanhBackwardAsm
 	adamK, toBF16K, fromBF16 = adamAsm, toBF16Asm, fromBF16Asm
+	normK, mulAddK, lnDxK = normRowAsm, mulAddAsm, lnDxAsm
+}
+
+//go:noescape
+func normAffineAVX2(dst, x, gamma, beta []float32, mu, rs float32)
+
+//go:noescape
+func normAVX2(dst, x []float32, mu, rs float32)
+
+//go:noescape
+func mulAddAVX2(dst, x, y []float32)
+
+//go:noescape
+func lnDxAVX2(dx, g, xh []float32, rs, mg, mgx float32)
+
+func normRowAsm(dst, x, gamma, beta []float32, mu, rs float32) {
+	n := len(dst) &^ 7
+	if gamma != nil && beta != nil {
+		normAffineAVX2(dst[:n], x[:n], gamma[:n], beta[:n], mu, rs)
+		normRowGo(dst[n:], x[n:], gamma[n:], beta[n:], mu, rs)
+		return
+	}
+	normAVX2(dst[:n], x[:n], mu, rs)
+	normRowGo(dst[n:], x[n:], nil, nil, mu, rs)
+	if gamma != nil {
+		mulAVX2(dst, dst, gamma[:len(dst)])
+	}
+	if beta != nil {
+		addAVX2(dst, dst, beta[:len(dst)])
+	}
+}
+
+func mulAddAsm(dst, x, y []float32) {
+	n := len(dst) &^ 7
+	mulAddAVX2(dst[:n], x[:n], y[:n])
+	mulAddGo(dst[n:], x[n:], y[n:])
+}
+
+func lnDxAsm(dx, g, xh []float32, rs, mg, mgx float32) {
+	n := len(dx) &^ 7
+	lnDxAVX2(dx[:n], g[:n], xh[:n], rs, mg, mgx)
+	lnDxGo(dx[n:], g[n:], xh[n:], rs, mg, mgx)
 }

@@ -768,3 +768,106 @@ fbloop:
 fbdone:
 	VZEROUPPER
 	RET
+
+// func normAffineAVX2(dst, x, gamma, beta []float32, mu, rs float32)
+// dst = (x-mu)·rs·gamma + beta on len(dst) &^ 7 elements.
+TEXT ·normAffineAVX2(SB), NOSPLIT, $0-104
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	MOVQ gamma_base+48(FP), R8
+	MOVQ beta_base+72(FP), R9
+	VBROADCASTSS mu+96(FP), Y8
+	VBROADCASTSS rs+100(FP), Y9
+	SHRQ $3, CX
+	JZ nadone
+naloop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y8, Y0, Y0
+	VMULPS Y9, Y0, Y0
+	VMOVUPS (R9), Y1
+	VFMADD231PS (R8), Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ naloop
+nadone:
+	VZEROUPPER
+	RET
+
+// func normAVX2(dst, x []float32, mu, rs float32)
+// dst = (x-mu)·rs on len(dst) &^ 7 elements.
+TEXT ·normAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	VBROADCASTSS mu+48(FP), Y8
+	VBROADCASTSS rs+52(FP), Y9
+	SHRQ $3, CX
+	JZ nodone
+noloop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y8, Y0, Y0
+	VMULPS Y9, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ noloop
+nodone:
+	VZEROUPPER
+	RET
+
+// func mulAddAVX2(dst, x, y []float32)
+// dst += x·y on len(dst) &^ 7 elements.
+TEXT ·mulAddAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	MOVQ y_base+48(FP), DX
+	SHRQ $3, CX
+	JZ madone
+maloop:
+	VMOVUPS (DI), Y0
+	VMOVUPS (SI), Y1
+	VFMADD231PS (DX), Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ maloop
+madone:
+	VZEROUPPER
+	RET
+
+// func lnDxAVX2(dx, g, xh []float32, rs, mg, mgx float32)
+// dx = rs·(g - mg - xh·mgx) on len(dx) &^ 7 elements.
+TEXT ·lnDxAVX2(SB), NOSPLIT, $0-84
+	MOVQ dx_base+0(FP), DI
+	MOVQ dx_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ xh_base+48(FP), DX
+	VBROADCASTSS rs+72(FP), Y8
+	VBROADCASTSS mg+76(FP), Y9
+	VBROADCASTSS mgx+80(FP), Y10
+	SHRQ $3, CX
+	JZ lddone
+ldloop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y9, Y0, Y0
+	VMOVUPS (DX), Y1
+	VFNMADD231PS Y10, Y1, Y0
+	VMULPS Y8, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ ldloop
+lddone:
+	VZEROUPPER
+	RET

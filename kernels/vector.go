@@ -24,6 +24,9 @@ var (
 	adamK    = adamGo
 	toBF16K  = toBF16Go
 	fromBF16 = fromBF16Go
+	normK    = normRowGo // dst = (x-mu)·rs·gamma + beta, gamma/beta optional
+	mulAddK  = mulAddGo  // dst += x·y
+	lnDxK    = lnDxGo    // dx = rs·(g - mg - xh·mgx)
 )
 
 // Dot returns the inner product of x and y[:len(x)].
@@ -111,21 +114,55 @@ func LayerNormRows(dst, x, gamma, beta, mean, rstd []float32, rows, cols int, ep
 		if mean != nil {
 			mean[r], rstd[r] = mu, rs
 		}
-		normRow(dr, xr, gamma, beta, mu, rs)
+		var g, b []float32
+		if gamma != nil {
+			g = gamma[:cols]
+		}
+		if beta != nil {
+			b = beta[:cols]
+		}
+		normK(dr, xr, g, b, mu, rs)
 	}
 }
 
-// normRow computes dst = (x-mu)·rs·gamma + beta.
-func normRow(dst, x, gamma, beta []float32, mu, rs float32) {
-	// (x-mu)·rs = x·rs - mu·rs, done as scale-and-shift passes over the row.
-	for i, v := range x {
-		dst[i] = (v - mu) * rs
+// normRowGo computes dst = (x-mu)·rs·gamma + beta; gamma and beta, when
+// not nil, have len(dst) elements.
+func normRowGo(dst, x, gamma, beta []float32, mu, rs float32) {
+	x = x[:len(dst)]
+	switch {
+	case gamma != nil && beta != nil:
+		gamma, beta = gamma[:len(dst)], beta[:len(dst)]
+		for i, v := range x {
+			dst[i] = (v-mu)*rs*gamma[i] + beta[i]
+		}
+	case gamma != nil:
+		gamma = gamma[:len(dst)]
+		for i, v := range x {
+			dst[i] = (v - mu) * rs * gamma[i]
+		}
+	case beta != nil:
+		beta = beta[:len(dst)]
+		for i, v := range x {
+			dst[i] = (v-mu)*rs + beta[i]
+		}
+	default:
+		for i, v := range x {
+			dst[i] = (v - mu) * rs
+		}
 	}
-	if gamma != nil {
-		mulK(dst, dst, gamma[:len(dst)])
+}
+
+func mulAddGo(dst, x, y []float32) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] += x[i] * y[i]
 	}
-	if beta != nil {
-		addK(dst, dst, beta[:len(dst)])
+}
+
+func lnDxGo(dx, g, xh []float32, rs, mg, mgx float32) {
+	g, xh = g[:len(dx)], xh[:len(dx)]
+	for i, v := range g {
+		dx[i] = rs * (v - mg - xh[i]*mgx)
 	}
 }
 
@@ -149,17 +186,12 @@ func LayerNormRowsBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32
 	for r := 0; r < rows; r++ {
 		xr, dyr, dxr := x[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols], dx[r*cols:(r+1)*cols]
 		mu, rs := mean[r], rstd[r]
-		for i, v := range xr {
-			xh[i] = (v - mu) * rs
-		}
+		normK(xh, xr, nil, nil, mu, rs)
 		if dbeta != nil {
 			addK(dbeta[:cols], dbeta[:cols], dyr)
 		}
 		if dgamma != nil {
-			// dgamma += dy·x̂
-			for i, v := range dyr {
-				dgamma[i] += v * xh[i]
-			}
+			mulAddK(dgamma[:cols], dyr, xh) // dgamma += dy·x̂
 		}
 		if gamma != nil {
 			mulK(g, dyr, gamma[:cols])
@@ -168,10 +200,7 @@ func LayerNormRowsBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32
 		}
 		mg := sumK(g) * inv
 		mgx := dotK(g, xh) * inv
-		// dx = rs·(g - mean(g) - x̂·mean(g·x̂))
-		for i, v := range g {
-			dxr[i] = rs * (v - mg - xh[i]*mgx)
-		}
+		lnDxK(dxr, g, xh, rs, mg, mgx) // dx = rs·(g - mean(g) - x̂·mean(g·x̂))
 	}
 }
 
