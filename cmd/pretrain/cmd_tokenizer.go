@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(&command{Name: "tokenizer", Summary: "train a BPE or WordPiece tokenizer, encode and decode text", Run: runTokenizer})
+	register(&command{Name: "tokenizer", Summary: "train a BPE or WordPiece tokenizer, encode, decode, convert", Run: runTokenizer})
 }
 
 const tokenizerUsage = `Usage: pretrain tokenizer train|encode|decode [flags] ARGS
@@ -23,6 +23,7 @@ const tokenizerUsage = `Usage: pretrain tokenizer train|encode|decode [flags] AR
   train  [flags] FILE...     learn a tokenizer from text files (.gz allowed), write tokenizer.json
   encode -t TOK [TEXT...]    print the ids of each TEXT, or of each input line
   decode -t TOK [ID...]      print the text of the ids, or of each input line of ids
+  convert -t TOK -o OUT      write TOK as a Hugging Face tokenizer.json
 
 TOK is a tokenizer.json, a .tiktoken rank file, a BERT vocab.txt, or
 "encoder.json,vocab.bpe" (GPT-2); .gz allowed. Run with -h for flags.
@@ -38,6 +39,8 @@ func runTokenizer(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return tokenizerTrain(ctx, args[1:], stdout, stderr)
 	case "encode", "decode":
 		return tokenizerCode(args[0], args[1:], stdout, stderr)
+	case "convert":
+		return tokenizerConvert(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "pretrain tokenizer: unknown subcommand %q\n\n%s", args[0], tokenizerUsage)
 	return errUsage
@@ -225,4 +228,27 @@ func parseIDs(s string) ([]int, error) {
 		ids[i] = id
 	}
 	return ids, nil
+}
+
+func tokenizerConvert(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("tokenizer convert", "-t TOK [-encoding E] -o OUT", stderr)
+	path := fs.String("t", "", "tokenizer: tokenizer.json, .tiktoken, vocab.txt or encoder.json,vocab.bpe")
+	enc := fs.String("encoding", "", "tiktoken encoding (r50k_base, p50k_base, cl100k_base, o200k_base)")
+	out := fs.String("o", "", "output tokenizer.json")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *path == "" || *out == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	tok, err := tokenizer.Open(*path, *enc)
+	if err != nil {
+		return err
+	}
+	if err := tok.Save(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%v -> %s\n", tok, *out)
+	return nil
 }

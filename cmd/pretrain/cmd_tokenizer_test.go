@@ -44,6 +44,14 @@ func TestTokenizerCommand(t *testing.T) {
 	if got := strings.TrimSuffix(out.String(), "\n"); got != "the cat sat<|endoftext|>" {
 		t.Errorf("decode printed %q", got)
 	}
+	out.Reset()
+	conv := filepath.Join(dir, "conv.json")
+	if code := run(ctx, []string{"tokenizer", "convert", "-t", tj, "-o", conv}, &out, &errb); code != 0 {
+		t.Fatalf("convert exit %d: %s", code, errb.String())
+	}
+	if data, err := os.ReadFile(conv); err != nil || !bytes.Contains(data, []byte(`"type": "BPE"`)) {
+		t.Errorf("converted file: %v %.80q", err, data)
+	}
 	// Errors: bad usage, missing files, bad ids.
 	for _, c := range []struct {
 		args []string
