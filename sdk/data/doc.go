@@ -18,5 +18,11 @@
 // Randomness comes from RNG, a seeded xoshiro256** generator owned by this
 // package, so results are identical on every platform and Go release. A
 // Loader derives one RNG per (seed, epoch, batch), which makes the masks of
-// a batch independent of prefetching and different in every epoch.
+// a batch independent of prefetching and worker count, and different in
+// every epoch.
+//
+// A Loader ties it together: Corpus (or labeled Examples) → Shard →
+// ShuffleBuffer → Encode (on Workers goroutines, handed back in order) →
+// Packer (optional) → Collator → *Batch, prepared Prefetch batches ahead
+// by a background goroutine that Close stops and waits for.
 package data

@@ -173,3 +173,25 @@ func TestModelMatchesDocs(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+func FuzzLabelMap(f *testing.F) {
+	f.Add([]byte(`["neg","pos"]`))
+	f.Add([]byte(`["a","a"]`))
+	f.Add([]byte(`{"a":1}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var m LabelMap
+		if err := m.UnmarshalJSON(in); err != nil {
+			return
+		}
+		for i, n := range m.Names() {
+			if id, ok := m.ID(n); !ok || id != i {
+				t.Fatalf("label %q: id %d, want %d", n, id, i)
+			}
+		}
+		out, _ := m.MarshalJSON()
+		var m2 LabelMap
+		if err := m2.UnmarshalJSON(out); err != nil || m2.String() != m.String() {
+			t.Fatalf("round trip: %v %v vs %v", err, &m2, &m)
+		}
+	})
+}
