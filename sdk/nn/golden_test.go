@@ -53,7 +53,7 @@ func runGolden(t *testing.T, name string, m nn.Module, fwd func(c *golden.Case, 
 	if fmt.Sprint(out.Shape()) != fmt.Sprint(s) {
 		t.Fatalf("%s: out shape %v, want %v", name, out.Shape(), s)
 	}
-	check(t, name+" out", out.Float32s(), want)
+	checkGolden(t, name+" out", out.Float32s(), want)
 	out.Mul(goldenTensor(c, "gout")).Sum().Backward()
 
 	grads := map[string]*tensor.Tensor{"x": x.Grad()}
@@ -71,12 +71,12 @@ func runGolden(t *testing.T, name string, m nn.Module, fwd func(c *golden.Case, 
 			continue
 		}
 		_, want := c.Tensor("grad." + n)
-		check(t, name+" grad."+n, grads[n].Float32s(), want)
+		checkGolden(t, name+" grad."+n, grads[n].Float32s(), want)
 	}
 }
 
-// check asserts closeness and logs the error found (seen with -v).
-func check(t *testing.T, what string, got, want []float32) {
+// checkGolden asserts closeness and logs the error found (seen with -v).
+func checkGolden(t *testing.T, what string, got, want []float32) {
 	t.Helper()
 	golden.AssertClose(t, what, got, want, goldenTol)
 	e, _ := golden.MaxScaledError(got, want)

@@ -63,9 +63,9 @@ func goldenParams(c *golden.Case, suffix string) []nn.NamedParam {
 	return ps
 }
 
-// runSteps applies steps from..to with the stored gradients and checks the
+// runGoldenSteps applies steps from..to with the stored gradients and checks the
 // parameters after each one.
-func runSteps(t *testing.T, c *golden.Case, o optim.Optimizer, ps []nn.NamedParam, from, to int) {
+func runGoldenSteps(t *testing.T, c *golden.Case, o optim.Optimizer, ps []nn.NamedParam, from, to int) {
 	t.Helper()
 	for k := from; k <= to; k++ {
 		for _, p := range ps {
@@ -110,7 +110,7 @@ func TestGoldenOptimizers(t *testing.T) {
 			c := loadGolden(t, name)
 			ps := goldenParams(c, "")
 			gs := optim.Groups(ps, float32(c.Attr("lr")), float32(c.Attr("weight_decay")))
-			runSteps(t, c, goldenOptims[name](c, gs), ps, 1, goldenSteps)
+			runGoldenSteps(t, c, goldenOptims[name](c, gs), ps, 1, goldenSteps)
 		})
 	}
 }
@@ -125,7 +125,7 @@ func TestGoldenOptimizerResume(t *testing.T) {
 			lr, wd := float32(c.Attr("lr")), float32(c.Attr("weight_decay"))
 			ps := goldenParams(c, "")
 			first := goldenOptims[name](c, optim.Groups(ps, lr, wd))
-			runSteps(t, c, first, ps, 1, 2)
+			runGoldenSteps(t, c, first, ps, 1, 2)
 
 			saved := map[string]*tensor.Tensor{}
 			for k, v := range first.State() {
@@ -139,7 +139,7 @@ func TestGoldenOptimizerResume(t *testing.T) {
 			if err := second.LoadState(saved); err != nil {
 				t.Fatalf("LoadState: %v", err)
 			}
-			runSteps(t, c, second, ps2, 3, goldenSteps)
+			runGoldenSteps(t, c, second, ps2, 3, goldenSteps)
 		})
 	}
 }

@@ -32,32 +32,32 @@ func goldenTensor(c *golden.Case, name string) *tensor.Tensor {
 	return tensor.FromFloat32s(d, s...)
 }
 
-// checkOut compares a result's shape and values with the golden "out".
-func checkOut(t *testing.T, c *golden.Case, out *tensor.Tensor) {
+// checkGoldenOut compares a result's shape and values with the golden "out".
+func checkGoldenOut(t *testing.T, c *golden.Case, out *tensor.Tensor) {
 	t.Helper()
 	s, want := c.Tensor("out")
 	if fmt.Sprint(out.Shape()) != fmt.Sprint(s) {
 		t.Fatalf("%s: out shape %v, want %v", c.Name, out.Shape(), s)
 	}
 	golden.AssertClose(t, c.Name+" out", out.Float32s(), want, goldenTol)
-	logErr(t, c.Name+" out", out.Float32s(), want)
+	logGoldenErr(t, c.Name+" out", out.Float32s(), want)
 }
 
-// logErr logs the scaled error found (seen with -v), for the parity report.
-func logErr(t *testing.T, what string, got, want []float32) {
+// logGoldenErr logs the scaled error found (seen with -v), for the parity report.
+func logGoldenErr(t *testing.T, what string, got, want []float32) {
 	t.Helper()
 	e, _ := golden.MaxScaledError(got, want)
 	t.Logf("%s: max scaled error %.2g", what, e)
 }
 
-// backwardGout back-propagates loss = (out·gout).sum(), torch's convention
+// backwardGoldenGout back-propagates loss = (out·gout).sum(), torch's convention
 // for the stored gradients.
-func backwardGout(c *golden.Case, out *tensor.Tensor) {
+func backwardGoldenGout(c *golden.Case, out *tensor.Tensor) {
 	out.Mul(goldenTensor(c, "gout")).Sum().Backward()
 }
 
-// checkGrad compares x.Grad() with the golden "grad.<name>".
-func checkGrad(t *testing.T, c *golden.Case, name string, x *tensor.Tensor) {
+// checkGoldenGrad compares x.Grad() with the golden "grad.<name>".
+func checkGoldenGrad(t *testing.T, c *golden.Case, name string, x *tensor.Tensor) {
 	t.Helper()
 	if x.Grad() == nil {
 		t.Errorf("%s: no gradient for %s", c.Name, name)
@@ -65,7 +65,7 @@ func checkGrad(t *testing.T, c *golden.Case, name string, x *tensor.Tensor) {
 	}
 	_, want := c.Tensor("grad." + name)
 	golden.AssertClose(t, c.Name+" grad."+name, x.Grad().Float32s(), want, goldenTol)
-	logErr(t, c.Name+" grad."+name, x.Grad().Float32s(), want)
+	logGoldenErr(t, c.Name+" grad."+name, x.Grad().Float32s(), want)
 }
 
 // TestGoldenElementwise checks the unary and row ops against PyTorch 1.13:
@@ -82,9 +82,9 @@ func TestGoldenElementwise(t *testing.T) {
 			c := loadGolden(t, name)
 			x := goldenTensor(c, "x").SetRequiresGrad(true)
 			out := ops[name](x)
-			checkOut(t, c, out)
-			backwardGout(c, out)
-			checkGrad(t, c, "x", x)
+			checkGoldenOut(t, c, out)
+			backwardGoldenGout(c, out)
+			checkGoldenGrad(t, c, "x", x)
 		})
 	}
 }
@@ -109,14 +109,14 @@ func TestGoldenCrossEntropy(t *testing.T) {
 			}
 			logits := goldenTensor(c, "logits").SetRequiresGrad(true)
 			out := tensor.CrossEntropyWith(logits, targets, int(c.Attr("ignore_index")), float32(c.Attr("label_smoothing")))
-			checkOut(t, c, out)
-			backwardGout(c, out)
-			checkGrad(t, c, "logits", logits)
+			checkGoldenOut(t, c, out)
+			backwardGoldenGout(c, out)
+			checkGoldenGrad(t, c, "logits", logits)
 
 			if c.Attr("label_smoothing") == 0 && c.Attr("ignore_index") == tensor.IgnoreIndex {
 				// The default form must agree with the explicit one.
 				l2 := goldenTensor(c, "logits")
-				checkOut(t, c, tensor.CrossEntropy(l2, targets))
+				checkGoldenOut(t, c, tensor.CrossEntropy(l2, targets))
 			}
 		})
 	}
