@@ -86,10 +86,7 @@ type Record struct {
 
 // String shows the record's position and the start of its text.
 func (r Record) String() string {
-	t := r.Text
-	if len(t) > 40 {
-		t = t[:40] + "..."
-	}
+	t := clip(r.Text, 40)
 	return fmt.Sprintf("Record{#%d %s:%d %q}", r.Index, r.Source, r.Line, t)
 }
 

@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // InputError reports bad input: a missing, empty, truncated or malformed
@@ -48,3 +49,15 @@ type ParamError struct {
 
 // Error formats the error as "data: op: msg".
 func (e *ParamError) Error() string { return "data: " + e.Op + ": " + e.Msg }
+
+// clip shortens s to at most n bytes without splitting a rune, marking the
+// cut with "...".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}

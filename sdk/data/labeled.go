@@ -208,10 +208,7 @@ type Example struct {
 
 // String shows the example's position, label and the start of its text.
 func (e Example) String() string {
-	t := e.Text
-	if len(t) > 40 {
-		t = t[:40] + "..."
-	}
+	t := clip(e.Text, 40)
 	return fmt.Sprintf("Example{%s:%d label=%q(%d) %q}", e.Source, e.Line, e.Label, e.LabelID, t)
 }
 

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -31,7 +32,7 @@ func FileSource(path string) Source {
 // BytesSource returns a Source over an in-memory buffer (plain or gzip).
 func BytesSource(name string, b []byte) Source {
 	return Source{Name: name, Open: func() (io.ReadCloser, error) {
-		return io.NopCloser(strings.NewReader(string(b))), nil
+		return io.NopCloser(bytes.NewReader(b)), nil
 	}}
 }
 
