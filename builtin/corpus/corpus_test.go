@@ -206,3 +206,43 @@ func BenchmarkAustenScan(b *testing.B) {
 		b.SetBytes(int64(n))
 	}
 }
+
+func TestLoaderOverAusten(t *testing.T) {
+	// One epoch of the pretraining text through the data pipeline sees
+	// every word once, with or without workers, and no eval paragraph.
+	words := func(s string) []int {
+		f := strings.Fields(s)
+		ids := make([]int, len(f))
+		for i := range ids {
+			ids[i] = 5 + len(f[i])
+		}
+		return ids
+	}
+	want := 0
+	AustenPretrainText().Scan(context.Background(), func(r data.Record) error {
+		want += len(strings.Fields(r.Text))
+		return nil
+	})
+	for _, w := range []int{0, 2} {
+		l, err := data.NewLoader(context.Background(), data.LoaderConfig{
+			Corpus: AustenPretrainText().WithOptions(data.CorpusOptions{Mode: data.Documents}),
+			Encode: words, BatchSize: 64, ShuffleBuffer: 1000, Seed: 1, Prefetch: 2, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for {
+			b, err := l.Next()
+			if err != nil {
+				break
+			}
+			for _, m := range b.AttentionMask {
+				got += m
+			}
+		}
+		l.Close()
+		if got != want {
+			t.Errorf("workers %d: %d tokens, want %d", w, got, want)
+		}
+	}
+}
