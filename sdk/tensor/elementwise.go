@@ -20,7 +20,7 @@ func resultDType(ts ...*Tensor) DType {
 // functions read saved outputs through f32(), so they see either form.
 func finish(out *Tensor, dt DType) *Tensor {
 	if dt == BF16 {
-		out.bf = make([]BFloat16, len(out.data))
+		out.bf = allocBF16(len(out.data))
 		narrow(out.bf, out.data)
 		out.data = nil
 		out.dtype = BF16

@@ -13,6 +13,9 @@ func (a *Tensor) MatMul(b *Tensor) *Tensor { return MatMulT(a, b, false, false) 
 // product of a Linear layer with weight w of shape [out, in].
 func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	const op = "MatMul"
+	if autocastBF16 && (a.dtype != BF16 || b.dtype != BF16) {
+		a, b = a.To(BF16), b.To(BF16)
+	}
 	if a.Dims() < 2 || b.Dims() < 2 {
 		panicShape(op, "both operands need at least 2 dimensions", a.shape, b.shape)
 	}
@@ -91,6 +94,22 @@ func mmBackward[T float32 | uint16](kk gemmKernels[T], a, b *Tensor, transA, tra
 		}
 	}
 }
+
+var autocastBF16 bool
+
+// SetAutocastBF16 turns mixed precision on or off and returns the previous
+// setting. While it is on, every MatMul rounds its F32 operands to BF16
+// (recorded, so gradients still reach the F32 master tensors) and
+// multiplies them with f32 accumulation, as torch.autocast(dtype=bfloat16)
+// does on CPUs. Other operations keep their precision.
+func SetAutocastBF16(on bool) bool {
+	prev := autocastBF16
+	autocastBF16 = on
+	return prev
+}
+
+// AutocastBF16 reports whether mixed precision is on.
+func AutocastBF16() bool { return autocastBF16 }
 
 // gemmKernels are the single and batched products for one element type.
 type gemmKernels[T float32 | uint16] struct {

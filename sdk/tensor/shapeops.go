@@ -146,7 +146,7 @@ func (t *Tensor) To(dtype DType) *Tensor {
 	}
 	out := &Tensor{shape: t.Shape(), dtype: dtype}
 	if dtype == BF16 {
-		out.bf = make([]BFloat16, len(t.data))
+		out.bf = allocBF16(len(t.data))
 		narrow(out.bf, t.data)
 	} else {
 		out.data = allocRaw(len(t.bf))

@@ -268,3 +268,30 @@ func TestBF16MatMulMatchesF32(t *testing.T) {
 		assert.InDeltaSlice(t, gb, b.Grad().Data(), 1e-5)
 	}
 }
+
+func TestAutocastBF16(t *testing.T) {
+	a := rnd(1, 4, 6).SetRequiresGrad(true)
+	w := rnd(2, 5, 6).SetRequiresGrad(true)
+	ref := MatMulT(a, w, false, true)
+	ref.Sum().Backward()
+	ga, gw := a.Grad().Float32s(), w.Grad().Float32s()
+	a.SetGrad(nil)
+	w.SetGrad(nil)
+	prev := SetAutocastBF16(true)
+	defer SetAutocastBF16(prev)
+	require.True(t, AutocastBF16())
+	got := MatMulT(a, w, false, true)
+	assert.Equal(t, F32, got.DType())
+	got.Sum().Backward()
+	// bf16 keeps 8 bits of mantissa: products agree to about 1%.
+	for i, v := range ref.Data() {
+		assert.InDelta(t, v, got.Data()[i], 0.02*(1+math.Abs(float64(v))))
+	}
+	for i, v := range ga {
+		assert.InDelta(t, v, a.Grad().Data()[i], 0.02*(1+math.Abs(float64(v))))
+	}
+	for i, v := range gw {
+		assert.InDelta(t, v, w.Grad().Data()[i], 0.02*(1+math.Abs(float64(v))))
+	}
+	assert.NotEqual(t, ref.Data(), got.Data(), "autocast really rounded the operands")
+}
