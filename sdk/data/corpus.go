@@ -357,6 +357,9 @@ func (lr *lineReader) readLine() ([]byte, int, int64, error) {
 		} else if err != nil {
 			return nil, 0, 0, lr.readErr(err)
 		}
+		if lr.line == 0 {
+			line = bytes.TrimPrefix(line, []byte("\ufeff")) // a UTF-8 byte order mark is no text
+		}
 		lr.line++
 		line = bytes.TrimSuffix(line, []byte{'\n'})
 		line = bytes.TrimSuffix(line, []byte{'\r'})

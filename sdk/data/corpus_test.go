@@ -62,7 +62,7 @@ func eq(t *testing.T, got, want []string) {
 }
 
 func TestLinesDocumentsFiles(t *testing.T) {
-	src := "first line\r\nsecond\n\n  \n\nthird para\nstill third\n\n\nlast without newline"
+	src := "\ufefffirst line\r\nsecond\n\n  \n\nthird para\nstill third\n\n\nlast without newline"
 	s := []Source{StringSource("a.txt", src)}
 	eq(t, texts(t, NewCorpus(s, CorpusOptions{})), []string{"first line", "second", "third para", "still third", "last without newline"})
 	eq(t, texts(t, NewCorpus(s, CorpusOptions{Mode: Documents})), []string{"first line\nsecond", "third para\nstill third", "last without newline"})

@@ -154,6 +154,9 @@ func (l *Loader) String() string {
 
 // Next returns the next batch, or io.EOF after the last epoch.
 func (l *Loader) Next() (*Batch, error) {
+	if l.closed.Load() {
+		return nil, errors.New("data: loader closed")
+	}
 	if l.ch == nil {
 		if l.err != nil {
 			return nil, l.err
