@@ -27,11 +27,15 @@ type microKernel func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
 // gemmImpl is one tier's GEMM: its tile shape, kernels and blocking.
 type gemmImpl struct {
-	name       string
-	mr, nr     int
-	kern       microKernel
-	bf16Kern   microKernel // bf16-pair kernel (VDPBF16PS); nil: widen to f32
-	kc, mc, nc int         // blocking in elements of k (f32), rows, columns
+	name     string
+	mr, nr   int
+	kern     microKernel
+	bf16Kern microKernel // bf16-pair kernel (VDPBF16PS); nil: widen to f32
+	// kernRow and bf16KernRow, when set, read Â stored row by row (row i of
+	// the panel at i·kc slots), which packs a non-transposed A by plain
+	// row copies.
+	kernRow, bf16KernRow microKernel
+	kc, mc, nc           int // blocking in elements of k (f32), rows, columns
 }
 
 // gemmSrc describes where the packing routines read the operands from.
@@ -41,6 +45,7 @@ type gemmSrc struct {
 	lda, ldb       int
 	transA, transB bool
 	pairs          bool // pack bf16 as pairs for bf16Kern
+	rowA           bool // pack A panels row by row (for kernRow)
 	offA, offB     int  // batch offsets
 	kunit          int  // k elements per packed slot: 1, or 2 for pairs
 	m, n, k        int
@@ -174,8 +179,14 @@ func gemmRun(s *gemmSrc) {
 	kern := g.kern
 	s.kunit = 1
 	s.pairs = false
+	s.rowA = false
 	if s.a16 != nil && g.bf16Kern != nil {
 		kern, s.kunit, s.pairs = g.bf16Kern, 2, true
+		if !s.transA && g.bf16KernRow != nil {
+			kern, s.rowA = g.bf16KernRow, true
+		}
+	} else if !s.transA && g.kernRow != nil {
+		kern, s.rowA = g.kernRow, true
 	}
 	threads := s.threads
 	if 2*m*n*k < smallGemmFlops {
@@ -288,6 +299,10 @@ func (s *gemmSrc) packA(dst []float32, i0, mc, p0, kc, mr int) {
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
 		d := dst[ir*kcs : ir*kcs+mr*kcs]
+		if s.rowA {
+			s.packRows(d, i0+ir, rows, p0, kc, kcs, mr)
+			continue
+		}
 		switch {
 		case s.a32 != nil:
 			packF32(d, s.a32[s.offA:], s.lda, s.transA, i0+ir, rows, p0, kc, mr)
@@ -295,6 +310,31 @@ func (s *gemmSrc) packA(dst []float32, i0, mc, p0, kc, mr int) {
 			packPairs(d, s.a16[s.offA:], s.lda, s.transA, i0+ir, rows, p0, kc, mr)
 		default:
 			packWiden(d, s.a16[s.offA:], s.lda, s.transA, i0+ir, rows, p0, kc, mr)
+		}
+	}
+}
+
+// packRows packs rows [r0,r0+rows) × k [p0,p0+kc) of a non-transposed A
+// row by row: row i at d[i·kcs:], rows past the edge zero.
+func (s *gemmSrc) packRows(d []float32, r0, rows, p0, kc, kcs, mr int) {
+	clear(d[rows*kcs : mr*kcs])
+	for i := 0; i < rows; i++ {
+		di := d[i*kcs : (i+1)*kcs]
+		switch {
+		case s.a32 != nil:
+			a := s.a32[s.offA+(r0+i)*s.lda+p0:]
+			copy(di, a[:kc])
+		case s.pairs:
+			a := s.a16[s.offA+(r0+i)*s.lda+p0:]
+			// A row of bf16 is already a row of (k, k+1) pairs.
+			u := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(di))), 2*kcs)
+			copy(u, a[:kc])
+			if kc%2 == 1 {
+				u[kc] = 0
+			}
+		default:
+			a := s.a16[s.offA+(r0+i)*s.lda+p0:]
+			fromBF16(di, a[:kc])
 		}
 	}
 }

@@ -19,7 +19,7 @@ func cpuSeconds() float64 {
 // BenchmarkMicroKernel measures the micro-kernels alone on cache-resident
 // panels: the ceiling for the whole GEMM.
 func BenchmarkMicroKernel(b *testing.B) {
-	for _, g := range []*gemmImpl{&tierAVX512, {name: "8x48", mr: 8, nr: 48, kern: kernX8x48}, {name: "6x64", mr: 6, nr: 64, kern: kernX6x64}, &tierAVX512BF, &tierAVX2} {
+	for _, g := range []*gemmImpl{&tierAVX512, &tierAVX512BF, &tierAVX2} {
 		for _, kc := range []int{128, 192, 256, 384} {
 			kern, kunit := g.kern, 1
 			name := g.name
@@ -43,7 +43,7 @@ func BenchmarkMicroKernel(b *testing.B) {
 
 // BenchmarkTuneKC runs whole GEMMs with other tiles and KC values.
 func BenchmarkTuneKC(b *testing.B) {
-	for _, g := range []gemmImpl{{name: "12x32", mr: 12, nr: 32, kern: kernAVX512F32}, {name: "6x64", mr: 6, nr: 64, kern: kernX6x64}} {
+	for _, g := range []gemmImpl{tierAVX512, tierAVX2} {
 		for _, kc := range []int{128, 192, 256, 384} {
 			for _, s := range [][3]int{{1024, 1024, 1024}, {4096, 256, 1024}, {256, 256, 256}} {
 				b.Run(fmt.Sprintf("%s/kc%d/%dx%dx%d", g.name, kc, s[0], s[1], s[2]), func(b *testing.B) {

@@ -5,9 +5,10 @@ package kernels
 import "golang.org/x/sys/cpu"
 
 var (
-	tierAVX512   = gemmImpl{name: "avx512", mr: 12, nr: 32, kern: kernAVX512F32}
-	tierAVX512BF = gemmImpl{name: "avx512+bf16", mr: 12, nr: 32, kern: kernAVX512F32, bf16Kern: kernAVX512BF16}
-	tierAVX2     = gemmImpl{name: "avx2", mr: 6, nr: 16, kern: kernAVX2F32}
+	tierAVX512   = gemmImpl{name: "avx512", mr: 6, nr: 64, kern: kernAVX512F32, kernRow: kernAVX512F32Row}
+	tierAVX512BF = gemmImpl{name: "avx512+bf16", mr: 6, nr: 64, kern: kernAVX512F32, kernRow: kernAVX512F32Row,
+		bf16Kern: kernAVX512BF16, bf16KernRow: kernAVX512BF16Row}
+	tierAVX2 = gemmImpl{name: "avx2", mr: 6, nr: 16, kern: kernAVX2F32, kernRow: kernAVX2F32Row}
 )
 
 // Each tier needs the features of the tiers below it, so that turning one

@@ -61,6 +61,27 @@ type kernel struct {
 	bcast      []int
 	pairs      bool // VDPBF16PS instead of VFMADD231PS
 	unroll     int
+	// rowA: Â is stored row by row (row i at i·kc slots) instead of in
+	// groups of MR; rows are reached from base registers AX, R10, R11, R12
+	// (rows 0, 3, 6, 9) plus 0, 1 or 2 times the row stride in R9.
+	rowA bool
+}
+
+var rowBases = []string{"AX", "R10", "R11", "R12"}
+
+// aAddr is the address of Â(i, step off) in the unrolled body.
+func (k kernel) aAddr(off, i int) string {
+	if !k.rowA {
+		return fmt.Sprintf("%d(AX)", off*k.rows*4+4*i)
+	}
+	base := rowBases[i/3]
+	switch i % 3 {
+	case 0:
+		return fmt.Sprintf("%d(%s)", off*4, base)
+	case 1:
+		return fmt.Sprintf("%d(%s)(R9*1)", off*4, base)
+	}
+	return fmt.Sprintf("%d(%s)(R9*2)", off*4, base)
 }
 
 func (k kernel) body(off int) {
@@ -71,9 +92,9 @@ func (k kernel) body(off int) {
 	for i := 0; i < k.rows; i++ {
 		b := k.bcast[i%len(k.bcast)]
 		if k.pairs {
-			p("\tVPBROADCASTD %d(AX), %s%d", off*k.rows*4+4*i, k.reg, b)
+			p("\tVPBROADCASTD %s, %s%d", k.aAddr(off, i), k.reg, b)
 		} else {
-			p("\tVBROADCASTSS %d(AX), %s%d", off*k.rows*4+4*i, k.reg, b)
+			p("\tVBROADCASTSS %s, %s%d", k.aAddr(off, i), k.reg, b)
 		}
 		for v := 0; v < k.vecs; v++ {
 			acc := i*k.vecs + v
@@ -85,6 +106,17 @@ func (k kernel) body(off int) {
 				p("\tVFMADD231PS %s%d, %s%d, %s%d", k.reg, b, k.reg, k.bReg+v, k.reg, acc)
 			}
 		}
+	}
+}
+
+// advanceA moves Â on by bytes of the packed-group layout (steps·MR·4).
+func (k kernel) advanceA(bytes int) {
+	if !k.rowA {
+		p("\tADDQ $%d, AX", bytes)
+		return
+	}
+	for j := 0; j < (k.rows+2)/3; j++ {
+		p("\tADDQ $%d, %s", bytes/k.rows, rowBases[j])
 	}
 }
 
@@ -100,6 +132,14 @@ func (k kernel) write() {
 	p("\tMOVQ ldc+32(FP), SI")
 	p("\tSHLQ $2, SI")
 	p("\tMOVQ DI, R8")
+	if k.rowA {
+		p("\tMOVQ CX, R9")
+		p("\tSHLQ $2, R9")
+		p("\tLEAQ (R9)(R9*2), R13")
+		for j := 1; j < (k.rows+2)/3; j++ {
+			p("\tLEAQ (%s)(R13*1), %s", rowBases[j-1], rowBases[j])
+		}
+	}
 	for i := 0; i < n; i++ {
 		if k.reg == "Z" {
 			p("\tVPXORD %s%d, %s%d, %s%d", k.reg, i, k.reg, i, k.reg, i)
@@ -119,7 +159,7 @@ func (k kernel) write() {
 	for u := 0; u < k.unroll; u++ {
 		k.body(u)
 	}
-	p("\tADDQ $%d, AX", astep*k.unroll)
+	k.advanceA(astep * k.unroll)
 	p("\tADDQ $%d, BX", bstep*k.unroll)
 	p("\tSUBQ $%d, CX", k.unroll)
 	p("\tJMP loop%d", k.unroll)
@@ -127,7 +167,7 @@ func (k kernel) write() {
 	p("\tTESTQ CX, CX")
 	p("\tJE store")
 	k.body(0)
-	p("\tADDQ $%d, AX", astep)
+	k.advanceA(astep)
 	p("\tADDQ $%d, BX", bstep)
 	p("\tDECQ CX")
 	p("\tJMP tail")
@@ -170,11 +210,29 @@ func main() {
 	p("")
 	p("#include \"textflag.h\"")
 	p("")
-	kernel{name: "kernAVX512F32", reg: "Z", rows: 12, vecs: 2, vbytes: 64, bReg: 24, bcast: []int{26, 27, 28, 29, 30, 31}, unroll: 4}.write()
-	kernel{name: "kernAVX512BF16", reg: "Z", rows: 12, vecs: 2, vbytes: 64, bReg: 24, bcast: []int{26, 27, 28, 29, 30, 31}, pairs: true, unroll: 4}.write()
-	kernel{name: "kernX8x48", reg: "Z", rows: 8, vecs: 3, vbytes: 64, bReg: 24, bcast: []int{27, 28, 29, 30, 31}, unroll: 4}.write()
-	kernel{name: "kernX6x64", reg: "Z", rows: 6, vecs: 4, vbytes: 64, bReg: 24, bcast: []int{28, 29, 30, 31}, unroll: 4}.write()
-	kernel{name: "kernAVX2F32", reg: "Y", rows: 6, vecs: 2, vbytes: 32, bReg: 12, bcast: []int{14, 15}, unroll: 4}.write()
+	z := kernel{reg: "Z", rows: 6, vecs: 4, vbytes: 64, bReg: 24, bcast: []int{28, 29, 30, 31}, unroll: 4}
+	y := kernel{reg: "Y", rows: 6, vecs: 2, vbytes: 32, bReg: 12, bcast: []int{14, 15}, unroll: 4}
+	for _, k := range []kernel{z, y} {
+		for _, row := range []bool{false, true} {
+			for _, pairs := range []bool{false, true} {
+				if pairs && k.reg == "Y" {
+					continue
+				}
+				k.rowA, k.pairs = row, pairs
+				k.name = "kernAVX512F32"
+				if k.reg == "Y" {
+					k.name = "kernAVX2F32"
+				}
+				if pairs {
+					k.name = "kernAVX512BF16"
+				}
+				if row {
+					k.name += "Row"
+				}
+				k.write()
+			}
+		}
+	}
 	if err := os.WriteFile("gemm_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
