@@ -137,8 +137,24 @@ func CrossEntropyWith(logits *Tensor, targets []int, ignoreIndex int, smoothing 
 		panicValue(op, "label smoothing must be in [0,1], got %v", smoothing)
 	}
 	x := logits.f32()
-	logp := allocRaw(len(x))
-	softmaxRows(logp, x, c, true)
+	// Keep the probabilities for the backward pass and the log-sum-exp of
+	// each row for the loss: -log p_t = lse - x_t and
+	// Σ_c log p_c = Σ_c x_c - C·lse, which never form log(0).
+	prob := allocRaw(len(x))
+	lse := make([]float64, len(targets))
+	byRows(len(targets), c, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, pr := x[r*c:(r+1)*c], prob[r*c:(r+1)*c]
+			m := kernels.Max(xr)
+			for i, v := range xr {
+				pr[i] = v - m
+			}
+			kernels.Exp(pr, pr)
+			s := kernels.Sum(pr)
+			kernels.Scale(1/s, pr)
+			lse[r] = float64(m) + math.Log(float64(s))
+		}
+	})
 	var total float64
 	count := 0
 	for r, tg := range targets {
@@ -148,14 +164,11 @@ func CrossEntropyWith(logits *Tensor, targets []int, ignoreIndex int, smoothing 
 		if tg < 0 || tg >= c {
 			panic(&IndexError{Op: op, Index: tg, Size: c, Shape: logits.Shape()})
 		}
-		lr := logp[r*c : (r+1)*c]
-		l := -float64(lr[tg]) * float64(1-smoothing)
+		xr := x[r*c : (r+1)*c]
+		l := (lse[r] - float64(xr[tg])) * float64(1-smoothing)
 		if smoothing > 0 {
-			var s float64
-			for _, v := range lr {
-				s += float64(v)
-			}
-			l -= float64(smoothing) * s / float64(c)
+			sumLogp := float64(kernels.Sum(xr)) - float64(c)*lse[r]
+			l -= float64(smoothing) * sumLogp / float64(c)
 		}
 		total += l
 		count++
@@ -171,17 +184,23 @@ func CrossEntropyWith(logits *Tensor, targets []int, ignoreIndex int, smoothing 
 		}
 		dx := logits.gradSlot()
 		scale := g[0] / float32(count)
-		uni := smoothing / float32(c)
-		for r, tg := range targets {
-			if tg == ignoreIndex {
-				continue
+		uni := scale * smoothing / float32(c)
+		byRows(len(targets), c, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				tg := targets[r]
+				if tg == ignoreIndex {
+					continue
+				}
+				dr := dx[r*c : (r+1)*c]
+				kernels.Axpy(scale, prob[r*c:(r+1)*c], dr)
+				if uni != 0 {
+					for i := range dr {
+						dr[i] -= uni
+					}
+				}
+				dr[tg] -= scale * (1 - smoothing)
 			}
-			lr, dr := logp[r*c:(r+1)*c], dx[r*c:(r+1)*c]
-			for i, v := range lr {
-				dr[i] += scale * (float32(math.Exp(float64(v))) - uni)
-			}
-			dr[tg] -= scale * (1 - smoothing)
-		}
+		})
 	}, logits)
 }
 
