@@ -240,7 +240,9 @@ func clone(st map[string]*tensor.Tensor) map[string]*tensor.Tensor {
 
 func TestSaveLoadResumeIsExact(t *testing.T) {
 	makers := map[string]func([]*optim.Group) optim.Optimizer{
-		"sgd":     func(g []*optim.Group) optim.Optimizer { return optim.NewSGD(g, optim.SGDConfig{Momentum: 0.9, Nesterov: true}) },
+		"sgd": func(g []*optim.Group) optim.Optimizer {
+			return optim.NewSGD(g, optim.SGDConfig{Momentum: 0.9, Nesterov: true})
+		},
 		"adam":    func(g []*optim.Group) optim.Optimizer { return optim.NewAdam(g, optim.DefaultAdam()) },
 		"adamw":   func(g []*optim.Group) optim.Optimizer { return optim.NewAdamW(g, optim.DefaultAdam()) },
 		"adagrad": func(g []*optim.Group) optim.Optimizer { return optim.NewAdagrad(g, optim.DefaultAdagrad()) },
