@@ -1,9 +1,11 @@
 package data
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -468,5 +470,17 @@ func TestPadAndCausal(t *testing.T) {
 	}
 	if s := b.String(); s != "Batch{size=2 epoch=0 step=0 input_ids[2,3] attention_mask[2,3](4 real) labels[2,3](4 targets)}" {
 		t.Error(s)
+	}
+}
+
+func TestCountTokens(t *testing.T) {
+	c := NewCorpus([]Source{StringSource("n.txt", "1 2 2\n3 3 3\n")}, CorpusOptions{})
+	counts, err := CountTokens(context.Background(), c, encodeDigits, 5)
+	if err != nil || fmt.Sprint(counts) != "[0 1 2 3 0]" {
+		t.Fatalf("%v %v", counts, err)
+	}
+	_, err = CountTokens(context.Background(), c, encodeDigits, 3)
+	if err == nil || !strings.Contains(err.Error(), "n.txt:2: token id 3 outside vocabulary of 3") {
+		t.Errorf("out of range: %v", err)
 	}
 }

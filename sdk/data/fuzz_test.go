@@ -12,6 +12,7 @@ import (
 // modelRecords is the reference for Lines and Documents modes: split on
 // "\n", drop one trailing "\r" per line, blank lines separate documents.
 func modelRecords(in string, mode Mode) []string {
+	in = strings.TrimPrefix(in, "\ufeff")
 	if in == "" {
 		return nil
 	}
@@ -48,6 +49,7 @@ func FuzzCorpusReader(f *testing.F) {
 	f.Add([]byte("\x1f\x8b\x08\x00garbage"), uint8(0), false, uint16(0))
 	f.Add([]byte(strings.Repeat("long line ", 10)+"\n"), uint8(2), false, uint16(20))
 	f.Add([]byte{}, uint8(0), true, uint16(0))
+	f.Add([]byte("\ufeff\n\ufeffx\n"), uint8(1), false, uint16(0))
 	old := readBufSize
 	readBufSize = 16 // the bufio minimum: long-line paths on short inputs
 	defer func() { readBufSize = old }()

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"fmt"
 	"math"
 )
@@ -244,4 +245,28 @@ func (c *WindowCollator) negatives(b *Batch, target int, rng *RNG) {
 		}
 		b.Negatives = append(b.Negatives, id)
 	}
+}
+
+// CountTokens makes one pass over a corpus and returns how often each id
+// in [0, vocabSize) occurs after encoding: the counts that NewNegativeTable
+// and NewSubsampler take. Ids outside the range are an error naming the
+// record.
+func CountTokens(ctx context.Context, c *Corpus, encode EncodeFunc, vocabSize int) ([]int64, error) {
+	if vocabSize <= 0 {
+		return nil, &ParamError{Op: "CountTokens", Msg: fmt.Sprintf("vocabSize must be positive, got %d", vocabSize)}
+	}
+	counts := make([]int64, vocabSize)
+	err := c.Scan(ctx, func(r Record) error {
+		for _, id := range encode(r.Text) {
+			if id < 0 || id >= vocabSize {
+				return &InputError{File: r.Source, Line: r.Line, Offset: -1, Msg: fmt.Sprintf("token id %d outside vocabulary of %d", id, vocabSize)}
+			}
+			counts[id]++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return counts, nil
 }
