@@ -1,0 +1,598 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pretrain-go/pretrain/builtin/corpus"
+	_ "github.com/pretrain-go/pretrain/builtin/elmo" // registers bilm
+	"github.com/pretrain-go/pretrain/builtin/glove"
+	_ "github.com/pretrain-go/pretrain/builtin/t5" // registers span, dae
+	"github.com/pretrain-go/pretrain/builtin/vectors"
+	"github.com/pretrain-go/pretrain/builtin/word2vec"
+	"github.com/pretrain-go/pretrain/kernels"
+	"github.com/pretrain-go/pretrain/sdk/checkpoint"
+	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/pretrain-go/pretrain/sdk/optim"
+	"github.com/pretrain-go/pretrain/sdk/task"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
+	"github.com/pretrain-go/pretrain/sdk/tokenizer"
+	"github.com/pretrain-go/pretrain/sdk/train"
+)
+
+func init() {
+	register(&command{
+		Name:    "train",
+		Summary: "pretrain a model (no flags: skip-gram word vectors on the embedded Austen corpus)",
+		Run:     runTrain,
+	})
+}
+
+const trainSynopsis = `[flags]
+
+With no flags, trains skip-gram word vectors on the embedded Jane Austen
+corpus and prints the nearest neighbours of a few words.
+
+Objectives: skipgram, cbow, glove (word vectors), and every objective of the
+task registry (transformer and LSTM objectives: ` + "`pretrain train --objective list`" + `).
+Objective settings go in --opt key=value (word vectors: dim, window, negative,
+hs, sample, min-count, alpha, max-vocab, normalize; registry objectives:
+seq-len, batch, lr, accum, clip, and the objective's own options).`
+
+// listFlag collects a repeated string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// trainArgs holds the parsed flags of `pretrain train`.
+type trainArgs struct {
+	objective, model, out string
+	data, plugins, opts   listFlag
+	steps, epochs         int
+	resume                bool
+	threads               int
+	seed                  uint64
+	saveEvery, logEvery   int
+	options               map[string]string
+}
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var a trainArgs
+	fs := newFlagSet("train", trainSynopsis, stderr)
+	fs.StringVar(&a.objective, "objective", "skipgram", "objective: skipgram, cbow, glove, or a registered one (list: --objective list)")
+	fs.StringVar(&a.model, "model", "", "model preset name or config.json path (word vectors: small, base, large)")
+	fs.Var(&a.data, "data", "training text: file, folder or glob, .gz allowed (repeatable; default: the embedded Austen corpus)")
+	fs.IntVar(&a.steps, "steps", 0, "optimizer steps (registry objectives)")
+	fs.IntVar(&a.epochs, "epochs", 0, "passes over the data (word vectors default 5)")
+	fs.StringVar(&a.out, "out", "", "output directory (default runs/OBJECTIVE)")
+	fs.BoolVar(&a.resume, "resume", false, "continue from the newest checkpoint in --out")
+	fs.IntVar(&a.threads, "threads", 0, "worker threads (0: all cores)")
+	fs.Uint64Var(&a.seed, "seed", 1, "random seed")
+	fs.Var(&a.plugins, "plugin", "plugin folder to load objectives from (repeatable)")
+	fs.Var(&a.opts, "opt", "objective setting key=value (repeatable)")
+	fs.IntVar(&a.saveEvery, "save-every", 0, "checkpoint every N steps (registry objectives; 0: at the end)")
+	fs.IntVar(&a.logEvery, "log-every", 10, "metrics record every N steps")
+	if err := parseFlags(fs, "train", args, stderr); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "pretrain train: unexpected argument %q (data goes in --data; see pretrain train -h)\n", fs.Arg(0))
+		return errUsage
+	}
+	if a.objective == "list" {
+		return listObjectives(stdout)
+	}
+	if a.steps < 0 || a.epochs < 0 {
+		return errors.New("--steps and --epochs must not be negative")
+	}
+	if a.steps > 0 && a.epochs > 0 {
+		return errors.New("set --steps or --epochs, not both")
+	}
+	if len(a.plugins) > 0 {
+		return fmt.Errorf("--plugin %s: plugin loading is not available in this build yet", a.plugins[0])
+	}
+	a.options = map[string]string{}
+	for _, kv := range a.opts {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("--opt %q: want key=value", kv)
+		}
+		a.options[k] = v
+	}
+	if a.out == "" {
+		a.out = filepath.Join("runs", a.objective)
+	}
+	if a.threads > 0 {
+		kernels.SetThreads(a.threads)
+	}
+	switch a.objective {
+	case "skipgram", "cbow", "glove":
+		return trainWordVectors(ctx, &a, stdout, stderr)
+	}
+	return trainObjective(ctx, &a, stdout, stderr)
+}
+
+func listObjectives(w io.Writer) error {
+	fmt.Fprintln(w, "skipgram     word2vec skip-gram word vectors (negative sampling or hierarchical softmax)")
+	fmt.Fprintln(w, "cbow         word2vec continuous bag-of-words word vectors")
+	fmt.Fprintln(w, "glove        GloVe word vectors (co-occurrence counts, AdaGrad)")
+	for _, n := range task.Default.Objectives() {
+		fmt.Fprintf(w, "%-12s %s\n", n, task.Default.ObjectiveDoc(n))
+	}
+	return nil
+}
+
+// openData resolves --data (checking that every file can be read) or
+// returns the embedded Austen pretraining text.
+func openData(paths []string) (*data.Corpus, string, error) {
+	if len(paths) == 0 {
+		return corpus.AustenPretrainText(), "the embedded Austen corpus", nil
+	}
+	files, err := data.ExpandPaths(paths)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, f := range files {
+		h, err := os.Open(f)
+		if err != nil {
+			return nil, "", err
+		}
+		h.Close()
+	}
+	c, err := data.OpenCorpus(data.CorpusOptions{}, files...)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, fmt.Sprintf("%d file(s)", len(files)), nil
+}
+
+// corpusText streams a corpus as newline-separated text.
+func corpusText(ctx context.Context, c *data.Corpus) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(c.Scan(ctx, func(r data.Record) error {
+			if _, err := io.WriteString(pw, r.Text); err != nil {
+				return err
+			}
+			_, err := io.WriteString(pw, "\n")
+			return err
+		}))
+	}()
+	return pr
+}
+
+// wvSettings are the word-vector hyper-parameters, named as gensim's
+// (config.json keys) and word2vec.c's (--opt keys).
+type wvSettings struct {
+	Dim       int     `json:"vector_size"`
+	Window    int     `json:"window"`
+	Negative  int     `json:"negative"`
+	HS        bool    `json:"hs"`
+	Sample    float64 `json:"sample"`
+	MinCount  int     `json:"min_count"`
+	Alpha     float64 `json:"alpha"`
+	Epochs    int     `json:"epochs"`
+	MaxVocab  int     `json:"max_vocab"`
+	Normalize bool    `json:"normalize"`
+}
+
+// wvPresets are the word-vector model presets.
+var wvPresets = map[string]int{"small": 50, "base": 100, "large": 300}
+
+// wordVectorSettings resolves --model and --opt into settings.
+func wordVectorSettings(a *trainArgs) (wvSettings, error) {
+	s := wvSettings{Dim: 100, Window: 5, Negative: 5, Sample: 1e-3, MinCount: 5, Epochs: 5, Normalize: true}
+	if a.objective == "glove" {
+		s.Window, s.Epochs, s.Sample, s.Negative = 10, 25, 0, 0
+	}
+	switch m := a.model; {
+	case m == "":
+	case strings.HasSuffix(m, ".json"):
+		b, err := os.ReadFile(m)
+		if err != nil {
+			return s, err
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		if err := dec.Decode(&s); err != nil {
+			return s, fmt.Errorf("%s: %v", m, err)
+		}
+	default:
+		dim, ok := wvPresets[m]
+		if !ok {
+			return s, fmt.Errorf("unknown model preset %q for %s (known: small, base, large, or a config.json)", m, a.objective)
+		}
+		s.Dim = dim
+	}
+	keys := make([]string, 0, len(a.options))
+	for k := range a.options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := a.options[k]
+		var err error
+		switch k {
+		case "dim", "size":
+			s.Dim, err = strconv.Atoi(v)
+		case "window":
+			s.Window, err = strconv.Atoi(v)
+		case "negative":
+			s.Negative, err = strconv.Atoi(v)
+		case "hs":
+			s.HS, err = strconv.ParseBool(v)
+		case "sample":
+			s.Sample, err = strconv.ParseFloat(v, 64)
+		case "min-count":
+			s.MinCount, err = strconv.Atoi(v)
+		case "alpha":
+			s.Alpha, err = strconv.ParseFloat(v, 64)
+		case "max-vocab":
+			s.MaxVocab, err = strconv.Atoi(v)
+		case "normalize":
+			s.Normalize, err = strconv.ParseBool(v)
+		default:
+			return s, fmt.Errorf("--opt %s: unknown setting for %s (dim, window, negative, hs, sample, min-count, alpha, max-vocab, normalize)", k, a.objective)
+		}
+		if err != nil {
+			return s, fmt.Errorf("--opt %s=%q: %v", k, v, err)
+		}
+	}
+	if a.epochs > 0 {
+		s.Epochs = a.epochs
+	}
+	if s.Dim <= 0 || s.Window <= 0 || s.Epochs <= 0 || s.Negative < 0 {
+		return s, fmt.Errorf("dim, window and epochs must be positive and negative not below 0")
+	}
+	if !s.HS && s.Negative == 0 && a.objective != "glove" {
+		return s, errors.New("negative=0 needs hs=true")
+	}
+	return s, nil
+}
+
+// trainWordVectors trains skip-gram, CBOW or GloVe vectors and writes them
+// to the output directory, built under a temporary name and renamed into
+// place so that a failed or interrupted run leaves nothing behind.
+func trainWordVectors(ctx context.Context, a *trainArgs, stdout, stderr io.Writer) error {
+	if a.steps > 0 {
+		return fmt.Errorf("--steps does not apply to %s; use --epochs", a.objective)
+	}
+	if a.resume {
+		return fmt.Errorf("--resume is not supported for %s (a run takes about a minute; start it again)", a.objective)
+	}
+	s, err := wordVectorSettings(a)
+	if err != nil {
+		return err
+	}
+	c, what, err := openData(a.data)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	text := corpusText(ctx, c)
+	wc, err := tokenizer.ReadWordCorpus(ctx, text, what, tokenizer.WordCorpusOptions{
+		MinCount: s.MinCount, MaxVocab: s.MaxVocab, Normalize: s.Normalize, MaxSentence: 1000})
+	text.Close()
+	if err != nil {
+		return err
+	}
+	if wc.Vocab.Len() == 0 {
+		return fmt.Errorf("%s: no word occurs %d times or more (lower --opt min-count)", what, s.MinCount)
+	}
+	fmt.Fprintf(stdout, "pretrain train: %s on %s: %d words, vocabulary %d (min-count %d); dim %d, window %d, %d epochs\n",
+		a.objective, what, wc.Tokens, wc.Vocab.Len(), s.MinCount, s.Dim, s.Window, s.Epochs)
+	bar := newStatus(stderr)
+	var vec *vectors.Vectors
+	var speed float64
+	if a.objective == "glove" {
+		vec, err = glove.TrainCorpus(ctx, glove.Config{Dim: s.Dim, Window: s.Window, MinCount: s.MinCount, Epochs: s.Epochs,
+			Eta: s.Alpha, Threads: a.threads, Seed: a.seed,
+			Progress: func(p glove.Progress) { bar.show(p.String()) }}, wc)
+	} else {
+		vec, err = word2vec.TrainCorpus(ctx, word2vec.Config{CBOW: a.objective == "cbow", Dim: s.Dim, Window: s.Window,
+			Negative: s.Negative, NoNegative: s.Negative == 0, HS: s.HS, Sample: s.Sample, Epochs: s.Epochs, Alpha: s.Alpha,
+			Threads: a.threads, Seed: a.seed, Progress: func(p word2vec.Progress) {
+				speed = p.WordsPerSec
+				bar.show(p.String())
+			}}, wc)
+	}
+	bar.done()
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stdout, "pretrain train: interrupted; nothing written")
+			return nil
+		}
+		return err
+	}
+	elapsed := time.Since(start)
+	if speed > 0 {
+		fmt.Fprintf(stdout, "trained in %s (%.0f words/s per pass)\n", elapsed.Round(100*time.Millisecond), speed)
+	} else {
+		fmt.Fprintf(stdout, "trained in %s\n", elapsed.Round(100*time.Millisecond))
+	}
+	cfg := map[string]any{
+		"model_type": "word2vec", "architecture": a.objective, "vector_size": s.Dim, "window": s.Window,
+		"negative": s.Negative, "hs": s.HS, "sample": s.Sample, "min_count": s.MinCount, "epochs": s.Epochs,
+		"vocab_size": vec.Len(), "normalize": s.Normalize, "seed": a.seed, "corpus_words": wc.Tokens,
+	}
+	if a.objective == "glove" {
+		cfg["model_type"] = "glove"
+	}
+	if err := writeVectorsDir(a.out, vec, cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%s, %s, %s, %s)\n\n", a.out, vectorsFile, checkpoint.ModelFile, vocabFile, checkpoint.ConfigFile)
+	showNeighbors(stdout, vec, 8)
+	return nil
+}
+
+// Files of a word-vector output directory.
+const (
+	vectorsFile = "vectors.bin" // word2vec binary format
+	vocabFile   = "vocab.txt"   // one word per line, in row order
+	// embeddingKey names the vector table in model.safetensors.
+	embeddingKey = "embeddings.weight"
+)
+
+// writeVectorsDir writes vectors.bin, model.safetensors, vocab.txt and
+// config.json into a temporary sibling of out and renames it into place,
+// replacing an earlier run's directory.
+func writeVectorsDir(out string, vec *vectors.Vectors, cfg map[string]any) error {
+	parent := filepath.Dir(filepath.Clean(out))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, filepath.Base(out)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := vec.Save(filepath.Join(tmp, vectorsFile), vectors.Word2VecBinary); err != nil {
+		return err
+	}
+	emb := tensor.FromFloat32s(vec.Data, vec.Len(), vec.Dim)
+	if err := checkpoint.Save(filepath.Join(tmp, checkpoint.ModelFile), map[string]*tensor.Tensor{embeddingKey: emb},
+		map[string]string{"format": "pt"}); err != nil {
+		return err
+	}
+	if err := checkpoint.WriteFileAtomic(filepath.Join(tmp, vocabFile), func(w io.Writer) error {
+		for _, word := range vec.Words {
+			if _, err := io.WriteString(w, word+"\n"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := checkpoint.WriteJSON(filepath.Join(tmp, checkpoint.ConfigFile), cfg); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if st, err := os.Stat(out); err == nil {
+		if !st.IsDir() {
+			return fmt.Errorf("--out %s exists and is not a directory", out)
+		}
+		old := tmp + "-old"
+		if err := os.Rename(out, old); err != nil {
+			return err
+		}
+		defer os.RemoveAll(old)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return err
+	}
+	ok = true
+	return checkpoint.SyncDir(parent)
+}
+
+// showNeighbors prints the nearest neighbours of a few probe words: the
+// Austen probes when present, otherwise frequent words past the function
+// words.
+func showNeighbors(w io.Writer, vec *vectors.Vectors, k int) {
+	var probes []string
+	for _, p := range []string{"elizabeth", "happy", "house", "sister", "letter"} {
+		if vec.Index(p) >= 0 {
+			probes = append(probes, p)
+		}
+	}
+	if len(probes) == 0 && vec.Len() > 0 {
+		// Frequent words past the function words at the top.
+		for _, f := range []float64{0.01, 0.02, 0.05} {
+			w := vec.Words[int(f*float64(vec.Len()))]
+			if len(probes) == 0 || probes[len(probes)-1] != w {
+				probes = append(probes, w)
+			}
+		}
+	}
+	fmt.Fprintln(w, "nearest neighbours:")
+	for _, p := range probes {
+		ns, err := vec.Nearest(p, k)
+		if err != nil {
+			continue
+		}
+		parts := make([]string, len(ns))
+		for i, n := range ns {
+			parts[i] = fmt.Sprintf("%s %.2f", n.Word, n.Sim)
+		}
+		fmt.Fprintf(w, "  %-10s %s\n", p, strings.Join(parts, ", "))
+	}
+}
+
+// status redraws one line on a terminal and stays silent otherwise.
+type status struct {
+	f *os.File
+}
+
+func newStatus(w io.Writer) *status {
+	if f, ok := w.(*os.File); ok && isTerminalFile(f) {
+		return &status{f: f}
+	}
+	return &status{}
+}
+
+func (s *status) show(line string) {
+	if s.f != nil {
+		fmt.Fprintf(s.f, "\r%s\x1b[K", line)
+	}
+}
+
+func (s *status) done() {
+	if s.f != nil {
+		fmt.Fprintln(s.f)
+	}
+}
+
+// isTerminalFile reports whether f is a character device other than
+// /dev/null.
+func isTerminalFile(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(st, null)
+}
+
+// Byte-level tokenization for registry objectives: ids 0-255 are bytes,
+// then the special tokens, then free ids (T5 sentinels count down from the
+// top of the vocabulary).
+const (
+	byteVocab = 384
+	padID     = 256
+	maskID    = 257
+	bosID     = 258
+	eosID     = 259
+	clsID     = 260
+	sepID     = 261
+	unkID     = 262
+)
+
+// trainObjective trains a registry objective with the Trainer.
+func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer) error {
+	intOpt := func(k string, def int) (int, error) {
+		v, ok := a.options[k]
+		if !ok {
+			return def, nil
+		}
+		delete(a.options, k)
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("--opt %s=%q: not an integer", k, v)
+		}
+		return n, nil
+	}
+	floatOpt := func(k string, def float64) (float64, error) {
+		v, ok := a.options[k]
+		if !ok {
+			return def, nil
+		}
+		delete(a.options, k)
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return 0, fmt.Errorf("--opt %s=%q: not a number", k, v)
+		}
+		return f, nil
+	}
+	seqLen, err := intOpt("seq-len", 128)
+	if err != nil {
+		return err
+	}
+	batch, err := intOpt("batch", 16)
+	if err != nil {
+		return err
+	}
+	accum, err := intOpt("accum", 1)
+	if err != nil {
+		return err
+	}
+	lr, err := floatOpt("lr", 1e-3)
+	if err != nil {
+		return err
+	}
+	clip, err := floatOpt("clip", 1)
+	if err != nil {
+		return err
+	}
+	if seqLen < 2 || batch < 1 || accum < 1 || lr <= 0 {
+		return errors.New("seq-len must be at least 2, batch and accum at least 1, lr positive")
+	}
+	if a.steps == 0 && a.epochs == 0 {
+		a.steps = 200
+	}
+	obj, err := task.NewObjective(a.objective, task.Config{
+		VocabSize: byteVocab, SeqLen: seqLen, Seed: a.seed, Model: a.model, Options: a.options,
+		Special: map[string]int{"pad": padID, "mask": maskID, "bos": bosID, "eos": eosID, "cls": clsID, "sep": sepID, "unk": unkID},
+	})
+	if err != nil {
+		return err
+	}
+	c, what, err := openData(a.data)
+	if err != nil {
+		return err
+	}
+	module := obj.Module()
+	opt := optim.NewAdamW(optim.SplitDecay(module.NamedParameters(), float32(lr), 0.01), optim.DefaultAdam())
+	var sched optim.Schedule = optim.Constant(float32(lr))
+	if a.steps > 0 {
+		sched = optim.WarmupCosine(float32(lr), a.steps/10, a.steps, float32(lr)/10)
+	}
+	if a.resume {
+		if st, err := os.Stat(a.out); err != nil || !st.IsDir() {
+			return fmt.Errorf("--resume: no run in %s", a.out)
+		}
+	} else if l, _ := checkpoint.Latest(filepath.Join(a.out, "checkpoints")); l != "" {
+		return fmt.Errorf("%s already holds checkpoints: add --resume to continue, or choose another --out", a.out)
+	}
+	_, statErr := os.Stat(a.out)
+	created := os.IsNotExist(statErr)
+	tr := train.New(obj, opt, data.LoaderConfig{
+		Corpus: c,
+		Encode: func(s string) []int {
+			ids := make([]int, len(s))
+			for i := 0; i < len(s); i++ {
+				ids[i] = int(s[i])
+			}
+			return ids
+		},
+		BatchSize: batch, PackLen: seqLen, PackSep: eosID, DropLast: true, ShuffleBuffer: 1024, Prefetch: 1,
+	}, train.Config{
+		Steps: a.steps, Epochs: a.epochs, GradAccum: accum, Schedule: sched, ClipNorm: float32(clip),
+		LogEvery: a.logEvery, SaveEvery: a.saveEvery, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,
+		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()),
+		ModelConfig: map[string]any{"model_type": a.objective, "vocab_size": byteVocab, "max_position_embeddings": seqLen,
+			"tokenizer": "bytes", "pad_token_id": padID, "bos_token_id": bosID, "eos_token_id": eosID, "mask_token_id": maskID,
+			"num_parameters": module.NumParams()},
+	})
+	fmt.Fprintf(stdout, "pretrain train: %s on %s, %d parameters, batch %d × %d tokens, %s\n",
+		a.objective, what, module.NumParams(), batch, seqLen, sched)
+	res, err := tr.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stdout, "interrupted at step %d; checkpoint %s (continue with --resume)\n", res.Steps, res.Checkpoint)
+		return nil
+	}
+	if err != nil {
+		if created && res.Checkpoint == "" {
+			os.RemoveAll(a.out)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "done: %d steps, loss %.4f, %s; model in %s\n", res.Steps, res.Loss, res.Elapsed.Round(time.Second), a.out)
+	return nil
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pretrain-go/pretrain/sdk/checkpoint"
+)
+
+// writeText writes a small corpus with some repeated structure.
+func writeText(t *testing.T, dir string) string {
+	t.Helper()
+	var sb strings.Builder
+	subjects := []string{"the cat", "a dog", "the bird", "my sister", "her brother"}
+	verbs := []string{"sees", "likes", "follows", "finds"}
+	for i := 0; i < 400; i++ {
+		sb.WriteString(subjects[i%5] + " " + verbs[i%4] + " " + subjects[(i*3+1)%5] + " in the house\n")
+	}
+	p := filepath.Join(dir, "small.txt")
+	if err := os.WriteFile(p, []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func oneLine(t *testing.T, s string) {
+	t.Helper()
+	if strings.Count(strings.TrimSpace(s), "\n") != 0 || strings.TrimSpace(s) == "" {
+		t.Fatalf("want one line on stderr, got %q", s)
+	}
+}
+
+func TestTrainInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	unreadable := filepath.Join(dir, "secret.txt")
+	os.WriteFile(unreadable, []byte("x\n"), 0o000)
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"--steps", "x"}, 2, "invalid value"},
+		{[]string{"extra"}, 2, "unexpected argument"},
+		{[]string{"--data", filepath.Join(dir, "missing.txt")}, 1, "missing.txt"},
+		{[]string{"--model", "nope"}, 1, `unknown model preset "nope"`},
+		{[]string{"--objective", "nope", "--data", writeText(t, dir)}, 1, "nope"},
+		{[]string{"--objective", "bilm", "--model", "huge"}, 1, "huge"},
+		{[]string{"--steps", "5", "--epochs", "2"}, 1, "not both"},
+		{[]string{"--opt", "dim"}, 1, "key=value"},
+		{[]string{"--opt", "frob=1"}, 1, "frob"},
+	}
+	if os.Getuid() != 0 { // root reads anything
+		cases = append(cases, struct {
+			args []string
+			code int
+			want string
+		}{[]string{"--data", unreadable}, 1, "permission denied"})
+	}
+	for _, c := range cases {
+		code, _, errs := runCLI(t, append([]string{"train", "--out", out}, c.args...)...)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: code %d, stderr %q; want code %d and %q", c.args, code, errs, c.code, c.want)
+			continue
+		}
+		oneLine(t, errs)
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Fatalf("%v left %s behind", c.args, out)
+		}
+	}
+}
+
+func TestTrainWordVectorsAndQueries(t *testing.T) {
+	dir := t.TempDir()
+	data := writeText(t, dir)
+	out := filepath.Join(dir, "vec")
+	code, stdout, errs := runCLI(t, "train", "--objective", "cbow", "--data", data, "--out", out, "--epochs", "2",
+		"--opt", "dim=16", "--opt", "min-count=1", "--threads", "1")
+	if code != 0 {
+		t.Fatalf("train: code %d, stderr %q", code, errs)
+	}
+	if !strings.Contains(stdout, "nearest neighbours") || !strings.Contains(stdout, "vocabulary 15") {
+		t.Fatalf("stdout %q", stdout)
+	}
+	for _, f := range []string{vectorsFile, checkpoint.ModelFile, vocabFile, checkpoint.ConfigFile} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A second run replaces the directory and leaves no temporary.
+	if code, _, errs := runCLI(t, "train", "--objective", "glove", "--data", data, "--out", out, "--epochs", "2", "--opt", "dim=8", "--opt", "min-count=1"); code != 0 {
+		t.Fatalf("glove: %q", errs)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 2 {
+		t.Fatalf("dir holds %v", ents)
+	}
+	b, _ := os.ReadFile(filepath.Join(out, checkpoint.ConfigFile))
+	if !strings.Contains(string(b), `"model_type": "glove"`) || !strings.Contains(string(b), `"vector_size": 8`) {
+		t.Fatalf("config.json %s", b)
+	}
+
+	for _, src := range []string{out, filepath.Join(out, checkpoint.ModelFile), filepath.Join(out, vectorsFile)} {
+		code, stdout, errs = runCLI(t, "neighbors", "--k", "3", src, "cat", "unicorn")
+		if code != 0 || !strings.HasPrefix(stdout, "cat: ") || strings.Count(stdout, ", ") != 2 || !strings.Contains(stdout, "unicorn: not in the vocabulary") {
+			t.Fatalf("neighbors %s: code %d %q %q", src, code, stdout, errs)
+		}
+	}
+	if code, _, errs = runCLI(t, "neighbors", out, "unicorn"); code != 1 || !strings.Contains(errs, "none of the words") {
+		t.Fatalf("neighbors of unknown words: %d %q", code, errs)
+	}
+	code, stdout, errs = runCLI(t, "analogy", out, "cat", "dog", "sister")
+	if code != 0 || !strings.Contains(stdout, "cat is to dog as sister is to: ") {
+		t.Fatalf("analogy: %d %q %q", code, stdout, errs)
+	}
+	q := filepath.Join(dir, "q.txt")
+	os.WriteFile(q, []byte(": family\ncat dog sister brother\nunicorn dog sister brother\n"), 0o644)
+	sim := filepath.Join(dir, "sim.txt")
+	os.WriteFile(sim, []byte("cat dog 5\nsister brother 8\nhouse bird 1\nunicorn cat 3\n"), 0o644)
+	code, stdout, errs = runCLI(t, "eval-vectors", "--questions", q, "--sim", sim, out)
+	if code != 0 || !strings.Contains(stdout, "(0/1, coverage 50.0%)") && !strings.Contains(stdout, "(1/1, coverage 50.0%)") ||
+		!strings.Contains(stdout, "(3/4 pairs, coverage 75.0%)") {
+		t.Fatalf("eval-vectors: %d %q %q", code, stdout, errs)
+	}
+	if code, _, errs = runCLI(t, "neighbors", filepath.Join(dir, "nothing"), "cat"); code != 1 {
+		t.Fatalf("missing vectors: %d %q", code, errs)
+	}
+}
+
+func TestTrainRegistryObjectiveAndResume(t *testing.T) {
+	dir := t.TempDir()
+	data := writeText(t, dir)
+	out := filepath.Join(dir, "bilm")
+	args := []string{"train", "--objective", "bilm", "--data", data, "--out", out, "--threads", "1", "--log-every", "1",
+		"--opt", "seq-len=16", "--opt", "batch=2", "--opt", "dim=8", "--opt", "hidden=8", "--opt", "layers=1"}
+	code, stdout, errs := runCLI(t, append(args, "--steps", "3")...)
+	if code != 0 || !strings.Contains(stdout, "done: 3 steps") {
+		t.Fatalf("train: %d %q %q", code, stdout, errs)
+	}
+	for _, f := range []string{"checkpoints/step-00000003/" + checkpoint.ModelFile, "metrics.jsonl", "loss.svg", checkpoint.ModelFile, checkpoint.ConfigFile} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errs = runCLI(t, append(args, "--steps", "5")...); code != 1 || !strings.Contains(errs, "--resume") {
+		t.Fatalf("rerun without --resume: %d %q", code, errs)
+	}
+	code, stdout, errs = runCLI(t, append(args, "--steps", "5", "--resume")...)
+	if code != 0 || !strings.Contains(stdout, "done: 5 steps") {
+		t.Fatalf("resume: %d %q %q", code, stdout, errs)
+	}
+	code, stdout, _ = runCLI(t, "train", "--objective", "list")
+	if code != 0 || !strings.Contains(stdout, "bilm") || !strings.Contains(stdout, "skipgram") {
+		t.Fatalf("list: %q", stdout)
+	}
+}
+
+// TestTrainDefaultCorpus runs the no-flag command's path on the embedded
+// corpus with one epoch and checks that it shows neighbours.
+func TestTrainDefaultCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on the whole embedded corpus")
+	}
+	out := filepath.Join(t.TempDir(), "sg")
+	code, stdout, errs := runCLI(t, "train", "--epochs", "1", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "the embedded Austen corpus") || !strings.Contains(stdout, "  elizabeth ") {
+		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, errs)
+	}
+}
