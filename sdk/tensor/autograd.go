@@ -1,5 +1,7 @@
 package tensor
 
+import "github.com/pretrain-go/pretrain/kernels"
+
 // node records how an operation's output propagates its gradient.
 type node struct {
 	op       string
@@ -104,6 +106,23 @@ func (t *Tensor) gradSlot() []float32 {
 		t.gbuf = alloc(t.Numel())
 	}
 	return t.gbuf
+}
+
+// passGrad adds g, an output gradient no longer needed by its owner, into
+// t's gradient. An intermediate tensor without a gradient yet takes g itself
+// instead of a zeroed copy, which saves a buffer and a pass for ops such as
+// Reshape and Add whose input gradient equals the output gradient. Each g
+// may be passed to at most one tensor this way.
+func passGrad(t *Tensor, g []float32) {
+	if t == nil || !t.requiresGrad {
+		return
+	}
+	if t.node != nil && t.gbuf == nil {
+		t.gbuf = g
+		return
+	}
+	dx := t.gradSlot()
+	kernels.Add(dx, dx, g)
 }
 
 // Backward computes the gradient of the scalar t with respect to every leaf

@@ -140,6 +140,15 @@ func binary(k binKind, a, b *Tensor) *Tensor {
 	av, bv := a.f32(), b.f32()
 	out := newTensor(outShape, applyBinary(k, av, a.shape, bv, b.shape, outShape))
 	record(out, op, func(g []float32) {
+		// Gradients that equal g go to b first (a copy) and then to a (g
+		// itself, when shapes match), so g is handed over at most once.
+		if k == binAdd && sameShape(b.shape, outShape) && sameShape(a.shape, outShape) && a != b {
+			if db := b.gradSlot(); db != nil {
+				kernels.Add(db, db, g)
+			}
+			passGrad(a, g)
+			return
+		}
 		if da := a.gradSlot(); da != nil {
 			switch k {
 			case binAdd, binSub:
@@ -211,15 +220,16 @@ func (t *Tensor) Neg() *Tensor { return t.MulScalar(-1) }
 
 // AddScalar returns t + s.
 func (t *Tensor) AddScalar(s float32) *Tensor {
-	return unary("AddScalar", t, func(dst, src []float32) {
-		for i, v := range src {
-			dst[i] = v + s
-		}
-	}, func(dx, g, _, _ []float32) {
-		for i, v := range g {
-			dx[i] += v
+	x := t.f32()
+	y := allocRaw(len(x))
+	chunked(len(x), func(lo, hi int) {
+		for i, v := range x[lo:hi] {
+			y[lo+i] = v + s
 		}
 	})
+	out := newTensor(t.shape, y)
+	record(out, "AddScalar", func(g []float32) { passGrad(t, g) }, t)
+	return finish(out, t.dtype)
 }
 
 // MulScalar returns t · s.

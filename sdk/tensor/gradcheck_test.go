@@ -161,6 +161,13 @@ func TestGradShapeOps(t *testing.T) {
 	checkGrad(t, "MaskedFill", func(in []*Tensor) *Tensor { return in[0].MaskedFill(mask, -7) }, rnd(9, 2, 3))
 	cond := FromFloat32s([]float32{1, 0, 1}, 3)
 	checkGrad(t, "Where", func(in []*Tensor) *Tensor { return Where(cond, in[0], in[1]) }, rnd(10, 2, 3), rnd(11, 3))
+	// An intermediate reached by several gradient hand-overs (Reshape and
+	// Add pass their output gradient on without copying).
+	checkGrad(t, "shared intermediate", func(in []*Tensor) *Tensor {
+		m := in[0].MulScalar(2)
+		r := m.Reshape(6)
+		return r.Add(m.Reshape(6).Exp()).AddScalar(1).Add(r.Tanh()).Reshape(2, 3).Add(m)
+	}, rnd(13, 2, 3))
 	checkGrad(t, "Unsqueeze/Squeeze", func(in []*Tensor) *Tensor {
 		return in[0].Unsqueeze(1).Mul(in[0].Unsqueeze(-1).Squeeze(-1).Unsqueeze(1))
 	}, rnd(12, 2, 3))

@@ -26,12 +26,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 		panicShape(op, itoa(n)+" elements do not fit the target shape", t.shape, shape)
 	}
 	out := &Tensor{shape: shape, dtype: t.dtype, data: t.data, bf: t.bf}
-	return record(out, op, func(g []float32) {
-		dx := t.gradSlot()
-		for i, v := range g {
-			dx[i] += v
-		}
-	}, t)
+	return record(out, op, func(g []float32) { passGrad(t, g) }, t)
 }
 
 // View is Reshape: tensors are always contiguous, so a view never copies.
