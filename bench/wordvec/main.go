@@ -86,7 +86,12 @@ func train(args []string) error {
 		if ep == 0 {
 			ep = 25
 		}
-		vec, err = glove.TrainCorpus(ctx, glove.Config{Dim: 100, Window: 10, MinCount: minCount, Epochs: ep, Threads: *threads, Seed: *seed}, corpus)
+		var last glove.Progress
+		vec, err = glove.TrainCorpus(ctx, glove.Config{Dim: 100, Window: 10, MinCount: minCount, Epochs: ep, Threads: *threads, Seed: *seed,
+			Progress: func(p glove.Progress) { last = p }}, corpus)
+		if err == nil {
+			fmt.Printf("glove: %v\n", last)
+		}
 	default:
 		return fmt.Errorf("unknown model %q", *modelName)
 	}

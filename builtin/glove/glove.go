@@ -16,7 +16,7 @@ import (
 	"io"
 	"math"
 	"runtime"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -185,23 +185,36 @@ func Cooccurrences(ctx context.Context, corpus *tokenizer.WordCorpus, window int
 			}
 		}
 	}
-	out := make([]Cooc, 0, len(sparse)+D*D/4)
+	// Merge the dense block (already in (I, J) order) with the sorted
+	// sparse keys.
+	keys := make([]uint64, 0, len(sparse))
+	for k := range sparse {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	nDense := 0
+	for _, x := range dense {
+		if x != 0 {
+			nDense++
+		}
+	}
+	out := make([]Cooc, 0, nDense+len(keys))
+	k := 0
 	for i := 0; i < D; i++ {
 		for j, x := range dense[i*D : i*D+D] {
-			if x != 0 {
-				out = append(out, Cooc{int32(i), int32(j), x})
+			if x == 0 {
+				continue
 			}
+			key := uint64(i)<<32 | uint64(j)
+			for ; k < len(keys) && keys[k] < key; k++ {
+				out = append(out, Cooc{int32(keys[k] >> 32), int32(uint32(keys[k])), sparse[keys[k]]})
+			}
+			out = append(out, Cooc{int32(i), int32(j), x})
 		}
 	}
-	for k, x := range sparse {
-		out = append(out, Cooc{int32(k >> 32), int32(uint32(k)), x})
+	for ; k < len(keys); k++ {
+		out = append(out, Cooc{int32(keys[k] >> 32), int32(uint32(keys[k])), sparse[keys[k]]})
 	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].I != out[b].I {
-			return out[a].I < out[b].I
-		}
-		return out[a].J < out[b].J
-	})
 	return out, nil
 }
 
@@ -314,27 +327,14 @@ func (p *params) epoch(ctx context.Context, entries []Cooc, logx, weight []float
 		i, j := int(e.I), p.V+int(e.J)
 		wi, wj := p.w[i*d:i*d+d], p.w[j*d:j*d+d]
 		gi, gj := p.gw[i*d:i*d+d], p.gw[j*d:j*d+d]
-		var dot float32
-		for m := range wi {
-			dot += wi[m] * wj[m]
-		}
-		diff := dot + p.b[i] + p.b[j] - logx[k]
+		diff := dot(wi, wj) + p.b[i] + p.b[j] - logx[k]
 		fdiff := weight[k] * diff
 		if math.IsNaN(float64(fdiff)) || math.IsInf(float64(fdiff), 0) {
 			continue
 		}
 		cost += 0.5 * float64(fdiff*diff)
 		fdiff *= eta
-		wj = wj[:len(wi)]
-		gi, gj = gi[:len(wi)], gj[:len(wi)]
-		for m := range wi {
-			t1 := fdiff * wj[m]
-			t2 := fdiff * wi[m]
-			wi[m] -= t1 / sqrt32(gi[m])
-			wj[m] -= t2 / sqrt32(gj[m])
-			gi[m] += t1 * t1
-			gj[m] += t2 * t2
-		}
+		update(fdiff, wi, wj, gi, gj)
 		p.b[i] -= fdiff / sqrt32(p.gb[i])
 		p.b[j] -= fdiff / sqrt32(p.gb[j])
 		p.gb[i] += fdiff * fdiff
@@ -342,8 +342,6 @@ func (p *params) epoch(ctx context.Context, entries []Cooc, logx, weight []float
 	}
 	return cost
 }
-
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
 type rng uint64
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -98,5 +100,23 @@ func TestErrors(t *testing.T) {
 	}
 	if !strings.Contains(Config{}.Defaults().String(), "x-max 100") {
 		t.Error(Config{}.Defaults().String())
+	}
+}
+
+func BenchmarkGloVeAusten(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "data", "austen", "emma.txt"))
+	if err != nil {
+		b.Skip("Austen corpus not available:", err)
+	}
+	c, err := tokenizer.ReadWordCorpus(context.Background(), strings.NewReader(string(data)), "emma",
+		tokenizer.WordCorpusOptions{MinCount: 5, Normalize: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := TrainCorpus(context.Background(), Config{Epochs: 5, Threads: 1}, c); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
