@@ -35,7 +35,7 @@ type LoaderConfig struct {
 	BatchSize     int       // sequences per batch; required
 	Epochs        int       // passes over the data; 0 means 1, negative means forever
 	Seed          uint64    // seeds shuffling (per epoch) and collation (per epoch and batch)
-	ShuffleBuffer int       // records held by the shuffle buffer; <= 1 keeps corpus order
+	ShuffleBuffer int       // records held by the shuffle buffer; > 1 also permutes the corpus files each epoch; <= 1 keeps corpus order
 	Shard         ShardSpec // this process's and worker's share of records
 
 	PackLen  int  // > 0: pack encoded records into rows of exactly PackLen ids
@@ -71,10 +71,11 @@ func (c LoaderConfig) String() string {
 const (
 	streamShuffle = 1
 	streamCollate = 2
+	streamSources = 3
 )
 
-// Loader streams batches. Each epoch opens the corpus afresh, keeps this
-// shard's records, shuffles them with an RNG derived from (Seed, epoch),
+// Loader streams batches. Each epoch opens the corpus afresh (its files in
+// a new order when shuffling), keeps this shard's records, shuffles them with an RNG derived from (Seed, epoch),
 // encodes them, optionally packs them, and collates BatchSize sequences
 // with an RNG derived from (Seed, epoch, step). Batches are therefore a
 // function of the config alone, whatever Prefetch and Workers are.
@@ -244,7 +245,14 @@ func (l *Loader) openEpoch() error {
 	var err error
 	switch {
 	case l.cfg.Corpus != nil:
-		r, err = l.cfg.Corpus.Open(l.ctx)
+		c := l.cfg.Corpus
+		if src := c.Sources(); l.cfg.ShuffleBuffer > 1 && len(src) > 1 {
+			// Permute the files too, or a buffer smaller than a file
+			// would see the files in the same order every epoch.
+			NewRNG(DeriveSeed(l.cfg.Seed, streamSources, uint64(l.epoch))).Shuffle(len(src), func(i, j int) { src[i], src[j] = src[j], src[i] })
+			c = NewCorpus(src, c.Options())
+		}
+		r, err = c.Open(l.ctx)
 	case l.cfg.Open != nil:
 		r, err = l.cfg.Open(l.ctx, l.epoch)
 	default:

@@ -357,3 +357,28 @@ func TestLoaderExamples(t *testing.T) {
 		t.Error("packing examples accepted")
 	}
 }
+
+func TestLoaderShufflesSources(t *testing.T) {
+	var src []Source
+	for i := 0; i < 10; i++ {
+		src = append(src, StringSource(fmt.Sprint(i), strings.Repeat(fmt.Sprintf("%d\n", i), 5)))
+	}
+	// With a 2-record buffer and 5 records per file, files first appear in
+	// the order they are read.
+	l, _ := NewLoader(context.Background(), LoaderConfig{Corpus: NewCorpus(src, CorpusOptions{}), Encode: encodeDigits,
+		BatchSize: 1, Epochs: 3, ShuffleBuffer: 2, Seed: 4})
+	var orders [3][]int
+	for _, b := range drain(t, l) {
+		if id := b.InputIDs[0]; !slices.Contains(orders[b.Epoch], id) {
+			orders[b.Epoch] = append(orders[b.Epoch], id)
+		}
+	}
+	for e, o := range orders {
+		if len(o) != 10 {
+			t.Fatalf("epoch %d: files %v", e, o)
+		}
+	}
+	if slices.Equal(orders[0], orders[1]) || slices.Equal(orders[1], orders[2]) || slices.IsSorted(orders[0]) {
+		t.Errorf("file order does not change across epochs: %v", orders)
+	}
+}
