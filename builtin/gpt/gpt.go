@@ -121,7 +121,7 @@ func (m *Model) Forward(ids []int, batch, seqLen int) *tensor.Tensor {
 // the input of the LM head, for heads other than language modelling.
 func (m *Model) Hidden(ids []int, batch, seqLen int) *tensor.Tensor {
 	if batch <= 0 || seqLen <= 0 || len(ids) != batch*seqLen || seqLen > m.Config.ContextLen {
-		panic(&nn.ShapeError{Layer: "gpt.Model.Forward", Shapes: [][]int{{len(ids)}, {batch, seqLen}},
+		panic(&nn.ShapeError{Layer: "GPT.Forward", Shapes: [][]int{{len(ids)}, {batch, seqLen}},
 			Msg: fmt.Sprintf("need batch·seqLen ids with 0 < seqLen <= %d", m.Config.ContextLen)})
 	}
 	x := m.WTE.Forward(ids, batch, seqLen).Add(m.WPE.Forward(m.positions[:seqLen]))

@@ -1,0 +1,231 @@
+package gpt_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pretrain-go/pretrain/builtin/gpt"
+	"github.com/pretrain-go/pretrain/sdk/nn"
+	"github.com/pretrain-go/pretrain/sdk/optim"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
+)
+
+func newTiny(t testing.TB, cfg gpt.Config) *gpt.Model {
+	m, err := gpt.New(cfg, tensor.NewRNG(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestParameterNamesAndCount(t *testing.T) {
+	cfg := gpt.Tiny()
+	m := newTiny(t, cfg)
+	names := map[string][]int{}
+	for _, p := range m.NamedParameters() {
+		names[p.Name] = p.Tensor.Shape()
+	}
+	d, v, c, h := cfg.Dim, cfg.VocabSize, cfg.ContextLen, cfg.MLPHidden
+	want := map[string][]int{
+		"wte.weight": {v, d}, "wpe.weight": {c, d},
+		"blocks.0.attn.qkv.weight": {3 * d, d}, "blocks.1.mlp.fc1.weight": {h, d}, "blocks.1.mlp.fc2.weight": {d, h},
+		"ln_f.weight": {d}, "ln_f.bias": {d},
+	}
+	for k, s := range want {
+		if fmt.Sprint(names[k]) != fmt.Sprint(s) {
+			t.Errorf("%s: shape %v, want %v", k, names[k], s)
+		}
+	}
+	if _, ok := names["head.weight"]; ok {
+		t.Errorf("a tied model has no head.weight")
+	}
+	block := 4*d + (3*d*d + 3*d) + (d*d + d) + (h*d + h) + (d*h + d)
+	if n, w := m.NumParams(), v*d+c*d+cfg.Layers*block+2*d; n != w {
+		t.Errorf("NumParams = %d, want %d", n, w)
+	}
+	cfg.TiedEmbeddings = false
+	u := newTiny(t, cfg)
+	if u.NumParams() != m.NumParams()+v*d || u.Head == nil {
+		t.Errorf("untied model: %d params", u.NumParams())
+	}
+	if s := m.String(); !strings.HasPrefix(s, "GPT(vocab=256, ctx=64, dim=32, layers=2, heads=2, params=") {
+		t.Errorf("String() = %q", s)
+	}
+	if s := cfg.String(); !strings.Contains(s, "tied=false") {
+		t.Errorf("Config.String() = %q", s)
+	}
+}
+
+func TestForwardShapeCausalityAndDeterminism(t *testing.T) {
+	m := newTiny(t, gpt.Tiny())
+	ids := []int{72, 101, 108, 108, 111, 32, 119, 111, 114, 108} // two rows of 5
+	logits := m.Forward(ids, 2, 5)
+	if s := logits.Shape(); fmt.Sprint(s) != "[2 5 256]" {
+		t.Fatalf("logits shape %v", s)
+	}
+	again := newTiny(t, gpt.Tiny()).Forward(ids, 2, 5)
+	if fmt.Sprint(again.Data()) != fmt.Sprint(logits.Data()) {
+		t.Errorf("the same seed gave different logits")
+	}
+	ids2 := append([]int(nil), ids...)
+	ids2[4] = 0 // last token of row 0
+	l2 := m.Forward(ids2, 2, 5).Data()
+	for pos := 0; pos < 5; pos++ {
+		row := logits.Data()[pos*256 : (pos+1)*256]
+		changed := fmt.Sprint(row) != fmt.Sprint(l2[pos*256:(pos+1)*256])
+		if changed != (pos == 4) {
+			t.Errorf("position %d changed=%t after editing the last token", pos, changed)
+		}
+	}
+	// With tied embeddings, the logits are the hidden states times wteᵀ.
+	h := m.Hidden(ids, 2, 5)
+	want := tensor.MatMulT(h, m.WTE.Weight, false, true)
+	if fmt.Sprint(want.Data()) != fmt.Sprint(logits.Data()) {
+		t.Errorf("tied head differs from hidden·wteᵀ")
+	}
+}
+
+func TestForwardMisuse(t *testing.T) {
+	m := newTiny(t, gpt.Tiny())
+	check := func(name string, fn func(), target any) {
+		t.Helper()
+		defer func() {
+			r := recover()
+			err, ok := r.(error)
+			if !ok || !errors.As(err, target) {
+				t.Errorf("%s: panicked with %T %v", name, r, r)
+			}
+		}()
+		fn()
+	}
+	var se *nn.ShapeError
+	check("wrong id count", func() { m.Forward(make([]int, 7), 2, 4) }, &se)
+	if se == nil || !strings.HasPrefix(se.Error(), "nn.GPT.Forward: shape mismatch: [7] and [2,4]") {
+		t.Errorf("message %v", se)
+	}
+	check("too long", func() { m.Forward(make([]int, 65), 1, 65) }, &se)
+	var ie *tensor.IndexError
+	check("id outside vocab", func() { m.Forward([]int{256}, 1, 1) }, &ie)
+	for _, bad := range []gpt.Config{
+		{VocabSize: 256, ContextLen: 8, Dim: 30, Layers: 1, Heads: 4},
+		{VocabSize: 0, ContextLen: 8, Dim: 32, Layers: 1, Heads: 4},
+		{VocabSize: 256, ContextLen: 8, Dim: 32, Layers: 1, Heads: 4, Dropout: 1},
+	} {
+		if _, err := gpt.New(bad, tensor.NewRNG(1)); err == nil {
+			t.Errorf("New(%v) gave no error", bad)
+		}
+	}
+}
+
+func TestDropoutOnlyInTraining(t *testing.T) {
+	cfg := gpt.Tiny()
+	cfg.Dropout = 0.2
+	m := newTiny(t, cfg)
+	ids := []int{1, 2, 3, 4}
+	a, b := m.Forward(ids, 1, 4).Data(), m.Forward(ids, 1, 4).Data()
+	if fmt.Sprint(a) == fmt.Sprint(b) {
+		t.Errorf("training mode with dropout gave identical logits")
+	}
+	m.Train(false)
+	a, b = m.Forward(ids, 1, 4).Data(), m.Forward(ids, 1, 4).Data()
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Errorf("eval mode is not deterministic")
+	}
+}
+
+// chunks cuts text into non-overlapping windows of seqLen inputs, each
+// with the next byte as target.
+func chunks(text []byte, seqLen int) (ids, targets []int, batch int) {
+	for s := 0; s+seqLen+1 <= len(text); s += seqLen {
+		for i := 0; i < seqLen; i++ {
+			ids = append(ids, int(text[s+i]))
+			targets = append(targets, int(text[s+i+1]))
+		}
+		batch++
+	}
+	return ids, targets, batch
+}
+
+// trainer runs full-batch AdamW steps with an arena that recycles the
+// activation and gradient buffers of each step.
+type trainer struct {
+	m     *gpt.Model
+	opt   optim.Optimizer
+	arena *tensor.Arena
+	ids   []int
+	tgt   []int
+	batch int
+	seq   int
+}
+
+func newTrainer(t testing.TB, text []byte) *trainer {
+	cfg := gpt.Tiny()
+	m := newTiny(t, cfg)
+	ids, tgt, batch := chunks(text, cfg.ContextLen)
+	opt := optim.NewAdamW(optim.SplitDecay(m.NamedParameters(), 5e-3, 0), optim.AdamConfig{Beta1: 0.9, Beta2: 0.99, Eps: 1e-8})
+	return &trainer{m: m, opt: opt, arena: tensor.NewArena(), ids: ids, tgt: tgt, batch: batch, seq: cfg.ContextLen}
+}
+
+// step runs one training step and returns its loss.
+func (tr *trainer) step() float32 {
+	var loss float32
+	tensor.WithArena(tr.arena, func() {
+		l := tr.m.Loss(tr.ids, tr.tgt, tr.batch, tr.seq)
+		loss = l.Item()
+		l.Backward()
+	})
+	tr.arena.Reset()
+	tr.opt.Step()
+	tr.opt.ZeroGrad()
+	return loss
+}
+
+// TestOverfitsTwoKilobytes is acceptance item 3: a 2-layer GPT built from
+// sdk/nn memorises 2 KB of Pride and Prejudice to a loss below 0.1.
+func TestOverfitsTwoKilobytes(t *testing.T) {
+	text, err := os.ReadFile("testdata/pride2k.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(text) != 2048 {
+		t.Fatalf("test text has %d bytes, want 2048", len(text))
+	}
+	tr := newTrainer(t, text)
+	first := tr.step()
+	var loss float32
+	steps := 1
+	for ; steps < 400; steps++ {
+		tr.step()
+		if steps%10 == 9 { // the loss of the whole text, after the update
+			tensor.NoGrad(func() { loss = tr.m.Loss(tr.ids, tr.tgt, tr.batch, tr.seq).Item() })
+			if loss < 0.1 {
+				break
+			}
+		}
+	}
+	t.Logf("loss %.3f -> %.4f after %d full-batch steps (%d params, arena %s)", first, loss, steps+1, tr.m.NumParams(), tr.arena)
+	if loss >= 0.1 {
+		t.Fatalf("loss %.4f after %d steps, want < 0.1", loss, steps)
+	}
+}
+
+// BenchmarkTrainStep is acceptance item 6: one full-batch training step
+// of the tiny GPT (forward, backward, AdamW) on 31×64 tokens, with the
+// activation and gradient buffers recycled by an arena.
+func BenchmarkTrainStep(b *testing.B) {
+	text, err := os.ReadFile("testdata/pride2k.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := newTrainer(b, text)
+	tr.step() // the first step fills the arena and the optimizer state
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tr.step()
+	}
+	b.ReportMetric(float64(tr.batch*tr.seq)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+}
