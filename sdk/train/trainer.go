@@ -476,7 +476,7 @@ func (r *run) evaluate(ctx context.Context) (err error) {
 	if r.cfg.BatchSize > 0 && ecfg.BatchSize == 0 {
 		ecfg.BatchSize = r.cfg.BatchSize
 	}
-	loader, err := data.NewLoader(ctx, ecfg)
+	loader, err := data.NewLoader(context.WithoutCancel(ctx), ecfg)
 	if err != nil {
 		return fmt.Errorf("train: eval: %w", err)
 	}
