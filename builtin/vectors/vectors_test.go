@@ -235,3 +235,27 @@ func FuzzReadGloVeText(f *testing.F) {
 	fuzzParser(f, func(b []byte) (*Vectors, error) { return ReadGloVeText(bytes.NewReader(b), "f") },
 		"a 1 2\nb 3 4\n", "the 0.1\n")
 }
+
+func TestEvaluate(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "eval"), 0o755)
+	os.WriteFile(filepath.Join(dir, "eval", "questions-words.txt"), []byte(": s\nman king woman queen\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "eval", "wordsim353.tsv"), []byte("king queen 9\nking apple 1\nqueen pear 2\n"), 0o644)
+	p := DefaultEvalPaths(dir)
+	if p.SimLex999 != "" || p.Analogy == "" {
+		t.Fatalf("paths %+v", p)
+	}
+	r, err := toy().Evaluate(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Analogy == nil || r.Analogy.All.Correct != 1 || r.WordSim353 == nil || r.WordSim353.Used != 3 || r.SimLex999 != nil {
+		t.Fatalf("report %+v", r)
+	}
+	if s := r.String(); !strings.Contains(s, "100.00%") || !strings.Contains(s, "wordsim353") {
+		t.Fatalf("String = %s", s)
+	}
+	if _, err := toy().Evaluate(context.Background(), EvalPaths{WordSim353: filepath.Join(dir, "missing")}); err == nil {
+		t.Fatal("missing file accepted")
+	}
+}
