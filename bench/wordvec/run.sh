@@ -56,7 +56,7 @@ if [[ " $CORPORA " == *" brown "* && ! -f brown.txt ]]; then
 fi
 if [[ " $CORPORA " == *" austen "* && ! -f austen.txt ]]; then
   AUSTEN_DIR=$DATA/austen
-  [ -d "$ROOT/builtin/corpus/austen" ] && AUSTEN_DIR=$ROOT/builtin/corpus/austen
+  ls "$ROOT"/builtin/corpus/austen/*.txt >/dev/null 2>&1 && AUSTEN_DIR=$ROOT/builtin/corpus/austen
   cat "$AUSTEN_DIR"/*.txt | ./wordvec normalize > austen.txt
 fi
 for c in $CORPORA; do echo "## corpus $c: $(wc -w < $c.txt) words, $(wc -l < $c.txt) lines"; done
