@@ -290,7 +290,11 @@ func openLineReader(src Source, opt CorpusOptions) (*lineReader, error) {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			raw.Close()
-			return nil, &InputError{File: src.Name, Offset: 0, Msg: "bad gzip header", Err: err}
+			msg := "bad gzip header"
+			if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
+				msg = "truncated gzip stream (inside the header)"
+			}
+			return nil, &InputError{File: src.Name, Offset: 0, Msg: msg, Err: err}
 		}
 		lr.gz = gz
 		lr.br = bufio.NewReaderSize(gz, readBufSize)

@@ -174,6 +174,10 @@ func TestContentErrors(t *testing.T) {
 	if !strings.Contains(ie.Msg, "checksum") {
 		t.Errorf("corrupt crc: %v", ie)
 	}
+	ie, _ = readErr(t, "head.txt.gz", gz[:6], CorpusOptions{})
+	if ie.Msg != "truncated gzip stream (inside the header)" {
+		t.Errorf("truncated header: %v", ie)
+	}
 	ie, _ = readErr(t, "header.gz", []byte("not gzip at all"), CorpusOptions{})
 	if ie.Msg != "bad gzip header" {
 		t.Errorf("bad header: %v", ie)
