@@ -177,7 +177,9 @@ func (tr *trainer) step() float32 {
 		loss = l.Item()
 		l.Backward()
 	})
-	tr.arena.Reset()
+	if tr.arena != nil {
+		tr.arena.Reset()
+	}
 	tr.opt.Step()
 	tr.opt.ZeroGrad()
 	return loss
@@ -213,14 +215,47 @@ func TestOverfitsTwoKilobytes(t *testing.T) {
 }
 
 // BenchmarkTrainStep is acceptance item 6: one full-batch training step
-// of the tiny GPT (forward, backward, AdamW) on 31×64 tokens, with the
-// activation and gradient buffers recycled by an arena.
+// of the tiny GPT (forward, backward, AdamW) on 31×64 tokens. "arena"
+// recycles the activation and gradient buffers of each step through a
+// tensor.Arena, as a training loop should; "heap" allocates them afresh,
+// for comparison.
 func BenchmarkTrainStep(b *testing.B) {
 	text, err := os.ReadFile("testdata/pride2k.txt")
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr := newTrainer(b, text)
+	for _, mode := range []string{"arena", "heap"} {
+		b.Run(mode, func(b *testing.B) {
+			tr := newTrainer(b, text)
+			if mode == "heap" {
+				tr.arena = nil
+			}
+			benchSteps(b, tr)
+		})
+	}
+}
+
+// BenchmarkTrainStepPeerTiny trains the "tiny" configuration of the PyTorch
+// peer benchmark (../shared/bench/torch_gpt.py: vocab 4096, context 128,
+// width 128, 4 layers, 4 heads, batch 16, tied embeddings, AdamW 3e-4,
+// random token ids), so that tokens/s compare with its published figures.
+func BenchmarkTrainStepPeerTiny(b *testing.B) {
+	cfg := gpt.Config{VocabSize: 4096, ContextLen: 128, Dim: 128, Layers: 4, Heads: 4, TiedEmbeddings: true}
+	m, err := gpt.New(cfg, tensor.NewRNG(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := tensor.NewRNG(2)
+	const batch = 16
+	ids, tgt := make([]int, batch*cfg.ContextLen), make([]int, batch*cfg.ContextLen)
+	for i := range ids {
+		ids[i], tgt[i] = rng.Intn(cfg.VocabSize), rng.Intn(cfg.VocabSize)
+	}
+	opt := optim.NewAdamW(optim.SplitDecay(m.NamedParameters(), 3e-4, 0.01), optim.DefaultAdam())
+	benchSteps(b, &trainer{m: m, opt: opt, arena: tensor.NewArena(), ids: ids, tgt: tgt, batch: batch, seq: cfg.ContextLen})
+}
+
+func benchSteps(b *testing.B, tr *trainer) {
 	tr.step() // the first step fills the arena and the optimizer state
 	b.ReportAllocs()
 	b.ResetTimer()
