@@ -35,7 +35,8 @@ type gemmImpl struct {
 	// the panel at i·kc slots), which packs a non-transposed A by plain
 	// row copies.
 	kernRow, bf16KernRow microKernel
-	kc, mc, nc           int // blocking in elements of k (f32), rows, columns
+	kc, mc, nc           int  // blocking in elements of k (f32), rows, columns
+	amx                  bool // bf16 GEMM with alpha 1 runs on AMX tiles (gemmAMX)
 }
 
 // gemmSrc describes where the packing routines read the operands from.
@@ -176,6 +177,10 @@ func gemmRun(s *gemmSrc) {
 		return
 	}
 	g := curGemm
+	if s.a16 != nil && g.amx && s.alpha == 1 {
+		gemmAMX(s)
+		return
+	}
 	kern := g.kern
 	s.kunit = 1
 	s.pairs = false

@@ -8,6 +8,8 @@ var (
 	tierAVX512   = gemmImpl{name: "avx512", mr: 6, nr: 64, kern: kernAVX512F32, kernRow: kernAVX512F32Row}
 	tierAVX512BF = gemmImpl{name: "avx512+bf16", mr: 6, nr: 64, kern: kernAVX512F32, kernRow: kernAVX512F32Row,
 		bf16Kern: kernAVX512BF16, bf16KernRow: kernAVX512BF16Row}
+	tierAMX = gemmImpl{name: "avx512+amx", mr: 6, nr: 64, kern: kernAVX512F32, kernRow: kernAVX512F32Row,
+		bf16Kern: kernAVX512BF16, bf16KernRow: kernAVX512BF16Row, amx: true}
 	tierAVX2 = gemmImpl{name: "avx2", mr: 6, nr: 16, kern: kernAVX2F32, kernRow: kernAVX2F32Row}
 )
 
@@ -22,10 +24,11 @@ func hasBF16() bool { return hasAVX512() && cpu.X86.HasAVX512BF16 }
 
 func init() {
 	l1, l2 := cacheSizes()
-	for _, g := range []*gemmImpl{&tierAVX512, &tierAVX512BF, &tierAVX2} {
+	for _, g := range []*gemmImpl{&tierAVX512, &tierAVX512BF, &tierAMX, &tierAVX2} {
 		blocking(g, l1, l2)
 	}
 	tierTable = append([]tierEntry{
+		{name: "avx512+amx", ok: hasAMX, install: func() { installAVX512(); curGemm = &tierAMX }},
 		{name: "avx512+bf16", ok: hasBF16, install: func() { installAVX512(); curGemm = &tierAVX512BF }},
 		{name: "avx512", ok: hasAVX512, install: installAVX512},
 		{name: "avx2", ok: hasAVX2, install: installAVX2},

@@ -27,13 +27,14 @@ func TestTierGODEBUG(t *testing.T) {
 		t.Fatalf("Tier() = %s, want the best available %s", Tier(), avail[0])
 	}
 	cases := []struct{ godebug, want string }{
+		{"cpu.amxbf16=off", "avx512+bf16"},
 		{"cpu.avx512bf16=off", "avx512"},
 		{"cpu.avx512f=off", "avx2"},
 		{"cpu.avx2=off", "go"},
 		{"cpu.fma=off", "go"},
 	}
 	for _, c := range cases {
-		if !has(c.want) || !has("avx512+bf16") {
+		if !has(c.want) || !has("avx512+amx") {
 			continue // the case needs a CPU with every tier
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestTierGODEBUG$", "-test.v", "-test.count=1")

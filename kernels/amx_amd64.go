@@ -1,0 +1,166 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import (
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+// amxBF16Panel computes C[0:32, 0:32·nt] += Â·B̂ with AMX tiles
+// (TDPBF16PS) for a 32-row panel of A packed row by row in bf16 pairs (kcs
+// pairs per row, a multiple of 16) and nt 32-column panels of B in pair
+// layout. In Go, with pair products widened to float32:
+//
+//	for t := 0; t < nt; t++ {
+//		for i := 0; i < 32; i++ {
+//			for j := 0; j < 32; j++ {
+//				for q := 0; q < kcs; q++ {
+//					c[i*ldc+32*t+j] += A(i,2q)·B(2q,j) + A(i,2q+1)·B(2q+1,j)
+//				}
+//			}
+//		}
+//	}
+//
+//go:noescape
+func amxBF16Panel(kcs int, a, b, c *float32, ldc, nt int)
+
+// amxEnabled asks Linux for the AMX tile state (arch_prctl
+// ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA); without it the first tile
+// instruction faults.
+var amxEnabled = func() bool {
+	if !cpu.X86.HasAMXTile || !cpu.X86.HasAMXBF16 || !hasBF16() {
+		return false
+	}
+	const archReqXcompPerm, xfeatureXtiledata = 0x1023, 18
+	_, _, e := syscall.RawSyscall(syscall.SYS_ARCH_PRCTL, archReqXcompPerm, xfeatureXtiledata, 0)
+	return e == 0
+}()
+
+func hasAMX() bool { return amxEnabled && hasBF16() && cpu.X86.HasAMXBF16 && cpu.X86.HasAMXTile }
+
+// AMX blocking: k in steps of 32 bf16, 32×32 tiles.
+const (
+	amxKC = 512
+	amxMC = 256
+	amxNC = 2048
+)
+
+// gemmAMX is gemmRun for bf16 A and B on AMX (alpha == 1 only; the caller
+// checks). C is first scaled by beta (cleared without reading when beta is
+// 0), then every tile accumulates into C directly.
+func gemmAMX(s *gemmSrc) {
+	m, n, k := s.m, s.n, s.k
+	c := s.c[s.offC:]
+	ldc := s.ldc
+	if s.beta != 1 {
+		scaleC(c, m, n, ldc, s.beta)
+	}
+	threads := s.threads
+	if 2*m*n*k < smallGemmFlops {
+		threads = 1
+	}
+	const mr, nr = 32, 32
+	kcMax := min(amxKC, roundUp(k, 32))
+	ncMax := min(amxNC, roundUp(n, nr))
+	mc := min(amxMC, roundUp(m, mr))
+	if threads > 1 && (m+mc-1)/mc < threads {
+		mc = roundUp((m+threads-1)/threads, mr)
+	}
+	mBlocks := (m + mc - 1) / mc
+	nSplit := 1
+	if mBlocks < threads {
+		nSplit = threads
+	}
+	bp, bbuf := getBuf(kcMax / 2 * ncMax)
+	defer putBuf(bp)
+	for jc := 0; jc < n; jc += ncMax {
+		nc := min(ncMax, n-jc)
+		np := (nc + nr - 1) / nr
+		for pc := 0; pc < k; pc += kcMax {
+			kc := min(kcMax, k-pc)
+			kcs := roundUp(kc, 32) / 2
+			packB := func(lo, hi int) {
+				for q := lo; q < hi; q++ {
+					d := bbuf[q*nr*kcs : (q+1)*nr*kcs]
+					packPairs(d, s.b16[s.offB:], s.ldb, !s.transB, jc+q*nr, min(nr, nc-q*nr), pc, kc, nr)
+					clear(d[(kc+1)/2*nr:])
+				}
+			}
+			if threads > 1 {
+				parallelN(threads, np, packB)
+			} else {
+				packB(0, np)
+			}
+			work := func(lo, hi int) {
+				ap, abuf := getBuf(mc*kcs + mr*nr)
+				defer putBuf(ap)
+				tmp := abuf[mc*kcs:]
+				for t := lo; t < hi; t++ {
+					ib, js := t/nSplit, t%nSplit
+					i0 := ib * mc
+					mcb := min(mc, m-i0)
+					packAMXRows(abuf, s, i0, mcb, pc, kc, kcs, mr)
+					q0, q1 := js*np/nSplit, (js+1)*np/nSplit
+					for ir := 0; ir < mcb; ir += mr {
+						rows := min(mr, mcb-ir)
+						aq := &abuf[ir*kcs]
+						full := q1 - q0
+						if jc+q1*nr > n {
+							full-- // the last panel is partial
+						}
+						if rows == mr && full > 0 {
+							amxBF16Panel(kcs, aq, &bbuf[q0*nr*kcs], &c[(i0+ir)*ldc+jc+q0*nr], ldc, full)
+						} else {
+							full = 0
+						}
+						for q := q0 + full; q < q1; q++ {
+							j0 := jc + q*nr
+							cols := min(nr, n-j0)
+							ci := c[(i0+ir)*ldc+j0:]
+							clear(tmp)
+							for i := 0; i < rows; i++ {
+								copy(tmp[i*nr:i*nr+cols], ci[i*ldc:i*ldc+cols])
+							}
+							amxBF16Panel(kcs, aq, &bbuf[q*nr*kcs], &tmp[0], nr, 1)
+							for i := 0; i < rows; i++ {
+								copy(ci[i*ldc:i*ldc+cols], tmp[i*nr:i*nr+cols])
+							}
+						}
+					}
+				}
+			}
+			if tasks := mBlocks * nSplit; threads > 1 {
+				parallelN(threads, tasks, work)
+			} else {
+				work(0, tasks)
+			}
+		}
+	}
+}
+
+// packAMXRows packs rows [r0,r0+rows) × k [p0,p0+kc) of op(A) in bf16,
+// row by row (row i at i·kcs pair slots), zero-padded to kcs pairs and to
+// whole 32-row panels.
+func packAMXRows(d []float32, s *gemmSrc, r0, rows, p0, kc, kcs, mr int) {
+	panels := (rows + mr - 1) / mr
+	u := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(d))), 2*panels*mr*kcs)
+	a := s.a16[s.offA:]
+	for i := 0; i < panels*mr; i++ {
+		ui := u[i*2*kcs : (i+1)*2*kcs]
+		if i >= rows {
+			clear(ui)
+			continue
+		}
+		if !s.transA {
+			copy(ui, a[(r0+i)*s.lda+p0:(r0+i)*s.lda+p0+kc])
+		} else {
+			for p := 0; p < kc; p++ {
+				ui[p] = a[(p0+p)*s.lda+r0+i]
+			}
+		}
+		clear(ui[kc:])
+	}
+}
