@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -58,6 +59,8 @@ func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 type trainArgs struct {
 	objective, model, out string
 	data, plugins, opts   listFlag
+	evalData              listFlag
+	evalEvery             int
 	steps, epochs         int
 	resume                bool
 	threads               int
@@ -82,6 +85,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&a.opts, "opt", "objective setting key=value (repeatable)")
 	fs.IntVar(&a.saveEvery, "save-every", 0, "checkpoint every N steps (registry objectives; 0: at the end)")
 	fs.IntVar(&a.logEvery, "log-every", 10, "metrics record every N steps")
+	fs.Var(&a.evalData, "eval-data", "held-out text for evaluation (registry objectives; repeatable)")
+	fs.IntVar(&a.evalEvery, "eval-every", 0, "evaluate on --eval-data every N steps (0: at the end)")
 	if err := parseFlags(fs, "train", args, stderr); err != nil {
 		return err
 	}
@@ -484,6 +489,15 @@ const (
 	unkID     = 262
 )
 
+// encodeBytes maps text to its UTF-8 bytes as ids.
+func encodeBytes(s string) []int {
+	ids := make([]int, len(s))
+	for i := 0; i < len(s); i++ {
+		ids[i] = int(s[i])
+	}
+	return ids
+}
+
 // trainObjective trains a registry objective with the Trainer.
 func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer) error {
 	intOpt := func(k string, def int) (int, error) {
@@ -547,6 +561,12 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	var evalCorpus *data.Corpus
+	if len(a.evalData) > 0 {
+		if evalCorpus, _, err = openData(a.evalData); err != nil {
+			return err
+		}
+	}
 	module := obj.Module()
 	opt := optim.NewAdamW(optim.SplitDecay(module.NamedParameters(), float32(lr), 0.01), optim.DefaultAdam())
 	var sched optim.Schedule = optim.Constant(float32(lr))
@@ -562,24 +582,23 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 	}
 	_, statErr := os.Stat(a.out)
 	created := os.IsNotExist(statErr)
-	tr := train.New(obj, opt, data.LoaderConfig{
-		Corpus: c,
-		Encode: func(s string) []int {
-			ids := make([]int, len(s))
-			for i := 0; i < len(s); i++ {
-				ids[i] = int(s[i])
-			}
-			return ids
-		},
+	loaderCfg := data.LoaderConfig{
+		Corpus: c, Encode: encodeBytes,
 		BatchSize: batch, PackLen: seqLen, PackSep: eosID, DropLast: true, ShuffleBuffer: 1024, Prefetch: 1,
-	}, train.Config{
+	}
+	tr := train.New(obj, opt, loaderCfg, train.Config{
 		Steps: a.steps, Epochs: a.epochs, GradAccum: accum, Schedule: sched, ClipNorm: float32(clip),
-		LogEvery: a.logEvery, SaveEvery: a.saveEvery, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,
+		LogEvery: a.logEvery, SaveEvery: a.saveEvery, EvalEvery: a.evalEvery, EvalBatches: 50, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,
 		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()),
 		ModelConfig: map[string]any{"model_type": a.objective, "vocab_size": byteVocab, "max_position_embeddings": seqLen,
 			"tokenizer": "bytes", "pad_token_id": padID, "bos_token_id": bosID, "eos_token_id": eosID, "mask_token_id": maskID,
 			"num_parameters": module.NumParams()},
 	})
+	if evalCorpus != nil {
+		ev := loaderCfg
+		ev.Corpus, ev.ShuffleBuffer, ev.Prefetch = evalCorpus, 0, 0
+		tr.Eval = &ev
+	}
 	fmt.Fprintf(stdout, "pretrain train: %s on %s, %d parameters, batch %d × %d tokens, %s\n",
 		a.objective, what, module.NumParams(), batch, seqLen, sched)
 	res, err := tr.Run(ctx)
@@ -593,6 +612,10 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 		}
 		return err
 	}
-	fmt.Fprintf(stdout, "done: %d steps, loss %.4f, %s; model in %s\n", res.Steps, res.Loss, res.Elapsed.Round(time.Second), a.out)
+	fmt.Fprintf(stdout, "done: %d steps, loss %.4f", res.Steps, res.Loss)
+	if !math.IsNaN(res.EvalLoss) {
+		fmt.Fprintf(stdout, ", eval loss %.4f", res.EvalLoss)
+	}
+	fmt.Fprintf(stdout, ", %s; model in %s\n", res.Elapsed.Round(time.Second), a.out)
 	return nil
 }

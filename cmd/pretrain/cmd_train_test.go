@@ -136,8 +136,8 @@ func TestTrainRegistryObjectiveAndResume(t *testing.T) {
 	out := filepath.Join(dir, "bilm")
 	args := []string{"train", "--objective", "bilm", "--data", data, "--out", out, "--threads", "1", "--log-every", "1",
 		"--opt", "seq-len=16", "--opt", "batch=2", "--opt", "dim=8", "--opt", "hidden=8", "--opt", "layers=1"}
-	code, stdout, errs := runCLI(t, append(args, "--steps", "3")...)
-	if code != 0 || !strings.Contains(stdout, "done: 3 steps") {
+	code, stdout, errs := runCLI(t, append(args, "--steps", "3", "--eval-data", data, "--eval-every", "2")...)
+	if code != 0 || !strings.Contains(stdout, "done: 3 steps") || !strings.Contains(stdout, "eval loss") {
 		t.Fatalf("train: %d %q %q", code, stdout, errs)
 	}
 	for _, f := range []string{"checkpoints/step-00000003/" + checkpoint.ModelFile, "metrics.jsonl", "loss.svg", checkpoint.ModelFile, checkpoint.ConfigFile} {
