@@ -1,0 +1,547 @@
+// Package repl hosts the yaegi interpreter for the pretrain SDK: an
+// embeddable Interpreter used by the CLI (`pretrain repl`, `pretrain run`),
+// by package plugins and by host applications; the interactive REPL; and
+// the script runner.
+//
+// The interpreter's sandbox is exactly the symbol tables it is given (see
+// Policy): by default the SDK, builtin/corpus, a whitelisted standard
+// library and a restricted os. Every evaluation and every host→script call
+// recovers panics, including *tensor.ShapeError from SDK calls, and turns
+// them into an *Error that carries the script position.
+package repl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/scanner"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/pretrain-go/pretrain/repl/symbols"
+)
+
+// Options configure an Interpreter. Stdout, Stderr and Env are always set
+// for the interpreter (DESIGN.md §5 rule 7): nil writers discard, a nil Env
+// is empty, so a script never sees the host's environment by accident.
+type Options struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Stdin  io.Reader
+	Env    []string // KEY=VALUE pairs visible to os.Getenv
+	Args   []string // os.Args as the script sees it
+	Policy Policy   // sandbox
+	// Sources maps import paths to folders of Go sources (plugin folders):
+	// code in the interpreter may import them, and they may vendor their
+	// own dependencies under vendor/.
+	Sources map[string]string
+	// Preimport imports every SDK package under its name, as the REPL does.
+	Preimport bool
+}
+
+// Interpreter is a sandboxed yaegi interpreter. Its methods are safe for
+// use by one goroutine at a time; a panic or a timeout never escapes it.
+type Interpreter struct {
+	opts   Options
+	in     *interp.Interpreter
+	stderr *panicWriter
+	dead   error  // set when a timeout abandoned a call; the interpreter must be discarded
+	input  string // the last REPL input, to resolve its positions
+}
+
+// gopath is the virtual GOPATH where Sources are mapped.
+const gopath = "/_pretrain"
+
+// New returns an interpreter with the policy's symbol tables loaded.
+func New(opts Options) (*Interpreter, error) {
+	if err := opts.Policy.validate(); err != nil {
+		return nil, err
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	if opts.Stdin == nil {
+		opts.Stdin = strings.NewReader("")
+	}
+	if opts.Env == nil {
+		opts.Env = []string{}
+	}
+	if opts.Args == nil {
+		opts.Args = []string{"script"}
+	}
+	pw := &panicWriter{w: opts.Stderr}
+	in := interp.New(interp.Options{
+		GoPath:               gopath,
+		Stdin:                opts.Stdin,
+		Stdout:               opts.Stdout,
+		Stderr:               pw,
+		Env:                  opts.Env,
+		Args:                 opts.Args,
+		SourcecodeFilesystem: &sourceFS{sources: opts.Sources},
+	})
+	ex := opts.Policy.exports()
+	os := ex["os/os"]
+	var so, se io.Writer = opts.Stdout, opts.Stderr
+	var si io.Reader = opts.Stdin
+	os["Stdout"], os["Stderr"], os["Stdin"] = reflect.ValueOf(&so).Elem(), reflect.ValueOf(&se).Elem(), reflect.ValueOf(&si).Elem()
+	if err := in.Use(ex); err != nil {
+		return nil, fmt.Errorf("repl: loading symbol tables: %w", err)
+	}
+	i := &Interpreter{opts: opts, in: in, stderr: pw}
+	if opts.Preimport {
+		var b strings.Builder
+		for _, p := range SDKPackages() {
+			fmt.Fprintf(&b, "import %q\n", p)
+		}
+		if _, err := i.Eval(context.Background(), b.String()); err != nil {
+			return nil, fmt.Errorf("repl: pre-importing the SDK: %w", err)
+		}
+	}
+	return i, nil
+}
+
+// restrictedOS is the os package every script gets: the program-shaped
+// subset (arguments, environment, standard streams, exit). yaegi binds
+// Args and the environment functions to the interpreter's Options.
+func restrictedOS() map[string]reflect.Value {
+	var w io.Writer
+	var r io.Reader
+	return map[string]reflect.Value{
+		"Args":      reflect.ValueOf(&[]string{}).Elem(),
+		"Getenv":    reflect.ValueOf(func(string) string { return "" }),
+		"LookupEnv": reflect.ValueOf(func(string) (string, bool) { return "", false }),
+		"Environ":   reflect.ValueOf(func() []string { return nil }),
+		"ExpandEnv": reflect.ValueOf(func(s string) string { return s }),
+		"Stdout":    reflect.ValueOf(&w).Elem(),
+		"Stderr":    reflect.ValueOf(&w).Elem(),
+		"Stdin":     reflect.ValueOf(&r).Elem(),
+		"Exit":      reflect.ValueOf(func(code int) { panic(symbols.Exit{Code: code}) }),
+	}
+}
+
+// SDKPackages lists the import paths of the project packages scripts can
+// import, sorted.
+func SDKPackages() []string {
+	var out []string
+	for k := range symbols.Symbols {
+		ip := k[:strings.LastIndex(k, "/")]
+		if strings.HasPrefix(ip, "github.com/pretrain-go/pretrain/") {
+			out = append(out, ip)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Error is a failure inside interpreted code: a compile error, a panic
+// (including SDK misuse such as *tensor.ShapeError) or a timeout, with the
+// script position when one is known.
+type Error struct {
+	Pos   string // file:line:col, "" when unknown
+	Msg   string // readable message
+	Panic any    // the recovered value for a panic, nil otherwise
+	Hint  string // pointer to the docs when a construct outside the dialect failed
+}
+
+func (e *Error) Error() string {
+	s := e.Msg
+	if e.Pos != "" {
+		s = e.Pos + ": " + s
+	}
+	if e.Hint != "" {
+		s += "\n\t" + e.Hint
+	}
+	return s
+}
+
+// Unwrap returns the panic value when it is an error (e.g. *tensor.ShapeError).
+func (e *Error) Unwrap() error {
+	if err, ok := e.Panic.(error); ok {
+		return err
+	}
+	return nil
+}
+
+// ExitError reports os.Exit with a non-zero code from a script.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("script exited with status %d", e.Code) }
+
+// TimeoutError reports a call that did not return in time; the
+// interpreter that ran it is discarded.
+type TimeoutError struct {
+	What    string // the call, e.g. `objective "x" Loss`
+	Timeout time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("%s did not return within %v; the interpreter was discarded", e.What, e.Timeout)
+}
+
+// ErrDiscarded is returned by an interpreter abandoned after a timeout.
+var ErrDiscarded = errors.New("repl: interpreter discarded after a timeout; create a new one")
+
+// Eval compiles and runs src (statements, declarations or an expression)
+// and returns the value of the last expression. Cancelling ctx stops
+// interpreted code at its next loop or call.
+func (i *Interpreter) Eval(ctx context.Context, src string) (reflect.Value, error) {
+	if i.dead != nil {
+		return reflect.Value{}, ErrDiscarded
+	}
+	if err := i.opts.Policy.CheckSource("input", []byte(src), i.opts.Sources); err != nil && !isPackageless(src) {
+		return reflect.Value{}, err
+	}
+	i.stderr.reset()
+	i.input = src
+	v, err := i.in.EvalWithContext(ctx, src)
+	if err != nil {
+		return reflect.Value{}, i.convert(err, src)
+	}
+	return v, nil
+}
+
+// isPackageless reports whether src is REPL input without a package
+// clause; its imports are checked by the symbol tables alone.
+func isPackageless(src string) bool { return !strings.HasPrefix(strings.TrimSpace(src), "package ") }
+
+// RunPath runs a Go script: a file, or a folder holding one package main.
+// The main function runs; os.Exit(n) with n != 0 returns an *ExitError.
+func (i *Interpreter) RunPath(ctx context.Context, p string) error {
+	if i.dead != nil {
+		return ErrDiscarded
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	files := []string{p}
+	if st.IsDir() {
+		if files, err = goFiles(p); err != nil {
+			return err
+		}
+		if len(files) == 0 {
+			return fmt.Errorf("%s: no Go files", p)
+		}
+	}
+	var src bytes.Buffer
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if err := i.opts.Policy.CheckSource(f, b, i.opts.Sources); err != nil {
+			return err
+		}
+		src.Write(b)
+	}
+	i.stderr.reset()
+	abs, _ := filepath.Abs(p)
+	var run func() error
+	if st.IsDir() {
+		run = func() error {
+			if _, err := i.in.EvalPath(abs); err != nil {
+				return err
+			}
+			_, err := i.in.Eval("main.main()")
+			return err
+		}
+	} else {
+		run = func() error { _, err := i.in.EvalPath(abs); return err }
+	}
+	err = i.guard(ctx, 0, "script "+p, src.String(), run)
+	var ex *Error
+	if errors.As(err, &ex) {
+		if e, ok := ex.Panic.(symbols.Exit); ok {
+			if e.Code == 0 {
+				return nil
+			}
+			return &ExitError{Code: e.Code}
+		}
+	}
+	return err
+}
+
+// goFiles lists the non-test Go files of a folder.
+func goFiles(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		n := e.Name()
+		if !e.IsDir() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out, nil
+}
+
+// Call runs fn, a host call into interpreted code (e.g. an objective's
+// Loss), recovering panics into an *Error with the script position. With
+// timeout > 0, a call that does not return in time is abandoned: the
+// interpreter is stopped and discarded (yaegi cannot cancel a function the
+// host is calling) and a *TimeoutError is returned; load the code again
+// into a new Interpreter.
+func (i *Interpreter) Call(ctx context.Context, timeout time.Duration, what string, fn func()) error {
+	if i.dead != nil {
+		return ErrDiscarded
+	}
+	i.stderr.reset()
+	return i.guard(ctx, timeout, what, "", func() error { fn(); return nil })
+}
+
+// guard runs fn with panics recovered; with a timeout or a cancellable
+// context it runs fn on its own goroutine and abandons it when time is up.
+func (i *Interpreter) guard(ctx context.Context, timeout time.Duration, what, src string, fn func() error) (err error) {
+	call := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = i.panicError(r)
+			}
+		}()
+		if err := fn(); err != nil {
+			return i.convert(err, src)
+		}
+		return nil
+	}
+	if timeout <= 0 && ctx.Done() == nil {
+		return call()
+	}
+	var timer <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	select {
+	case err := <-done:
+		return err
+	case <-timer:
+		i.kill(&TimeoutError{What: what, Timeout: timeout})
+		return i.dead
+	case <-ctx.Done():
+		i.kill(ctx.Err())
+		return ctx.Err()
+	}
+}
+
+// kill stops every running frame of the interpreter and marks it dead.
+// yaegi only stops frames from EvalWithContext, so evaluate a statement
+// that never ends under an already cancelled context.
+func (i *Interpreter) kill(reason error) {
+	i.dead = reason
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _ = i.in.EvalWithContext(ctx, "for {}")
+}
+
+// convert turns an error from yaegi into an *Error with a position.
+func (i *Interpreter) convert(err error, src string) error {
+	var p interp.Panic
+	if errors.As(err, &p) {
+		e := i.panicError(p.Value)
+		if pe, ok := e.(*Error); ok && pe.Pos == "" {
+			return withHint(pe, src)
+		}
+		return e
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var list scanner.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		e := list[0]
+		return withHint(&Error{Pos: i.fixPos(e.Pos.String()), Msg: e.Msg}, src)
+	}
+	msg := err.Error()
+	if m := posRE.FindStringSubmatch(msg); m != nil {
+		return withHint(&Error{Pos: i.fixPos(m[1]), Msg: m[2]}, src)
+	}
+	return withHint(&Error{Msg: msg}, src)
+}
+
+// fixPos maps a compile-error position to the user's view: REPL input
+// loses yaegi's wrapper, plugin files get their folder on disk.
+func (i *Interpreter) fixPos(pos string) string {
+	file, line, col, ok := splitPos(pos)
+	if !ok {
+		return pos
+	}
+	if file == "" || file == "_.go" {
+		if line == 1 {
+			col -= len(wrapPrefix(i.input))
+		}
+		return formatPos("input", line, col)
+	}
+	return formatPos(i.realPath(file), line, col)
+}
+
+var posRE = regexp.MustCompile(`(?s)^(\S*?:?\d+:\d+): (.*)$`)
+
+// panicError builds the error for a recovered panic, taking the position
+// from the first panic line yaegi wrote to stderr (the innermost frame).
+func (i *Interpreter) panicError(r any) error {
+	if e, ok := r.(*Error); ok {
+		return e
+	}
+	msg := fmt.Sprint(r)
+	if err, ok := r.(error); ok {
+		msg = err.Error()
+	}
+	e := &Error{Msg: "panic: " + msg, Panic: r}
+	if pos := i.stderr.first(); pos != "" {
+		e.Pos = i.refinePos(pos, r, i.input)
+	}
+	return e
+}
+
+// dialect lists constructs outside the supported Go dialect, matched in
+// compile errors, and the hint appended.
+var dialect = []*regexp.Regexp{
+	regexp.MustCompile(`undefined: (min|max|clear)\b`),
+	regexp.MustCompile(`cannot range over|range over .*func|nil type`),
+	regexp.MustCompile(`generic|type parameter|instantiat`),
+	regexp.MustCompile(`"(slices|maps|iter|cmp)"`),
+}
+
+// dialectSource matches the same constructs in the failing source.
+var dialectSource = regexp.MustCompile(`\b(min|max|clear)\(|\brange\s+(\d+|len\(|func\b)|"(slices|maps|iter)"`)
+
+const dialectHint = "scripts use Go 1.21 minus min/max/clear, range over int or func, generics from the SDK and slices/maps (see docs/scripting.md, \"The Go dialect\")"
+
+func withHint(e *Error, src string) *Error {
+	if dialectSource.MatchString(src) {
+		e.Hint = dialectHint
+		return e
+	}
+	for _, d := range dialect {
+		if d.MatchString(e.Msg) {
+			e.Hint = dialectHint
+			break
+		}
+	}
+	return e
+}
+
+// Symbols returns the exported names of an importable package (for
+// completion), sorted; nil when the package is unknown.
+func (i *Interpreter) Symbols(importPath string) []string {
+	var names []string
+	for k, v := range i.in.Symbols(importPath) {
+		if k != importPath {
+			continue
+		}
+		for n := range v {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Value returns the value of a global of the main package (a script
+// variable or function), for host code that calls into scripts.
+func (i *Interpreter) Value(name string) (reflect.Value, error) {
+	return i.Eval(context.Background(), name)
+}
+
+// Yaegi exposes the underlying interpreter to host code that needs more;
+// calls through it are not guarded.
+func (i *Interpreter) Yaegi() *interp.Interpreter { return i.in }
+
+// panicWriter forwards the interpreter's stderr, except the
+// "file:line:col: panic: ..." lines yaegi writes while unwinding, which it
+// keeps to give recovered panics a position.
+type panicWriter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	part  []byte
+	lines []string
+}
+
+var panicLineRE = regexp.MustCompile(`^(\S*?:?\d+:\d+): panic`)
+
+func (p *panicWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.part = append(p.part, b...)
+	for {
+		nl := bytes.IndexByte(p.part, '\n')
+		if nl < 0 {
+			break
+		}
+		line := string(p.part[:nl+1])
+		p.part = p.part[nl+1:]
+		if m := panicLineRE.FindStringSubmatch(line); m != nil {
+			p.lines = append(p.lines, m[1])
+			continue
+		}
+		if _, err := io.WriteString(p.w, line); err != nil {
+			return len(b), err
+		}
+	}
+	return len(b), nil
+}
+
+func (p *panicWriter) reset() {
+	p.mu.Lock()
+	p.lines = nil
+	p.mu.Unlock()
+}
+
+func (p *panicWriter) first() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.lines) == 0 {
+		return ""
+	}
+	return p.lines[0]
+}
+
+// sourceFS serves interpreter sources: import paths under the virtual
+// GOPATH map to the Sources folders, other paths are read from disk (the
+// script files named on the command line).
+type sourceFS struct{ sources map[string]string }
+
+func (s *sourceFS) Open(name string) (fs.File, error) {
+	name = filepath.ToSlash(name)
+	if strings.HasPrefix(name, gopath+"/src/") || name == gopath+"/src" || name == gopath {
+		rel := strings.TrimPrefix(strings.TrimPrefix(name, gopath), "/src")
+		rel = strings.TrimPrefix(rel, "/")
+		best := ""
+		for ip := range s.sources {
+			if (rel == ip || strings.HasPrefix(rel, ip+"/")) && len(ip) > len(best) {
+				best = ip
+			}
+		}
+		if best == "" {
+			// Intermediate folders of a mapped import path must exist.
+			for ip := range s.sources {
+				if rel == "" || strings.HasPrefix(ip, rel+"/") {
+					return os.Open(os.TempDir())
+				}
+			}
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		}
+		return os.Open(path.Join(filepath.ToSlash(s.sources[best]), strings.TrimPrefix(rel, best)))
+	}
+	return os.Open(filepath.FromSlash(name))
+}

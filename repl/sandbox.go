@@ -1,0 +1,212 @@
+package repl
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/traefik/yaegi/stdlib/unsafe"
+
+	"github.com/pretrain-go/pretrain/repl/symbols"
+	"github.com/pretrain-go/pretrain/repl/symbols/privileged"
+)
+
+// Permissions a plugin (or a script run with --allow) may be granted. Each
+// unlocks a set of standard packages that are otherwise not importable.
+const (
+	PermFile    = "file"    // os, io/fs, io/ioutil, path/filepath
+	PermNetwork = "network" // net, net/url
+	PermExec    = "exec"    // os/exec
+	PermUnsafe  = "unsafe"  // unsafe, syscall, reflect
+)
+
+// permissionOf maps each privileged import path to the permission it needs.
+var permissionOf = map[string]string{
+	"os": PermFile, "io/fs": PermFile, "io/ioutil": PermFile, "path/filepath": PermFile,
+	"net": PermNetwork, "net/url": PermNetwork,
+	"os/exec": PermExec,
+	"unsafe":  PermUnsafe, "syscall": PermUnsafe, "reflect": PermUnsafe,
+}
+
+// Permissions lists the permission names, sorted.
+func Permissions() []string {
+	return []string{PermExec, PermFile, PermNetwork, PermUnsafe}
+}
+
+// PermissionOf returns the permission that unlocks an import path, or "" if
+// no permission does.
+func PermissionOf(importPath string) string { return permissionOf[importPath] }
+
+// Policy is the sandbox of an interpreter: exactly the packages it is given
+// are importable (DESIGN.md §5 rule 7). The zero Policy allows the SDK, the
+// builtin packages and the whitelisted standard library, a restricted os
+// (Args, Getenv, Exit, Stdout, Stderr), and no go statements.
+type Policy struct {
+	// Allow lists granted permissions (PermFile, PermNetwork, PermExec,
+	// PermUnsafe).
+	Allow []string
+	// Goroutines allows go statements. A panic in a script goroutine cannot
+	// be recovered by the host and ends the process, so only trusted code
+	// (the user's own scripts) should get it.
+	Goroutines bool
+}
+
+// String lists the grants.
+func (p Policy) String() string {
+	return fmt.Sprintf("Policy{allow=[%s] goroutines=%t}", strings.Join(p.Allow, " "), p.Goroutines)
+}
+
+func (p Policy) allows(perm string) bool {
+	for _, a := range p.Allow {
+		if a == perm {
+			return true
+		}
+	}
+	return false
+}
+
+// validate reports an unknown permission name.
+func (p Policy) validate() error {
+	for _, a := range p.Allow {
+		if !contains(Permissions(), a) {
+			return fmt.Errorf("unknown permission %q (known: %s)", a, strings.Join(Permissions(), ", "))
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// exports builds the symbol set passed to Use for a policy.
+func (p Policy) exports() map[string]map[string]reflect.Value {
+	out := map[string]map[string]reflect.Value{}
+	for k, v := range symbols.Symbols {
+		out[k] = v
+	}
+	// Scripts get a restricted os so that programs written for `go run`
+	// (os.Args, os.Exit, os.Getenv) also run here; yaegi virtualises
+	// Args, Getenv and the std streams of this table.
+	out["os/os"] = restrictedOS()
+	for k, v := range privileged.Symbols {
+		if p.allows(permissionOf[k[:strings.LastIndex(k, "/")]]) {
+			if k == "os/os" {
+				merged := restrictedOS()
+				for n, s := range v {
+					if _, keep := merged[n]; !keep {
+						merged[n] = s
+					}
+				}
+				v = merged
+			}
+			out[k] = v
+		}
+	}
+	if p.allows(PermUnsafe) {
+		for k, v := range unsafe.Symbols {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Importable reports whether the policy lets code import path, given the
+// import paths of source packages the interpreter knows.
+func (p Policy) importable(path string, sources map[string]string) bool {
+	if path == "os" {
+		return true // restricted unless PermFile is granted
+	}
+	if perm := permissionOf[path]; perm != "" {
+		return p.allows(perm)
+	}
+	if _, ok := symbols.Symbols[path+"/"+pathBase(path)]; ok {
+		return true
+	}
+	for ip := range sources {
+		if path == ip || strings.HasPrefix(path, ip+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func pathBase(p string) string { return p[strings.LastIndex(p, "/")+1:] }
+
+// SandboxError reports source that the policy refuses: an import that is
+// not available or needs a permission, or a go statement.
+type SandboxError struct {
+	Pos        string // file:line:col
+	Import     string // the refused import path, "" for a go statement
+	Permission string // the permission that would allow it, "" if none
+	Msg        string
+}
+
+func (e *SandboxError) Error() string {
+	return e.Pos + ": " + e.Msg
+}
+
+// CheckSource applies the policy to one Go source file before the
+// interpreter sees it. sources are the import paths of source packages the
+// interpreter may load (plugins). filename is used in positions.
+func (p Policy) CheckSource(filename string, src []byte, sources map[string]string) error {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filename, src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil // the interpreter reports syntax errors with positions
+	}
+	return p.checkFile(fset, f, sources)
+}
+
+func (p Policy) checkFile(fset *token.FileSet, f *ast.File, sources map[string]string) error {
+	for _, im := range f.Imports {
+		path := strings.Trim(im.Path.Value, "`\"")
+		if p.importable(path, sources) {
+			continue
+		}
+		pos := fset.Position(im.Path.Pos()).String()
+		if perm := permissionOf[path]; perm != "" {
+			return &SandboxError{Pos: pos, Import: path, Permission: perm,
+				Msg: fmt.Sprintf("import %q needs permission %q (grant it with --allow %s, or list it under permissions in plugin.json)", path, perm, perm)}
+		}
+		return &SandboxError{Pos: pos, Import: path,
+			Msg: fmt.Sprintf("import %q is not available to scripts and plugins (importable: the SDK, builtin/corpus and %s)", path, strings.Join(safeStdlib(), ", "))}
+	}
+	if p.Goroutines {
+		return nil
+	}
+	var bad *SandboxError
+	ast.Inspect(f, func(n ast.Node) bool {
+		if g, ok := n.(*ast.GoStmt); ok && bad == nil {
+			bad = &SandboxError{Pos: fset.Position(g.Pos()).String(),
+				Msg: "go statements are not allowed in untrusted code: a panic in a goroutine would end the host (run trusted code with goroutines allowed)"}
+		}
+		return bad == nil
+	})
+	if bad != nil {
+		return bad
+	}
+	return nil
+}
+
+// safeStdlib lists the whitelisted standard packages.
+func safeStdlib() []string {
+	var out []string
+	for k := range symbols.Symbols {
+		ip := k[:strings.LastIndex(k, "/")]
+		if !strings.Contains(ip, ".") {
+			out = append(out, ip)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
