@@ -14,10 +14,6 @@ import (
 	"strings"
 )
 
-// maxID bounds the ids a file may declare, so that a corrupt file cannot
-// make a loader allocate gigabytes.
-const maxID = 1 << 24
-
 // readFile reads a whole (small) vocabulary file, gunzipping names ending
 // in .gz.
 func readFile(path string) ([]byte, error) {
@@ -32,7 +28,7 @@ func readFile(path string) ([]byte, error) {
 		}
 		data, err = io.ReadAll(zr)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s: gzip: %w (truncated or corrupt file)", path, err)
 		}
 	}
 	return data, nil
@@ -74,6 +70,9 @@ func ParseTiktoken(data []byte, name, encoding string) (*BPE, error) {
 		return nil, fmt.Errorf("tokenizer: %s: unknown encoding or split %q", name, encoding)
 	}
 	var tokens []string
+	// Ranks are dense in real files; a bound from the line count keeps a
+	// corrupt rank from allocating a huge table.
+	limit := 2*bytes.Count(data, []byte("\n")) + 1024
 	line := 0
 	for len(data) > 0 {
 		line++
@@ -96,8 +95,11 @@ func ParseTiktoken(data []byte, name, encoding string) (*BPE, error) {
 			return nil, parseErr(name, line, 1, "bad base64 token %q", clip(l[:sp]))
 		}
 		rank, err := strconv.Atoi(string(l[sp+1:]))
-		if err != nil || rank < 0 || rank >= maxID {
+		if err != nil || rank < 0 {
 			return nil, parseErr(name, line, sp+2, "bad rank %q", clip(l[sp+1:]))
+		}
+		if rank >= limit {
+			return nil, parseErr(name, line, sp+2, "rank %d is too large for a file of %d lines", rank, limit/2-512)
 		}
 		for len(tokens) <= rank {
 			tokens = append(tokens, "")
@@ -178,8 +180,9 @@ func ParseGPT2(encoderJSON []byte, encName string, vocabBPE []byte, bpeName stri
 // tokens indexed by id.
 func byteLevelVocab(vocab map[string]int, name string) ([]string, map[string]int, error) {
 	maxid := -1
+	limit := 2*len(vocab) + 1024
 	for tok, id := range vocab {
-		if id < 0 || id >= maxID {
+		if id < 0 || id >= limit {
 			return nil, nil, parseErr(name, 0, 0, "token %q has bad id %d", tok, id)
 		}
 		if id > maxid {
