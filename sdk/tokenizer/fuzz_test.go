@@ -215,7 +215,10 @@ func TestBadInput(t *testing.T) {
 		{"bad rank", func() error { _, err := ParseTiktoken([]byte("IQ== 0\nIg== x\n"), "r.tiktoken", "gpt2"); return err }, "r.tiktoken:2:6: bad rank"},
 		{"missing bytes", func() error { _, err := ParseTiktoken([]byte("IQ== 0\n"), "r.tiktoken", "gpt2"); return err }, "r.tiktoken: tokenizer: byte 0x00 has no token"},
 		{"empty tiktoken", func() error { _, err := ParseTiktoken(nil, "r.tiktoken", "gpt2"); return err }, "r.tiktoken"},
-		{"bad encoder.json", func() error { _, err := ParseGPT2([]byte("{\n\"a\": 1,\n\"b\" 2}"), "encoder.json", nil, "vocab.bpe"); return err }, "encoder.json:3:"},
+		{"bad encoder.json", func() error {
+			_, err := ParseGPT2([]byte("{\n\"a\": 1,\n\"b\" 2}"), "encoder.json", nil, "vocab.bpe")
+			return err
+		}, "encoder.json:3:"},
 		{"bad vocab.bpe", func() error {
 			_, err := ParseGPT2([]byte(`{"a": 0, "b": 1}`), "encoder.json", []byte("#version: 0.2\na b\n"), "vocab.bpe")
 			return err
