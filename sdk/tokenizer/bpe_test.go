@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"strings"
@@ -106,4 +105,53 @@ func TestCL100KTestPlans(t *testing.T) {
 	checkPlans(t, tok, loadPlans(t, "cl100k_base"))
 }
 
-var _ = bufio.NewReader
+func TestBPESpecialsBatchAndLongWords(t *testing.T) {
+	b := loadR50K(t)
+	ids := b.Encode("Hello<|endoftext|><|endoftext|> world")
+	if !equalInts(ids, []int{15496, 50256, 50256, 995}) {
+		t.Errorf("specials: %v", ids)
+	}
+	if s := b.String(); !strings.Contains(s, "vocab 50257") {
+		t.Errorf("String() = %q", s)
+	}
+	plans := loadPlans(t, "r50k_base")
+	texts := make([]string, 0, len(plans))
+	for _, p := range plans {
+		texts = append(texts, p.sample)
+	}
+	for i, got := range b.EncodeBatch(texts) {
+		if !equalInts(got, plans[i].ids) {
+			t.Errorf("EncodeBatch[%d] = %v, want %v", i, got, plans[i].ids)
+		}
+	}
+	// Long pieces take the heap path; it must agree with the quadratic scan.
+	long := strings.Repeat("abracadabra", 40)
+	st := &bpeState{}
+	heap := append([]int(nil), b.mergeWordHeap(long, st)...)
+	quad := make([]int, 0)
+	// The quadratic scan on the same piece, bypassing the length switch.
+	ids2 := st.ids[:0]
+	for i := 0; i < len(long); i++ {
+		ids2 = append(ids2, b.byteID[long[i]])
+	}
+	for {
+		m, best := -1, int32(noRank)
+		for i := 0; i+1 < len(ids2); i++ {
+			if r := b.lookup(ids2[i], ids2[i+1]); r.rank < best {
+				best, m = r.rank, i
+			}
+		}
+		if m < 0 {
+			break
+		}
+		ids2[m] = int(b.lookup(ids2[m], ids2[m+1]).id)
+		ids2 = append(ids2[:m+1], ids2[m+2:]...)
+	}
+	quad = append(quad, ids2...)
+	if !equalInts(heap, quad) {
+		t.Errorf("heap merge %v != quadratic %v", heap, quad)
+	}
+	if got := b.Decode(b.Encode(long)); got != long {
+		t.Error("long word round trip failed")
+	}
+}

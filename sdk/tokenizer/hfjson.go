@@ -392,7 +392,7 @@ func marshalHF(added []hfAdded, normalizer, pre, post, decoder any, model map[st
 		v   any
 	}{{"added_tokens", added}, {"normalizer", normalizer}, {"pre_tokenizer", pre}, {"post_processor", post}, {"decoder", decoder}}
 	for _, p := range parts {
-		j, err := json.Marshal(p.v)
+		j, err := marshalPlain(p.v)
 		if err != nil {
 			return nil, err
 		}
@@ -424,13 +424,13 @@ func marshalHF(added []hfAdded, normalizer, pre, post, decoder any, model map[st
 				if j > 0 {
 					buf.WriteString(",")
 				}
-				a, _ := json.Marshal(m[0])
-				c, _ := json.Marshal(m[1])
+				a, _ := marshalPlain(m[0])
+				c, _ := marshalPlain(m[1])
 				fmt.Fprintf(&buf, "\n      [%s, %s]", a, c)
 			}
 			buf.WriteString("\n    ]")
 		default:
-			j, err := json.Marshal(model[k])
+			j, err := marshalPlain(model[k])
 			if err != nil {
 				return nil, err
 			}
@@ -456,7 +456,7 @@ func writeVocab(buf *bytes.Buffer, vocab map[string]int) {
 		if i > 0 {
 			buf.WriteString(",")
 		}
-		k, _ := json.Marshal(e.k)
+		k, _ := marshalPlain(e.k)
 		fmt.Fprintf(buf, "\n      %s: %d", k, e.v)
 	}
 	buf.WriteString("\n    }")
@@ -469,3 +469,20 @@ func writeJSONFile(path string, marshal func() ([]byte, error)) error {
 	}
 	return os.WriteFile(path, data, 0o644)
 }
+
+// marshalPlain is json.Marshal without HTML escaping, so that tokens such
+// as "<|endoftext|>" stay readable.
+func marshalPlain(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+var (
+	_ Tokenizer = (*BPE)(nil)
+	_ Tokenizer = (*WordPiece)(nil)
+)
