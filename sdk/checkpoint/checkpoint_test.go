@@ -380,13 +380,21 @@ func TestSaveStateListPrune(t *testing.T) {
 
 // TestWriteFixture writes a file and its expected contents for
 // tools/safetensors_check/check.py when SAFETENSORS_FIXTURE names a folder.
+// With SAFETENSORS_DUMP naming a safetensors file, it writes only the
+// expected contents of that file as this package reads them, so the script
+// can compare PyTorch's view of a real checkpoint with ours.
 func TestWriteFixture(t *testing.T) {
 	dir := os.Getenv("SAFETENSORS_FIXTURE")
 	if dir == "" {
 		t.Skip("set SAFETENSORS_FIXTURE=DIR to write the PyTorch check fixture")
 	}
 	m := sample()
-	if err := Save(filepath.Join(dir, "sample.safetensors"), m, map[string]string{"format": "pt"}); err != nil {
+	if p := os.Getenv("SAFETENSORS_DUMP"); p != "" {
+		var err error
+		if m, _, err = Load(p); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := Save(filepath.Join(dir, "sample.safetensors"), m, map[string]string{"format": "pt"}); err != nil {
 		t.Fatal(err)
 	}
 	exp := map[string]any{}

@@ -10,6 +10,8 @@ Usage:
   check.py FILE.safetensors [EXPECTED.json]   check one file
   check.py --fixture                           write a fixture with the Go
                                                writer (go test) and check it
+  check.py --go FILE.safetensors               compare PyTorch's reading of FILE
+                                               with the Go reader's (go test)
 
 EXPECTED.json maps each tensor name to {"dtype", "shape", "bits"} where bits
 are the float32 bit patterns ("0x3f800000") of the values widened to float32.
@@ -103,6 +105,13 @@ def main(argv):
             subprocess.run(["go", "test", "-count=1", "-run", "^TestWriteFixture$", "./sdk/checkpoint/"],
                            cwd=root, env=env, check=True)
             return check(os.path.join(d, "sample.safetensors"), os.path.join(d, "expected.json"))
+    if argv[1:2] == ["--go"] and len(argv) == 3:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, SAFETENSORS_FIXTURE=d, SAFETENSORS_DUMP=os.path.abspath(argv[2]))
+            subprocess.run(["go", "test", "-count=1", "-run", "^TestWriteFixture$", "./sdk/checkpoint/"],
+                           cwd=root, env=env, check=True)
+            return check(argv[2], os.path.join(d, "expected.json"))
     if len(argv) < 2:
         print(__doc__)
         return 2
