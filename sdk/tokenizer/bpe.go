@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -22,7 +23,10 @@ type BPE struct {
 	ignoreMerges bool // a piece that is itself a token is emitted whole (tiktoken)
 	prefixSpace  bool // add a space before text that does not start with one
 	special      specials
-	pool         sync.Pool // *bpeState
+	// states holds idle encoder states with their word caches; a channel
+	// rather than a sync.Pool so that the caches survive garbage collection.
+	states     chan *bpeState
+	statesOnce sync.Once
 }
 
 // merge is what a pair of adjacent ids becomes, and when.
@@ -179,12 +183,12 @@ func (b *BPE) Encode(text string) []int {
 // AppendEncode appends the ids of text to dst and returns it; with a
 // reused dst it does not allocate once the word cache is warm.
 func (b *BPE) AppendEncode(dst []int, text string) []int {
-	st, _ := b.pool.Get().(*bpeState)
-	if st == nil {
+	b.statesOnce.Do(func() { b.states = make(chan *bpeState, 2*runtime.GOMAXPROCS(0)) })
+	var st *bpeState
+	select {
+	case st = <-b.states:
+	default:
 		st = &bpeState{cache: make(map[string][]int, 1024)}
-	}
-	if b.prefixSpace && text != "" && text[0] != ' ' && len(b.special.list) == 0 {
-		text = " " + text
 	}
 	if len(b.special.list) == 0 {
 		dst = b.encodePlain(dst, text, st)
@@ -200,11 +204,19 @@ func (b *BPE) AppendEncode(dst []int, text string) []int {
 			text = text[j:]
 		}
 	}
-	b.pool.Put(st)
+	select {
+	case b.states <- st:
+	default:
+	}
 	return dst
 }
 
 func (b *BPE) encodePlain(out []int, text string, st *bpeState) []int {
+	// As Hugging Face's ByteLevel(add_prefix_space), each stretch of text
+	// between special tokens gets a leading space.
+	if b.prefixSpace && text != "" && text[0] != ' ' {
+		text = " " + text
+	}
 	for i := 0; i < len(text); {
 		j := b.next(text, i)
 		piece := text[i:j]

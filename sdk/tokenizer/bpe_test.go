@@ -155,3 +155,15 @@ func TestBPESpecialsBatchAndLongWords(t *testing.T) {
 		t.Error("long word round trip failed")
 	}
 }
+
+func TestBPEPrefixSpace(t *testing.T) {
+	b, err := LoadGPT2("testdata/gpt2_encoder.json.gz", "testdata/gpt2_vocab.bpe.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.SetAddPrefixSpace(true)
+	// " Hello" is one token (18435); with the prefix space "Hello" encodes so.
+	if got := b.Encode("Hello<|endoftext|>world"); !equalInts(got, []int{18435, 50256, 995}) {
+		t.Errorf("prefix space: %v", got)
+	}
+}
