@@ -150,24 +150,25 @@ func lossCurveSVG(pts []point) string {
 
 // progress draws a one-line progress bar on a terminal.
 type progress struct {
-	w     *bufio.Writer
-	total int
-	start time.Time
-	last  time.Time
+	w      *bufio.Writer
+	total  int // steps, or 0 in epochs mode
+	epochs int
+	start  time.Time
+	last   time.Time
 }
 
 // newProgress returns a bar drawing to w when w is a terminal, or a
 // no-op bar.
-func newProgress(w io.Writer, total int) *progress {
+func newProgress(w io.Writer, total, epochs int) *progress {
 	f, ok := w.(*os.File)
 	if !ok || !isTerminal(f) {
 		return &progress{}
 	}
-	return &progress{w: bufio.NewWriter(f), total: total, start: time.Now()}
+	return &progress{w: bufio.NewWriter(f), total: total, epochs: epochs, start: time.Now()}
 }
 
 // update redraws the bar at most ten times a second.
-func (p *progress) update(step int, loss, lr float64) {
+func (p *progress) update(step, epoch int, loss, lr float64) {
 	if p.w == nil {
 		return
 	}
@@ -177,7 +178,7 @@ func (p *progress) update(step int, loss, lr float64) {
 	}
 	p.last = now
 	el := now.Sub(p.start)
-	line := fmt.Sprintf("step %d", step)
+	line := fmt.Sprintf("epoch %d/%d step %d", epoch+1, p.epochs, step)
 	if p.total > 0 {
 		frac := float64(step) / float64(p.total)
 		const width = 30

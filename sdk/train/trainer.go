@@ -290,7 +290,7 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 		}
 	}
 
-	r.bar = newProgress(cfg.Progress, cfg.Steps)
+	r.bar = newProgress(cfg.Progress, cfg.Steps, cfg.Epochs)
 	defer r.bar.done()
 	module.Train(true)
 	t.Optimizer.ZeroGrad()
@@ -423,7 +423,7 @@ func (r *run) step(loader *data.Loader) (stepped, eof bool, err error) {
 	r.tokSince += tokens
 	r.lastNorm = float64(norm)
 	r.hist = append(r.hist, point{r.st.Step, loss, false})
-	r.bar.update(r.st.Step, loss, r.st.LR)
+	r.bar.update(r.st.Step, r.st.Epoch, loss, r.st.LR)
 	return true, false, nil
 }
 

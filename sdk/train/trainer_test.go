@@ -404,12 +404,12 @@ func TestProgressQuietWhenNotATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p := newProgress(f, 10)
-	p.update(5, 1, 0.1)
+	p := newProgress(f, 10, 0)
+	p.update(5, 0, 1, 0.1)
 	p.done()
 	devnull, _ := os.Open(os.DevNull)
 	defer devnull.Close()
-	if newProgress(devnull, 10).w != nil || newProgress(&bytes.Buffer{}, 10).w != nil {
+	if newProgress(devnull, 10, 0).w != nil || newProgress(&bytes.Buffer{}, 10, 0).w != nil {
 		t.Fatal("progress drawn on a non-terminal")
 	}
 	if st, _ := f.Stat(); st.Size() != 0 {
