@@ -28,33 +28,110 @@ func ScaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor) *T
 		panicShape(op, "want q [..., T, D], k [..., S, D], v [..., S, Dv]", q.shape, k.shape, v.shape)
 	}
 	batch := numel(lead)
-	perMask := 1 // heads sharing one mask row
-	var mv []float32
+	perMask := 1
 	if keyMask != nil {
 		if nd < 3 || keyMask.Dims() != 2 || keyMask.shape[0] != q.shape[0] || keyMask.shape[1] != s {
 			panicShape(op, "keyMask must be [batch, S] where batch is q's first dimension", q.shape, keyMask.shape)
 		}
 		perMask = batch / q.shape[0]
-		mv = keyMask.f32()
 	}
-	scale := float32(1 / math.Sqrt(float64(d)))
-	qv, kv, vv := q.f32(), k.f32(), v.f32()
-	p := allocRaw(batch * t * s)
+	a := attnLayout{
+		batch: batch, t: t, s: s, d: d, dv: dv, perMask: perMask, causal: causal,
+		q: q.f32(), k: k.f32(), v: v.f32(),
+		ldq: d, ldk: d, ldv: dv, ldo: dv,
+		qOff: func(b int) int { return b * t * d },
+		kOff: func(b int) int { return b * s * d },
+		vOff: func(b int) int { return b * s * dv },
+		oOff: func(b int) int { return b * t * dv },
+	}
+	if keyMask != nil {
+		a.mask = keyMask.f32()
+	}
 	o := allocRaw(batch * t * dv)
+	p := a.forward(o)
+	out := newTensor(append(append([]int(nil), lead...), t, dv), o)
+	record(out, op, func(g []float32) {
+		a.backward(p, g, q.gradSlot(), k.gradSlot(), v.gradSlot())
+	}, q, k, v)
+	return finish(out, resultDType(q, k, v))
+}
+
+// SelfAttention is multi-head self-attention on the packed output of a
+// fused q/k/v projection: qkv [B, T, 3E] holds q, k and v side by side,
+// each split into heads contiguous chunks of E/heads features. The result
+// is [B, T, E] with the heads side by side again. It equals splitting the
+// heads out, calling ScaledDotProductAttention and merging them back, but
+// the products read and write the packed layout in place, so no copies are
+// made. causal and keyMask ([B, T], 1 keep, 0 pad) are as there.
+func SelfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor) *Tensor {
+	const op = "SelfAttention"
+	if qkv.Dims() != 3 || heads <= 0 || qkv.shape[2]%(3*heads) != 0 {
+		panicShape(op, "qkv must be [batch, seq, 3·E] with E a multiple of heads="+itoa(heads), qkv.shape)
+	}
+	bs, t, e3 := qkv.shape[0], qkv.shape[1], qkv.shape[2]
+	e := e3 / 3
+	dh := e / heads
+	if keyMask != nil && (keyMask.Dims() != 2 || keyMask.shape[0] != bs || keyMask.shape[1] != t) {
+		panicShape(op, "keyMask must be [batch, seq]", qkv.shape, keyMask.shape)
+	}
+	x := qkv.f32()
+	base := func(bh int) int { return (bh/heads)*t*e3 + (bh%heads)*dh }
+	a := attnLayout{
+		batch: bs * heads, t: t, s: t, d: dh, dv: dh, perMask: heads, causal: causal,
+		q: x, k: x, v: x,
+		ldq: e3, ldk: e3, ldv: e3, ldo: e,
+		qOff: base,
+		kOff: func(bh int) int { return base(bh) + e },
+		vOff: func(bh int) int { return base(bh) + 2*e },
+		oOff: func(bh int) int { return (bh/heads)*t*e + (bh%heads)*dh },
+	}
+	if keyMask != nil {
+		a.mask = keyMask.f32()
+	}
+	o := allocRaw(bs * t * e)
+	p := a.forward(o)
+	out := newTensor([]int{bs, t, e}, o)
+	record(out, op, func(g []float32) {
+		if dx := qkv.gradSlot(); dx != nil {
+			a.backward(p, g, dx, dx, dx)
+		}
+	}, qkv)
+	return finish(out, qkv.dtype)
+}
+
+// attnLayout describes where the q, k, v and output matrices of each of
+// batch attention problems live: matrix b of q starts at qOff(b) and has
+// rows ldq apart, and so on.
+type attnLayout struct {
+	batch, t, s, d, dv int
+	perMask            int // problems sharing one mask row
+	causal             bool
+	q, k, v, mask      []float32
+	ldq, ldk, ldv, ldo int
+	qOff, kOff, vOff   func(b int) int
+	oOff               func(b int) int
+}
+
+// forward writes the attention outputs into o and returns the attention
+// probabilities [batch, t, s], kept for the backward pass.
+func (a *attnLayout) forward(o []float32) []float32 {
+	t, s := a.t, a.s
+	p := allocRaw(a.batch * t * s)
+	scale := float32(1 / math.Sqrt(float64(a.d)))
 	negInf := float32(math.Inf(-1))
-	kernels.Parallel(batch, func(lo, hi int) {
+	kernels.Parallel(a.batch, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
 			pb := p[b*t*s : (b+1)*t*s]
-			kernels.Sgemm(false, true, t, s, d, scale, qv[b*t*d:], d, kv[b*s*d:], d, 0, pb, s)
+			kernels.Sgemm(false, true, t, s, a.d, scale, a.q[a.qOff(b):], a.ldq, a.k[a.kOff(b):], a.ldk, 0, pb, s)
 			for i := range t {
 				row := pb[i*s : (i+1)*s]
-				if causal {
+				if a.causal {
 					for j := max(i+s-t+1, 0); j < s; j++ {
 						row[j] = negInf
 					}
 				}
-				if mv != nil {
-					mr := mv[(b/perMask)*s : (b/perMask+1)*s]
+				if a.mask != nil {
+					mr := a.mask[(b/a.perMask)*s : (b/a.perMask+1)*s]
 					for j, m := range mr {
 						if m == 0 {
 							row[j] = negInf
@@ -63,44 +140,47 @@ func ScaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor) *T
 				}
 			}
 			softmaxRowsMasked(pb, pb, s, false, 0)
-			kernels.Sgemm(false, false, t, dv, s, 1, pb, s, vv[b*s*dv:], dv, 0, o[b*t*dv:], dv)
+			kernels.Sgemm(false, false, t, a.dv, s, 1, pb, s, a.v[a.vOff(b):], a.ldv, 0, o[a.oOff(b):], a.ldo)
 		}
 	})
-	outShape := append(append([]int(nil), lead...), t, dv)
-	out := newTensor(outShape, o)
-	record(out, op, func(g []float32) {
-		dq, dk, dvg := q.gradSlot(), k.gradSlot(), v.gradSlot()
-		dpAll := allocRaw(batch * t * s)
-		kernels.Parallel(batch, func(lo, hi int) {
-			for b := lo; b < hi; b++ {
-				dp := dpAll[b*t*s : (b+1)*t*s]
-				pb, gb := p[b*t*s:(b+1)*t*s], g[b*t*dv:]
-				if dvg != nil { // dV = Pᵀ·dO
-					kernels.Sgemm(true, false, s, dv, t, 1, pb, s, gb, dv, 1, dvg[b*s*dv:], dv)
-				}
-				if dq == nil && dk == nil {
-					continue
-				}
-				// dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P))
-				kernels.Sgemm(false, true, t, s, dv, 1, gb, dv, vv[b*s*dv:], dv, 0, dp, s)
-				for i := range t {
-					pr, dr := pb[i*s:(i+1)*s], dp[i*s:(i+1)*s]
-					var dot float32
-					for j, x := range pr {
-						dot += x * dr[j]
-					}
-					for j, x := range pr {
-						dr[j] = x * (dr[j] - dot)
-					}
-				}
-				if dq != nil { // dQ = scale·dS·K
-					kernels.Sgemm(false, false, t, d, s, scale, dp, s, kv[b*s*d:], d, 1, dq[b*t*d:], d)
-				}
-				if dk != nil { // dK = scale·dSᵀ·Q
-					kernels.Sgemm(true, false, s, d, t, scale, dp, s, qv[b*t*d:], d, 1, dk[b*s*d:], d)
+	return p
+}
+
+// backward adds the gradients for output gradient g into dq, dk and dv
+// (each nil when not needed; they may be the same packed buffer, since every
+// problem writes its own disjoint block).
+func (a *attnLayout) backward(p, g, dq, dk, dv []float32) {
+	t, s := a.t, a.s
+	scale := float32(1 / math.Sqrt(float64(a.d)))
+	var dpAll []float32
+	if dq != nil || dk != nil {
+		dpAll = allocRaw(a.batch * t * s)
+	}
+	kernels.Parallel(a.batch, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			pb, gb := p[b*t*s:(b+1)*t*s], g[a.oOff(b):]
+			if dv != nil { // dV = Pᵀ·dO
+				kernels.Sgemm(true, false, s, a.dv, t, 1, pb, s, gb, a.ldo, 1, dv[a.vOff(b):], a.ldv)
+			}
+			if dpAll == nil {
+				continue
+			}
+			// dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P))
+			dp := dpAll[b*t*s : (b+1)*t*s]
+			kernels.Sgemm(false, true, t, s, a.dv, 1, gb, a.ldo, a.v[a.vOff(b):], a.ldv, 0, dp, s)
+			for i := range t {
+				pr, dr := pb[i*s:(i+1)*s], dp[i*s:(i+1)*s]
+				dot := kernels.Dot(pr, dr)
+				for j, x := range pr {
+					dr[j] = x * (dr[j] - dot)
 				}
 			}
-		})
-	}, q, k, v)
-	return finish(out, resultDType(q, k, v))
+			if dq != nil { // dQ = scale·dS·K
+				kernels.Sgemm(false, false, t, a.d, s, scale, dp, s, a.k[a.kOff(b):], a.ldk, 1, dq[a.qOff(b):], a.ldq)
+			}
+			if dk != nil { // dK = scale·dSᵀ·Q
+				kernels.Sgemm(true, false, s, a.d, t, scale, dp, s, a.q[a.qOff(b):], a.ldq, 1, dk[a.kOff(b):], a.ldk)
+			}
+		}
+	})
 }

@@ -208,3 +208,31 @@ func TestGradAttention(t *testing.T) {
 	// Fewer queries than keys (a KV-cache step).
 	checkGrad(t, "SDPA T<S causal", sdpa(true, nil), rnd(4, 2, 2, 2, 3), rnd(5, 2, 2, 4, 3), rnd(6, 2, 2, 4, 5))
 }
+
+func TestGradSelfAttention(t *testing.T) {
+	mask := FromFloat32s([]float32{1, 1, 1, 1, 1, 1, 0, 0}, 2, 4)
+	for _, causal := range []bool{false, true} {
+		for _, m := range []*Tensor{nil, mask} {
+			checkGrad(t, fmt.Sprintf("SelfAttention causal=%v mask=%v", causal, m != nil), func(in []*Tensor) *Tensor {
+				return SelfAttention(in[0], 2, causal, m)
+			}, rnd(1, 2, 4, 12))
+		}
+	}
+}
+
+func TestSelfAttentionEqualsSplitHeads(t *testing.T) {
+	const b, tt, h, dh = 2, 5, 3, 4
+	e := h * dh
+	mask := FromFloat32s([]float32{1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, 2, 5)
+	qkv := rnd(3, b, tt, 3*e)
+	split := func(i int) *Tensor {
+		return qkv.Narrow(2, i*e, e).Reshape(b, tt, h, dh).Permute(0, 2, 1, 3)
+	}
+	ref := ScaledDotProductAttention(split(0), split(1), split(2), true, mask).Permute(0, 2, 1, 3).Reshape(b, tt, e)
+	got := SelfAttention(qkv, h, true, mask)
+	for i, v := range ref.Data() {
+		if math.Abs(float64(v-got.Data()[i])) > 1e-6 {
+			t.Fatalf("element %d: split heads %v, packed %v", i, v, got.Data()[i])
+		}
+	}
+}
