@@ -91,7 +91,9 @@ type Plugin struct {
 }
 
 // String names the plugin and its folder.
-func (p *Plugin) String() string { return fmt.Sprintf("Plugin(%s %s at %s)", p.Manifest.Name, p.Manifest.Version, p.Dir) }
+func (p *Plugin) String() string {
+	return fmt.Sprintf("Plugin(%s %s at %s)", p.Manifest.Name, p.Manifest.Version, p.Dir)
+}
 
 // Load reads a plugin folder, checks its manifest and sources against the
 // sandbox, and compiles it in a fresh interpreter.

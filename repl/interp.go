@@ -344,13 +344,15 @@ func (i *Interpreter) guard(ctx context.Context, timeout time.Duration, what, sr
 }
 
 // kill stops every running frame of the interpreter and marks it dead.
-// yaegi only stops frames from EvalWithContext, so evaluate a statement
-// that never ends under an already cancelled context.
+// yaegi stops frames only from EvalWithContext, so evaluate a statement
+// that waits under an already cancelled context: the cancel bumps the
+// interpreter's run id, which ends every interpreted loop, and closes its
+// done channel, which ends the waiting select itself.
 func (i *Interpreter) kill(reason error) {
 	i.dead = reason
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, _ = i.in.EvalWithContext(ctx, "for {}")
+	_, _ = i.in.EvalWithContext(ctx, "select {}")
 }
 
 // convert turns an error from yaegi into an *Error with a position.
