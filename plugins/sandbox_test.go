@@ -94,7 +94,9 @@ func TestPanicIsContained(t *testing.T) {
 	// Through the compiled training loop: an error, not a crash.
 	opt := optim.NewSGD(optim.Groups(obj.Module().NamedParameters(), 0.1, 0), optim.SGDConfig{})
 	_, err = train.New(obj, opt, data.LoaderConfig{
-		Open:      func(ctx context.Context, epoch int) (data.Reader, error) { return data.TextReader([]string{"abc", "def"}), nil },
+		Open: func(ctx context.Context, epoch int) (data.Reader, error) {
+			return data.TextReader([]string{"abc", "def"}), nil
+		},
 		Encode:    func(s string) []int { return []int{1, 2, 3} },
 		BatchSize: 1,
 	}, train.Config{Steps: 1}).Run(context.Background())
