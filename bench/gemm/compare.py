@@ -1,0 +1,44 @@
+#!/usr/bin/python3
+"""Reads the raw output of bench/run_gemm.sh on stdin and prints a Markdown
+table per thread count: our f32 GEMM against OpenBLAS's best kernel and our
+bf16 GEMM against PyTorch's bf16 matmul, with ratios and % of the measured
+one-core peak times the thread count."""
+import re, statistics, sys
+
+blocks, cur, peaks = {}, None, {"ymm_fma": [], "zmm_fma": [], "zmm_dpbf16ps": []}
+for line in sys.stdin:
+    for k in peaks:
+        m = re.search(k + r" ([\d.]+) GFLOP/s", line)
+        if m:
+            peaks[k].append(float(m.group(1)))
+    m = re.match(r"# (\w+) threads=(\d+)", line)
+    if m:
+        name = m.group(1)
+        ct = re.search(r"OPENBLAS_CORETYPE=(\w+)", line)
+        if name == "numpy" and ct and ct.group(1) != "None":
+            name = "numpy_" + ct.group(1)
+        cur = blocks.setdefault((name, int(m.group(2))), {})
+        continue
+    f = line.split()
+    if cur is not None and len(f) >= 4 and all(x.isdigit() for x in f[:3]):
+        cur[tuple(int(x) for x in f[:3])] = float(f[3])
+
+peak = {k: statistics.median(v) for k, v in peaks.items() if v}
+f32peak = max(peak.get("zmm_fma", 0), peak.get("ymm_fma", 0))
+bfpeak = peak.get("zmm_dpbf16ps", 0)
+print(f"one-core peak (median of fma_peak reps): f32 {f32peak:.1f} GFLOP/s, "
+      f"bf16 VDPBF16PS {bfpeak:.1f} GFLOP/s")
+for t in sorted({t for _, t in blocks}):
+    ours, oursbf = blocks.get(("go_f32", t), {}), blocks.get(("go_bf16", t), {})
+    blas = [blocks[k] for k in blocks if k[1] == t and k[0].startswith("numpy")]
+    torch, torchbf = blocks.get(("torch", t), {}), blocks.get(("torch_bf16", t), {})
+    print(f"\n### {t} thread{'s' if t > 1 else ''} (median GFLOP/s)\n")
+    print("| M×K×N | ours f32 | OpenBLAS best | ratio | torch f32 | ours % peak | ours bf16 | torch bf16 | ratio | ours bf16 % f32 peak |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for s in sorted(ours, key=lambda s: (s[0] * s[1] * s[2], s)):
+        o = ours.get(s, float("nan"))
+        b = max((x.get(s, 0) for x in blas), default=float("nan"))
+        ob, tb = oursbf.get(s, float("nan")), torchbf.get(s, float("nan"))
+        pk = f32peak * t if f32peak else float("nan")
+        print(f"| {s[0]}×{s[1]}×{s[2]} | {o:.1f} | {b:.1f} | **{o / b:.2f}** | {torch.get(s, float('nan')):.1f} | "
+              f"{100 * o / pk:.0f}% | {ob:.1f} | {tb:.1f} | **{ob / tb:.2f}** | {100 * ob / pk:.0f}% |")
