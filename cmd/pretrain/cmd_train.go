@@ -17,6 +17,7 @@ import (
 	"github.com/pretrain-go/pretrain/builtin/corpus"
 	_ "github.com/pretrain-go/pretrain/builtin/elmo" // registers bilm
 	"github.com/pretrain-go/pretrain/builtin/glove"
+	_ "github.com/pretrain-go/pretrain/builtin/lm" // registers clm, mlm, electra, contrastive
 	_ "github.com/pretrain-go/pretrain/builtin/t5" // registers span, dae
 	"github.com/pretrain-go/pretrain/builtin/vectors"
 	"github.com/pretrain-go/pretrain/builtin/word2vec"
@@ -61,6 +62,7 @@ type trainArgs struct {
 	data, plugins, opts   listFlag
 	evalData              listFlag
 	evalEvery             int
+	tokenizer             string
 	steps, epochs         int
 	resume                bool
 	threads               int
@@ -85,6 +87,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&a.opts, "opt", "objective setting key=value (repeatable)")
 	fs.IntVar(&a.saveEvery, "save-every", 0, "checkpoint every N steps (registry objectives; 0: at the end)")
 	fs.IntVar(&a.logEvery, "log-every", 10, "metrics record every N steps")
+	fs.StringVar(&a.tokenizer, "tokenizer", "", "tokenizer.json for registry objectives (default: bytes plus special ids 256-262)")
 	fs.Var(&a.evalData, "eval-data", "held-out text for evaluation (registry objectives; repeatable)")
 	fs.IntVar(&a.evalEvery, "eval-every", 0, "evaluate on --eval-data every N steps (0: at the end)")
 	if err := parseFlags(fs, "train", args, stderr); err != nil {
@@ -489,6 +492,37 @@ const (
 	unkID     = 262
 )
 
+// specialRoles finds the special-token roles of a tokenizer by their usual
+// spellings (BERT's [PAD], GPT-2's <|endoftext|>, RoBERTa's <s>).
+func specialRoles(tok tokenizer.Tokenizer) map[string]int {
+	roles := map[string]int{}
+	names := map[string]string{
+		"[PAD]": "pad", "<pad>": "pad", "[MASK]": "mask", "<mask>": "mask", "[CLS]": "cls", "[SEP]": "sep",
+		"[UNK]": "unk", "<unk>": "unk", "<s>": "bos", "</s>": "eos", "<|endoftext|>": "eos",
+	}
+	for _, t := range tok.SpecialTokens() {
+		if role, ok := names[t]; ok {
+			if id, ok := tok.TokenID(t); ok {
+				if _, dup := roles[role]; !dup {
+					roles[role] = id
+				}
+			}
+		}
+	}
+	return roles
+}
+
+// modelConfig is the config.json of a registry objective's model, with
+// Hugging Face key names.
+func modelConfig(objective string, vocab, seqLen int, tok string, special map[string]int, params int) map[string]any {
+	m := map[string]any{"model_type": objective, "vocab_size": vocab, "max_position_embeddings": seqLen,
+		"tokenizer": tok, "num_parameters": params}
+	for role, id := range special {
+		m[role+"_token_id"] = id
+	}
+	return m
+}
+
 // encodeBytes maps text to its UTF-8 bytes as ids.
 func encodeBytes(s string) []int {
 	ids := make([]int, len(s))
@@ -550,9 +584,17 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 	if a.steps == 0 && a.epochs == 0 {
 		a.steps = 200
 	}
+	vocab, encode, tokName := byteVocab, encodeBytes, "bytes"
+	special := map[string]int{"pad": padID, "mask": maskID, "bos": bosID, "eos": eosID, "cls": clsID, "sep": sepID, "unk": unkID}
+	var tok tokenizer.Tokenizer
+	if a.tokenizer != "" {
+		if tok, err = tokenizer.Load(a.tokenizer); err != nil {
+			return err
+		}
+		vocab, encode, tokName, special = tok.VocabSize(), tok.Encode, filepath.Base(a.tokenizer), specialRoles(tok)
+	}
 	obj, err := task.NewObjective(a.objective, task.Config{
-		VocabSize: byteVocab, SeqLen: seqLen, Seed: a.seed, Model: a.model, Options: a.options,
-		Special: map[string]int{"pad": padID, "mask": maskID, "bos": bosID, "eos": eosID, "cls": clsID, "sep": sepID, "unk": unkID},
+		VocabSize: vocab, SeqLen: seqLen, Seed: a.seed, Model: a.model, Options: a.options, Special: special,
 	})
 	if err != nil {
 		return err
@@ -583,19 +625,20 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 	_, statErr := os.Stat(a.out)
 	created := os.IsNotExist(statErr)
 	loaderCfg := data.LoaderConfig{
-		Corpus: c, Encode: encodeBytes,
-		BatchSize: batch, PackLen: seqLen, PackSep: eosID, DropLast: true, ShuffleBuffer: 1024, Prefetch: 1,
+		Corpus: c, Encode: encode,
+		BatchSize: batch, PackLen: seqLen, PackSep: special["eos"], DropLast: true, ShuffleBuffer: 1024, Prefetch: 1,
 	}
 	tr := train.New(obj, opt, loaderCfg, train.Config{
 		Steps: a.steps, Epochs: a.epochs, GradAccum: accum, Schedule: sched, ClipNorm: float32(clip),
 		LogEvery: a.logEvery, SaveEvery: a.saveEvery, EvalEvery: a.evalEvery, EvalBatches: 50, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,
 		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()),
-		ModelConfig: map[string]any{"model_type": a.objective, "vocab_size": byteVocab, "max_position_embeddings": seqLen,
-			"tokenizer": "bytes", "pad_token_id": padID, "bos_token_id": bosID, "eos_token_id": eosID, "mask_token_id": maskID,
-			"num_parameters": module.NumParams()},
+		ModelConfig: modelConfig(a.objective, vocab, seqLen, tokName, special, module.NumParams()),
 	})
+	if _, ok := special["eos"]; !ok {
+		tr.Data.PackSep = -1
+	}
 	if evalCorpus != nil {
-		ev := loaderCfg
+		ev := tr.Data
 		ev.Corpus, ev.ShuffleBuffer, ev.Prefetch = evalCorpus, 0, 0
 		tr.Eval = &ev
 	}
@@ -611,6 +654,11 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 			os.RemoveAll(a.out)
 		}
 		return err
+	}
+	if tok != nil {
+		if err := tok.Save(filepath.Join(a.out, "tokenizer.json")); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "done: %d steps, loss %.4f", res.Steps, res.Loss)
 	if !math.IsNaN(res.EvalLoss) {

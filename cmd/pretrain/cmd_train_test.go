@@ -152,8 +152,13 @@ func TestTrainRegistryObjectiveAndResume(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "done: 5 steps") {
 		t.Fatalf("resume: %d %q %q", code, stdout, errs)
 	}
+	code, stdout, errs = runCLI(t, "train", "--objective", "clm", "--data", data, "--out", filepath.Join(dir, "clm"), "--steps", "2",
+		"--opt", "seq-len=16", "--opt", "batch=2", "--opt", "dim=16", "--opt", "layers=1", "--opt", "heads=2")
+	if code != 0 || !strings.Contains(stdout, "done: 2 steps") {
+		t.Fatalf("clm: %d %q %q", code, stdout, errs)
+	}
 	code, stdout, _ = runCLI(t, "train", "--objective", "list")
-	if code != 0 || !strings.Contains(stdout, "bilm") || !strings.Contains(stdout, "skipgram") {
+	if code != 0 || !strings.Contains(stdout, "bilm") || !strings.Contains(stdout, "mlm") || !strings.Contains(stdout, "skipgram") {
 		t.Fatalf("list: %q", stdout)
 	}
 }
