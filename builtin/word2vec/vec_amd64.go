@@ -46,3 +46,13 @@ func dual(g float32, w, h, e []float32) {
 	}
 	dualGo(g, w, h, e)
 }
+
+// useAVX512 selects the fused negative-sampling kernel; rows are then
+// padded to a multiple of 16 floats. GODEBUG=cpu.avx512f=off turns it off.
+var useAVX512 = useAVX2 && cpu.X86.HasAVX512F
+
+// negAVX512 runs negative sampling for hidden vector h over targets (the
+// first is the positive word); see neg_amd64.s.
+//
+//go:noescape
+func negAVX512(h, e, syn1 *float32, targets *int32, n, chunks int, alpha float32, tab *float32)

@@ -48,3 +48,54 @@ func TestKernelsMatchGo(t *testing.T) {
 		}
 	}
 }
+
+func TestNegAVX512MatchesGo(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("no AVX-512")
+	}
+	const V, ld = 50, 112
+	r := rand.New(rand.NewSource(2))
+	m := &model{cfg: Config{Negative: 5}, ld: ld, dim: 100}
+	for i := range m.expTab {
+		x := math.Exp((float64(i)/expTableSize*2 - 1) * maxExp)
+		m.expTab[i] = float32(x / (x + 1))
+	}
+	rows := func(n int, scale float32) []float32 {
+		x := make([]float32, n*ld)
+		for i := range x {
+			if i%ld < 100 {
+				x[i] = (r.Float32()*2 - 1) * scale
+			}
+		}
+		return x
+	}
+	for trial, scale := range []float32{0.01, 0.3, 1, 3} {
+		syn1 := rows(V, scale)
+		h := rows(1, scale)
+		targets := []int32{3, 7, 7, 0, 49, 12} // a repeat, and the first and last rows
+		syn1Go := append([]float32(nil), syn1...)
+		eAsm, eGo := make([]float32, ld), make([]float32, ld)
+		negAVX512(&h[0], &eAsm[0], &syn1[0], &targets[0], len(targets), ld/16, 0.025, &m.expTab[0])
+		label := float32(1)
+		for _, tg := range targets {
+			wv := syn1Go[int(tg)*ld : int(tg)*ld+ld]
+			if g := m.gradient(dotGo(h, wv), label, 0.025); g != 0 {
+				dualGo(g, wv, h, eGo)
+			}
+			label = 0
+		}
+		for i := range syn1 {
+			if math.Abs(float64(syn1[i]-syn1Go[i])) > 1e-5 {
+				t.Fatalf("trial %d: syn1[%d] %v vs %v", trial, i, syn1[i], syn1Go[i])
+			}
+		}
+		for i := range eAsm {
+			if math.Abs(float64(eAsm[i]-eGo[i])) > 1e-5 {
+				t.Fatalf("trial %d: e[%d] %v vs %v", trial, i, eAsm[i], eGo[i])
+			}
+			if i >= 100 && (eAsm[i] != 0 || syn1[ld+i] != 0) {
+				t.Fatalf("trial %d: padding %d became non-zero", trial, i)
+			}
+		}
+	}
+}

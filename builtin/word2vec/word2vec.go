@@ -206,7 +206,9 @@ func TrainCorpus(ctx context.Context, cfg Config, corpus *tokenizer.WordCorpus) 
 		return nil, err
 	}
 	out := vectors.New(corpus.Vocab.Words, cfg.Dim)
-	copy(out.Data, m.syn0)
+	for i := 0; i < V; i++ {
+		copy(out.Vector(i), m.syn0[i*m.ld:i*m.ld+cfg.Dim])
+	}
 	return out, nil
 }
 
@@ -220,9 +222,10 @@ type model struct {
 	cfg    Config
 	corpus *tokenizer.WordCorpus
 	dim    int
-	syn0   []float32 // input vectors, V×dim
-	syn1   []float32 // hierarchical-softmax inner nodes, (V-1)×dim
-	syn1n  []float32 // negative-sampling output vectors, V×dim
+	ld     int       // row stride: dim, or dim rounded up to 16 for AVX-512
+	syn0   []float32 // input vectors, V×ld (padding stays zero)
+	syn1   []float32 // hierarchical-softmax inner nodes, (V-1)×ld
+	syn1n  []float32 // negative-sampling output vectors, V×ld
 	keep   []uint32  // subsampling: keep a word when rand32 < keep[w]
 	alias  []aliasEntry
 	codes  [][]byte  // Huffman codes
@@ -236,24 +239,31 @@ type model struct {
 
 func newModel(cfg Config, c *tokenizer.WordCorpus) *model {
 	V, d := c.Vocab.Len(), cfg.Dim
-	m := &model{cfg: cfg, corpus: c, dim: d, totalWords: int64(len(c.IDs))}
+	m := &model{cfg: cfg, corpus: c, dim: d, ld: d, totalWords: int64(len(c.IDs))}
+	if useAVX512 && cfg.Negative > 0 {
+		m.ld = (d + 15) &^ 15
+	}
+	ld := m.ld
 	for i := range m.expTab {
 		x := math.Exp((float64(i)/expTableSize*2 - 1) * maxExp)
 		m.expTab[i] = float32(x / (x + 1))
 	}
 	// word2vec.c's initialisation: syn0 uniform in [-0.5, 0.5)/dim from an
 	// LCG, output layers zero.
-	m.syn0 = make([]float32, V*d)
-	r := rng(cfg.Seed)
-	for i := range m.syn0 {
-		m.syn0[i] = (float32(r.next()>>40)/(1<<24) - 0.5) / float32(d)
+	m.syn0 = make([]float32, V*ld)
+	r := newRNG(cfg.Seed, -1)
+	for i := 0; i < V; i++ {
+		row := m.syn0[i*ld : i*ld+d]
+		for j := range row {
+			row[j] = (float32(r.next()>>40)/(1<<24) - 0.5) / float32(d)
+		}
 	}
 	if cfg.Negative > 0 {
-		m.syn1n = make([]float32, V*d)
+		m.syn1n = make([]float32, V*ld)
 		m.alias = buildAlias(c.Vocab.Counts, 0.75)
 	}
 	if cfg.HS {
-		m.syn1 = make([]float32, V*d)
+		m.syn1 = make([]float32, V*ld)
 		m.codes, m.points = huffman(c.Vocab.Counts)
 	}
 	m.keep = make([]uint32, V)
@@ -491,20 +501,22 @@ func (m *model) alphaAt(done int64) float64 {
 }
 
 type worker struct {
-	m     *model
-	r     rng
-	sen   []int32
-	neu1  []float32
-	neu1e []float32
+	m       *model
+	r       rng
+	sen     []int32
+	targets []int32
+	neu1    []float32
+	neu1e   []float32
 }
 
 func newWorker(m *model, t int) *worker {
 	return &worker{
-		m:     m,
-		r:     newRNG(m.cfg.Seed, t),
-		sen:   make([]int32, 0, maxSentence),
-		neu1:  make([]float32, m.dim),
-		neu1e: make([]float32, m.dim),
+		m:       m,
+		r:       newRNG(m.cfg.Seed, t),
+		sen:     make([]int32, 0, maxSentence),
+		targets: make([]int32, 0, m.cfg.Negative+1),
+		neu1:    make([]float32, m.ld),
+		neu1e:   make([]float32, m.ld),
 	}
 }
 
@@ -551,24 +563,30 @@ func (w *worker) epoch(s0, s1 int) {
 	m.done.Add(pending)
 }
 
-// gradient returns word2vec.c's (label − σ(f))·alpha from the table, with
-// its clamping outside [-maxExp, maxExp].
+// expScale maps f+maxExp to a table index; like word2vec.c's
+// EXP_TABLE_SIZE / MAX_EXP / 2 it is an integer division (83, not 83.3).
+const expScale = expTableSize / maxExp / 2
+
+// gradient returns word2vec.c's (label − σ(f))·alpha from the table, with σ
+// taken as 0 below −maxExp and 1 from maxExp up. It computes the index as
+// the assembly kernel does, so both give the same g.
 func (m *model) gradient(f float32, label float32, alpha float32) float32 {
-	if f >= maxExp {
-		return (label - 1) * alpha
-	}
-	if f <= -maxExp {
+	x := (f + maxExp) * expScale
+	if !(x >= 0) {
 		return label * alpha
 	}
-	return (label - m.expTab[int((f+maxExp)*(expTableSize/maxExp/2))]) * alpha
+	if x >= 2*maxExp*expScale {
+		return (label - 1) * alpha
+	}
+	return (label - m.expTab[int(x)]) * alpha
 }
 
 func (w *worker) skipgram(sen []int32, alpha float32) {
 	m := w.m
-	d := m.dim
+	d := m.ld
 	win := m.cfg.Window
 	neg := m.cfg.Negative
-	syn0, syn1n := m.syn0, m.syn1n
+	syn0 := m.syn0
 	neu1e := w.neu1e
 	for pos, word := range sen {
 		b := int((w.r.next() >> 32) * uint64(win) >> 32)
@@ -590,24 +608,38 @@ func (w *worker) skipgram(sen []int32, alpha float32) {
 				w.hs(h, word, alpha)
 			}
 			if neg > 0 {
-				// Positive example.
-				wv := syn1n[int(word)*d : int(word)*d+d]
-				if g := m.gradient(dot(h, wv), 1, alpha); g != 0 {
-					dual(g, wv, h, neu1e)
-				}
-				for k := 0; k < neg; k++ {
-					t := sample(m.alias, w.r.next())
-					if t == word {
-						continue
-					}
-					wv := syn1n[int(t)*d : int(t)*d+d]
-					if g := m.gradient(dot(h, wv), 0, alpha); g != 0 {
-						dual(g, wv, h, neu1e)
-					}
-				}
+				w.negative(h, word, alpha)
 			}
 			axpy(1, neu1e, h)
 		}
+	}
+}
+
+// negative runs negative sampling for predicting word from hidden vector
+// h (a row of ld floats), accumulating the gradient for h into w.neu1e:
+// the positive word first, then cfg.Negative draws from the unigram^0.75
+// distribution, skipping draws equal to word as word2vec.c does.
+func (w *worker) negative(h []float32, word int32, alpha float32) {
+	m := w.m
+	t := append(w.targets[:0], word)
+	for k := 0; k < m.cfg.Negative; k++ {
+		if s := sample(m.alias, w.r.next()); s != word {
+			t = append(t, s)
+		}
+	}
+	w.targets = t
+	d := m.ld
+	if useAVX512 {
+		negAVX512(&h[0], &w.neu1e[0], &m.syn1n[0], &t[0], len(t), d/16, alpha, &m.expTab[0])
+		return
+	}
+	label := float32(1)
+	for _, target := range t {
+		wv := m.syn1n[int(target)*d : int(target)*d+d]
+		if g := m.gradient(dot(h, wv), label, alpha); g != 0 {
+			dual(g, wv, h, w.neu1e)
+		}
+		label = 0
 	}
 }
 
@@ -615,7 +647,7 @@ func (w *worker) skipgram(sen []int32, alpha float32) {
 // accumulating into w.neu1e.
 func (w *worker) hs(h []float32, word int32, alpha float32) {
 	m := w.m
-	d := m.dim
+	d := m.ld
 	code := m.codes[word]
 	for k, p := range m.points[word] {
 		wv := m.syn1[int(p)*d : int(p)*d+d]
@@ -623,17 +655,17 @@ func (w *worker) hs(h []float32, word int32, alpha float32) {
 		if f <= -maxExp || f >= maxExp {
 			continue
 		}
-		g := (1 - float32(code[k]) - m.expTab[int((f+maxExp)*(expTableSize/maxExp/2))]) * alpha
+		g := (1 - float32(code[k]) - m.expTab[int((f+maxExp)*expScale)]) * alpha
 		dual(g, wv, h, w.neu1e)
 	}
 }
 
 func (w *worker) cbow(sen []int32, alpha float32) {
 	m := w.m
-	d := m.dim
+	d := m.ld
 	win := m.cfg.Window
 	neg := m.cfg.Negative
-	syn0, syn1n := m.syn0, m.syn1n
+	syn0 := m.syn0
 	neu1, neu1e := w.neu1, w.neu1e
 	for pos, word := range sen {
 		b := int((w.r.next() >> 32) * uint64(win) >> 32)
@@ -663,20 +695,7 @@ func (w *worker) cbow(sen []int32, alpha float32) {
 			w.hs(neu1, word, alpha)
 		}
 		if neg > 0 {
-			wv := syn1n[int(word)*d : int(word)*d+d]
-			if g := m.gradient(dot(neu1, wv), 1, alpha); g != 0 {
-				dual(g, wv, neu1, neu1e)
-			}
-			for k := 0; k < neg; k++ {
-				t := sample(m.alias, w.r.next())
-				if t == word {
-					continue
-				}
-				wv := syn1n[int(t)*d : int(t)*d+d]
-				if g := m.gradient(dot(neu1, wv), 0, alpha); g != 0 {
-					dual(g, wv, neu1, neu1e)
-				}
-			}
+			w.negative(neu1, word, alpha)
 		}
 		for c := lo; c <= hi; c++ {
 			if c != pos {
