@@ -632,6 +632,7 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 		Steps: a.steps, Epochs: a.epochs, GradAccum: accum, Schedule: sched, ClipNorm: float32(clip),
 		LogEvery: a.logEvery, SaveEvery: a.saveEvery, EvalEvery: a.evalEvery, EvalBatches: 50, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,
 		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()),
+		Perplexity:  a.objective == "clm" || a.objective == "mlm" || a.objective == "bilm",
 		ModelConfig: modelConfig(a.objective, vocab, seqLen, tokName, special, module.NumParams()),
 	})
 	if _, ok := special["eos"]; !ok {
