@@ -357,6 +357,11 @@ func (s *gemmSrc) packB(dst []float32, p0, kc, j0, cols, nr int) {
 	}
 }
 
+// packGatherOK says that gatherF32, gatherPairs and interleavePairs run on
+// this CPU (set by the AVX-512 code at start-up); packing then uses them for
+// full panels.
+var packGatherOK bool
+
 // packF32 packs one panel: d[p·w+i] = X(r0+i, p0+p) for i < rows (zero for
 // rows ≤ i < w), where X(i,p) is x[i·ld+p], or x[p·ld+i] when trans.
 func packF32(d []float32, x []float32, ld int, trans bool, r0, rows, p0, kc, w int) {
@@ -368,6 +373,10 @@ func packF32(d []float32, x []float32, ld int, trans bool, r0, rows, p0, kc, w i
 			copy(dp, src)
 			clear(dp[rows:])
 		}
+		return
+	}
+	if packGatherOK && rows == w && w%16 == 0 && kc > 0 {
+		gatherF32(d, x[r0*ld+p0:], ld, kc, w)
 		return
 	}
 	if rows < w {
@@ -410,6 +419,29 @@ func packPairs(df []float32, x []uint16, ld int, trans bool, r0, rows, p0, kc, w
 	d := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(df))), len(df))[:kq*w]
 	if rows < w || kc%2 == 1 {
 		clear(d)
+	}
+	if trans && packGatherOK && rows%32 == 0 && rows > 0 {
+		for q := 0; q+1 < kc; q += 2 {
+			r := x[(p0+q)*ld+r0:]
+			interleavePairs(d[(q/2)*w:(q/2)*w+rows], r[:rows], x[(p0+q+1)*ld+r0:][:rows])
+		}
+		if kc%2 == 1 {
+			src := x[(p0+kc-1)*ld+r0 : (p0+kc-1)*ld+r0+rows]
+			dq := d[(kc/2)*w : (kc/2)*w+rows]
+			for i, v := range src {
+				dq[i] = uint32(v)
+			}
+		}
+		return
+	}
+	if !trans && packGatherOK && rows == w && w%16 == 0 && kc > 1 {
+		gatherPairs(d, x[r0*ld+p0:], ld, kc, w)
+		if kc%2 == 1 {
+			for i := 0; i < rows; i++ {
+				d[(kc/2)*w+i] = uint32(x[(r0+i)*ld+p0+kc-1])
+			}
+		}
+		return
 	}
 	if trans {
 		for p := 0; p < kc; p++ {
