@@ -59,6 +59,7 @@ type Interpreter struct {
 	stderr *panicWriter
 	dead   error  // set when a timeout abandoned a call; the interpreter must be discarded
 	input  string // the last REPL input, to resolve its positions
+	fs     *sourceFS
 }
 
 // gopath is the virtual GOPATH where Sources are mapped.
@@ -85,6 +86,10 @@ func New(opts Options) (*Interpreter, error) {
 		opts.Args = []string{"script"}
 	}
 	pw := &panicWriter{w: opts.Stderr}
+	sfs := &sourceFS{sources: map[string]string{}}
+	for k, v := range opts.Sources {
+		sfs.sources[k] = v
+	}
 	in := interp.New(interp.Options{
 		GoPath:               gopath,
 		Stdin:                opts.Stdin,
@@ -92,7 +97,7 @@ func New(opts Options) (*Interpreter, error) {
 		Stderr:               pw,
 		Env:                  opts.Env,
 		Args:                 opts.Args,
-		SourcecodeFilesystem: &sourceFS{sources: opts.Sources},
+		SourcecodeFilesystem: sfs,
 	})
 	ex := opts.Policy.exports()
 	os := ex["os/os"]
@@ -102,7 +107,7 @@ func New(opts Options) (*Interpreter, error) {
 	if err := in.Use(ex); err != nil {
 		return nil, fmt.Errorf("repl: loading symbol tables: %w", err)
 	}
-	i := &Interpreter{opts: opts, in: in, stderr: pw}
+	i := &Interpreter{opts: opts, in: in, stderr: pw, fs: sfs}
 	if opts.Preimport {
 		var b strings.Builder
 		for _, p := range SDKPackages() {
@@ -253,11 +258,11 @@ func (i *Interpreter) RunPath(ctx context.Context, p string) error {
 	abs, _ := filepath.Abs(p)
 	var run func() error
 	if st.IsDir() {
+		// yaegi loads a folder as an import path under GOPATH: map it there.
+		i.fs.add(scriptImport, abs)
 		run = func() error {
-			if _, err := i.in.EvalPath(abs); err != nil {
-				return err
-			}
-			_, err := i.in.Eval("main.main()")
+			// Loading a package main runs its main.
+			_, err := i.in.EvalPath(scriptImport)
 			return err
 		}
 	} else {
@@ -521,9 +526,23 @@ func (p *panicWriter) first() string {
 // sourceFS serves interpreter sources: import paths under the virtual
 // GOPATH map to the Sources folders, other paths are read from disk (the
 // script files named on the command line).
-type sourceFS struct{ sources map[string]string }
+type sourceFS struct {
+	mu      sync.Mutex
+	sources map[string]string
+}
+
+// scriptImport is the import path a script folder is mapped to.
+const scriptImport = "pretrain.script/main"
+
+func (s *sourceFS) add(importPath, dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sources[importPath] = dir
+}
 
 func (s *sourceFS) Open(name string) (fs.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	name = filepath.ToSlash(name)
 	if strings.HasPrefix(name, gopath+"/src/") || name == gopath+"/src" || name == gopath {
 		rel := strings.TrimPrefix(strings.TrimPrefix(name, gopath), "/src")

@@ -161,7 +161,9 @@ func formatPos(file string, line, col int) string {
 
 // realPath maps a file under the virtual GOPATH to its folder on disk.
 func (i *Interpreter) realPath(file string) string {
-	return realPath(i.opts.Sources, file)
+	i.fs.mu.Lock()
+	defer i.fs.mu.Unlock()
+	return realPath(i.fs.sources, file)
 }
 
 func realPath(sources map[string]string, file string) string {
