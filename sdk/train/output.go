@@ -124,19 +124,23 @@ func lossCurveSVG(pts []point) string {
 		color string
 		name  string
 	}{{false, "#1f77b4", "train"}, {true, "#ff7f0e", "eval"}} {
-		var poly strings.Builder
+		var poly, marks strings.Builder
 		n := 0
 		for _, p := range pts {
 			if p.eval != series.eval || !finite(p.loss) {
 				continue
 			}
 			fmt.Fprintf(&poly, "%.1f,%.1f ", x(p.step), y(p.loss))
+			if series.eval { // evaluations are few: mark each one
+				fmt.Fprintf(&marks, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`+"\n", x(p.step), y(p.loss), series.color)
+			}
 			n++
 		}
 		if n == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", series.color, strings.TrimSpace(poly.String()))
+		b.WriteString(marks.String())
 		lx := W - right - 60.0
 		ly := top + 16.0
 		if series.eval {
