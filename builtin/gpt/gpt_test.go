@@ -136,15 +136,23 @@ func TestDropoutOnlyInTraining(t *testing.T) {
 	}
 }
 
-// chunks cuts text into non-overlapping windows of seqLen inputs, each
-// with the next byte as target.
+// chunks cuts text into windows of seqLen inputs, each with the next byte
+// as target; the last window ends at the end of the text (overlapping the
+// one before), so every byte but the first is a target.
 func chunks(text []byte, seqLen int) (ids, targets []int, batch int) {
-	for s := 0; s+seqLen+1 <= len(text); s += seqLen {
+	add := func(s int) {
 		for i := 0; i < seqLen; i++ {
 			ids = append(ids, int(text[s+i]))
 			targets = append(targets, int(text[s+i+1]))
 		}
 		batch++
+	}
+	s := 0
+	for ; s+seqLen+1 <= len(text); s += seqLen {
+		add(s)
+	}
+	if s+1 < len(text) && len(text) > seqLen {
+		add(len(text) - seqLen - 1)
 	}
 	return ids, targets, batch
 }
