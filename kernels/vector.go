@@ -70,7 +70,7 @@ func Max(x []float32) float32 { return maxK(x) }
 // to within 2 ulp; it is 0 below -87.33 and +Inf above 88.72.
 func Exp(dst, x []float32) {
 	checkLen("Exp", len(dst), len(x))
-	expK(dst, x[:len(dst)])
+	parallelElems(len(dst), func(lo, hi int) { expK(dst[lo:hi], x[lo:hi]) })
 }
 
 // SoftmaxRows computes, for each of rows rows of cols elements, dst =
@@ -81,13 +81,41 @@ func SoftmaxRows(dst, x []float32, rows, cols int) {
 		argPanic("SoftmaxRows", "negative shape %dx%d", rows, cols)
 	}
 	checkLen("SoftmaxRows", rows*cols, len(dst), len(x))
-	for r := 0; r < rows; r++ {
-		xr := x[r*cols : (r+1)*cols]
-		dr := dst[r*cols : (r+1)*cols]
-		m := maxK(xr)
-		s := expSubK(dr, xr, m)
-		scaleK(1/s, dr)
+	parallelRows(rows, cols, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr := x[r*cols : (r+1)*cols]
+			dr := dst[r*cols : (r+1)*cols]
+			m := maxK(xr)
+			s := expSubK(dr, xr, m)
+			scaleK(1/s, dr)
+		}
+	})
+}
+
+// parallelWork is the element count above which row and elementwise
+// kernels split their work over the pool; each row or element is computed
+// the same way whoever runs it, so results do not depend on the split.
+const parallelWork = 1 << 15
+
+// parallelRows runs fn over [0,rows) on the pool when the rows hold enough
+// work, else on the caller.
+func parallelRows(rows, cols int, fn func(lo, hi int)) {
+	if rows > 1 && rows*cols >= parallelWork && Threads() > 1 {
+		Parallel(rows, fn)
+		return
 	}
+	fn(0, rows)
+}
+
+// parallelElems runs fn over [0,n) in chunks that are multiples of 64
+// elements, on the pool when n is large.
+func parallelElems(n int, fn func(lo, hi int)) {
+	if n < 2*parallelWork || Threads() < 2 {
+		fn(0, n)
+		return
+	}
+	blocks := (n + 63) / 64
+	Parallel(blocks, func(lo, hi int) { fn(lo*64, min(hi*64, n)) })
 }
 
 // LayerNormRows normalises each of rows rows of cols elements: dst =
@@ -105,7 +133,11 @@ func LayerNormRows(dst, x, gamma, beta, mean, rstd []float32, rows, cols int, ep
 	if cols == 0 {
 		return
 	}
-	for r := 0; r < rows; r++ {
+	parallelRows(rows, cols, func(lo, hi int) { layerNormRows(dst, x, gamma, beta, mean, rstd, lo, hi, cols, eps) })
+}
+
+func layerNormRows(dst, x, gamma, beta, mean, rstd []float32, lo, hi, cols int, eps float32) {
+	for r := lo; r < hi; r++ {
 		xr := x[r*cols : (r+1)*cols]
 		dr := dst[r*cols : (r+1)*cols]
 		mu := sumK(xr) / float32(cols)
@@ -209,27 +241,27 @@ func LayerNormRowsBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32
 // 2e-7.
 func GELU(dst, x []float32) {
 	checkLen("GELU", len(dst), len(x))
-	geluK(dst, x[:len(dst)])
+	parallelElems(len(dst), func(lo, hi int) { geluK(dst[lo:hi], x[lo:hi]) })
 }
 
 // GELUBackward computes dx = dy·(Φ(x) + x·φ(x)), the gradient of GELU;
 // dx may be dy or x.
 func GELUBackward(dx, dy, x []float32) {
 	checkLen("GELUBackward", len(dx), len(dy), len(x))
-	geluBK(dx, dy[:len(dx)], x[:len(dx)])
+	parallelElems(len(dx), func(lo, hi int) { geluBK(dx[lo:hi], dy[lo:hi], x[lo:hi]) })
 }
 
 // GELUTanh computes the tanh approximation dst = x/2·(1 + tanh(√(2/π)(x +
 // 0.044715x³))) elementwise; dst may be x.
 func GELUTanh(dst, x []float32) {
 	checkLen("GELUTanh", len(dst), len(x))
-	geluTK(dst, x[:len(dst)])
+	parallelElems(len(dst), func(lo, hi int) { geluTK(dst[lo:hi], x[lo:hi]) })
 }
 
 // GELUTanhBackward computes dx = dy·d/dx GELUTanh(x); dx may be dy or x.
 func GELUTanhBackward(dx, dy, x []float32) {
 	checkLen("GELUTanhBackward", len(dx), len(dy), len(x))
-	geluTBK(dx, dy[:len(dx)], x[:len(dx)])
+	parallelElems(len(dx), func(lo, hi int) { geluTBK(dx[lo:hi], dy[lo:hi], x[lo:hi]) })
 }
 
 // AdamStep applies one Adam (decoupled false) or AdamW (decoupled true)
@@ -253,7 +285,7 @@ func AdamStep(param, grad, m, v []float32, lr, beta1, beta2, eps, wd, bc1, bc2 f
 	} else {
 		p.decay, p.l2 = 1, wd
 	}
-	adamK(param, grad[:n], m[:n], v[:n], &p)
+	parallelElems(n, func(lo, hi int) { adamK(param[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], &p) })
 }
 
 // adamParams are AdamStep's scalars as the kernels use them (bc1 and bc2

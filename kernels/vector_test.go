@@ -373,3 +373,45 @@ func TestVectorArgErrors(t *testing.T) {
 		}()
 	}
 }
+
+// TestVectorParallelMatchesSerial runs the kernels that split large inputs
+// over the pool with 1 and 3 threads: the results must be bit-identical.
+func TestVectorParallelMatchesSerial(t *testing.T) {
+	forEachTier(t, func(t *testing.T) {
+		defer SetThreads(0)
+		r := rand.New(rand.NewPCG(23, 24))
+		const n, cols = 100003, 1000
+		x, y := randSlice(r, n), randSlice(r, n)
+		run := func(th int) [][]float32 {
+			SetThreads(th)
+			var out [][]float32
+			for _, f := range []func(d []float32){
+				func(d []float32) { GELU(d, x) },
+				func(d []float32) { GELUTanh(d, x) },
+				func(d []float32) { Exp(d, x) },
+				func(d []float32) { GELUBackward(d, y, x) },
+				func(d []float32) { GELUTanhBackward(d, y, x) },
+				func(d []float32) { SoftmaxRows(d, x, n/cols, cols) },
+				func(d []float32) { LayerNormRows(d, x, y[:cols], y[cols:2*cols], nil, nil, n/cols, cols, 1e-5) },
+				func(d []float32) {
+					m, v := append([]float32(nil), y...), make([]float32, n)
+					copy(d, x)
+					AdamStep(d, y, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.1, 0.01, true)
+				},
+			} {
+				d := make([]float32, n)
+				f(d)
+				out = append(out, d)
+			}
+			return out
+		}
+		a, b := run(1), run(3)
+		for i := range a {
+			for j := range a[i] {
+				if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
+					t.Fatalf("kernel %d: element %d differs between 1 and 3 threads: %g vs %g", i, j, a[i][j], b[i][j])
+				}
+			}
+		}
+	})
+}
