@@ -272,3 +272,37 @@ func benchSteps(b *testing.B, tr *trainer) {
 	}
 	b.ReportMetric(float64(tr.batch*tr.seq)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
 }
+
+func TestStateDictRoundTrip(t *testing.T) {
+	a := newTiny(t, gpt.Tiny())
+	b, err := gpt.New(gpt.Tiny(), tensor.NewRNG(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []int{80, 114, 105, 100, 101}
+	if fmt.Sprint(a.Forward(ids, 1, 5).Data()) == fmt.Sprint(b.Forward(ids, 1, 5).Data()) {
+		t.Fatal("different seeds gave the same model")
+	}
+	sd := a.StateDict()
+	if len(sd) != 2+2*12+2 { // wte, wpe, 12 per block, ln_f
+		t.Errorf("%d keys", len(sd))
+	}
+	if err := b.LoadStateDict(sd); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(a.Forward(ids, 1, 5).Data()) != fmt.Sprint(b.Forward(ids, 1, 5).Data()) {
+		t.Errorf("loaded model differs")
+	}
+}
+
+func ExampleNew() {
+	m, err := gpt.New(gpt.Tiny(), tensor.NewRNG(1))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(m)
+	fmt.Println(m.Forward([]int{'H', 'i'}, 1, 2).Shape())
+	// Output:
+	// GPT(vocab=256, ctx=64, dim=32, layers=2, heads=2, params=35712)
+	// [1 2 256]
+}
