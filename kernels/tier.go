@@ -67,8 +67,9 @@ func forceTier(name string) (restore func()) {
 	panic(&ArgError{Op: "forceTier", Detail: "tier " + name + " is not available"})
 }
 
-// Tier names the instruction-set tier the kernels run on: "avx512+bf16",
-// "avx512", "avx2" or "go". It is fixed at start-up from the CPU, GODEBUG
-// (cpu.avx512f=off, cpu.avx512bf16=off, cpu.avx2=off, cpu.fma=off) and the
+// Tier names the instruction-set tier the kernels run on: "avx512+amx",
+// "avx512+bf16", "avx512", "avx2" or "go" (see the package documentation).
+// It is fixed at start-up from the CPU, GODEBUG (cpu.amxbf16=off,
+// cpu.avx512bf16=off, cpu.avx512f=off, cpu.avx2=off, cpu.fma=off) and the
 // purego build tag.
 func Tier() string { return curTier }
