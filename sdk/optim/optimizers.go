@@ -3,6 +3,8 @@ package optim
 import (
 	"fmt"
 	"math"
+
+	"github.com/pretrain-go/pretrain/kernels"
 )
 
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
@@ -121,33 +123,15 @@ func NewAdamW(groups []*Group, cfg AdamConfig) *Adam {
 	return &Adam{core: newCore("NewAdamW", groups, "exp_avg", "exp_avg_sq"), AdamConfig: cfg, Decoupled: true}
 }
 
-// Step applies one Adam or AdamW update.
+// Step applies one Adam or AdamW update, through the fused (vectorised,
+// parallel) kernels.AdamStep.
 func (o *Adam) Step() {
 	b1, b2, eps := o.Beta1, o.Beta2, o.Eps
 	o.each(func(g *Group, s *slot, grad []float32, t int) {
-		p, m, v := s.param.Data(), s.bufs[0].Data(), s.bufs[1].Data()
-		lr, wd := g.LR, g.WeightDecay
-		bc1 := 1 - math.Pow(float64(b1), float64(t))
-		bc2 := 1 - math.Pow(float64(b2), float64(t))
-		stepSize := float32(float64(lr) / bc1)
-		bc2s := float32(math.Sqrt(bc2))
-		l2 := wd
-		if o.Decoupled {
-			l2 = 0
-			if wd != 0 {
-				shrink := 1 - lr*wd
-				for i := range p {
-					p[i] *= shrink
-				}
-			}
-		}
-		for i, d := range grad {
-			d += l2 * p[i]
-			mi := b1*m[i] + (1-b1)*d
-			vi := b2*v[i] + (1-b2)*d*d
-			m[i], v[i] = mi, vi
-			p[i] -= stepSize * mi / (sqrt32(vi)/bc2s + eps)
-		}
+		bc1 := float32(1 - math.Pow(float64(b1), float64(t)))
+		bc2 := float32(1 - math.Pow(float64(b2), float64(t)))
+		kernels.AdamStep(s.param.Data(), grad, s.bufs[0].Data(), s.bufs[1].Data(),
+			g.LR, b1, b2, eps, g.WeightDecay, bc1, bc2, o.Decoupled)
 	})
 }
 
