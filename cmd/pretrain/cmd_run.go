@@ -46,8 +46,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	path := fs.Arg(0)
 	in, err := repl.New(repl.Options{
 		Stdout: stdout, Stderr: stderr, Stdin: os.Stdin,
-		Env:    os.Environ(),
-		Args:   append([]string{path}, fs.Args()[1:]...),
+		Env:  os.Environ(),
+		Args: append([]string{path}, fs.Args()[1:]...),
 		// The user's own script is trusted with goroutines; files,
 		// network and processes still need --allow.
 		Policy: repl.Policy{Allow: allow, Goroutines: true},

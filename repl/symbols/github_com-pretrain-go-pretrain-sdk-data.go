@@ -14,6 +14,7 @@ func init() {
 		// function, constant and variable definitions
 		"BytesSource":                 reflect.ValueOf(data.BytesSource),
 		"CSV":                         reflect.ValueOf(data.CSV),
+		"CountTokens":                 reflect.ValueOf(data.CountTokens),
 		"DefaultMLMConfig":            reflect.ValueOf(data.DefaultMLMConfig),
 		"DefaultMaxDocumentBytes":     reflect.ValueOf(constant.MakeFromLiteral("67108864", token.INT, 0)),
 		"DefaultMaxLineBytes":         reflect.ValueOf(constant.MakeFromLiteral("4194304", token.INT, 0)),
@@ -68,6 +69,7 @@ func init() {
 		"DenoisingCollator":      reflect.ValueOf((*data.DenoisingCollator)(nil)),
 		"DenoisingConfig":        reflect.ValueOf((*data.DenoisingConfig)(nil)),
 		"EncodeFunc":             reflect.ValueOf((*data.EncodeFunc)(nil)),
+		"EncodePairFunc":         reflect.ValueOf((*data.EncodePairFunc)(nil)),
 		"Example":                reflect.ValueOf((*data.Example)(nil)),
 		"Format":                 reflect.ValueOf((*data.Format)(nil)),
 		"InputError":             reflect.ValueOf((*data.InputError)(nil)),

@@ -13,6 +13,7 @@ func init() {
 	Symbols["github.com/pretrain-go/pretrain/sdk/tensor/tensor"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Arange":                    reflect.ValueOf(tensor.Arange),
+		"AutocastBF16":              reflect.ValueOf(tensor.AutocastBF16),
 		"BF16":                      reflect.ValueOf(tensor.BF16),
 		"Concat":                    reflect.ValueOf(tensor.Concat),
 		"CrossEntropy":              reflect.ValueOf(tensor.CrossEntropy),
@@ -34,7 +35,9 @@ func init() {
 		"Randn":                     reflect.ValueOf(tensor.Randn),
 		"Scalar":                    reflect.ValueOf(tensor.Scalar),
 		"ScaledDotProductAttention": reflect.ValueOf(tensor.ScaledDotProductAttention),
+		"SelfAttention":             reflect.ValueOf(tensor.SelfAttention),
 		"SetArena":                  reflect.ValueOf(tensor.SetArena),
+		"SetAutocastBF16":           reflect.ValueOf(tensor.SetAutocastBF16),
 		"ToBFloat16":                reflect.ValueOf(tensor.ToBFloat16),
 		"Uniform":                   reflect.ValueOf(tensor.Uniform),
 		"Where":                     reflect.ValueOf(tensor.Where),
