@@ -14,6 +14,11 @@ type Linear struct {
 	In, Out int
 	Weight  *tensor.Tensor // [Out, In]
 	Bias    *tensor.Tensor // [Out], nil without bias
+	// Compute is the dtype of the matrix product's inputs: F32 (the
+	// default) or BF16 for mixed precision, where the input and the F32
+	// master weight are rounded to bfloat16 for the product (accumulated
+	// in float32) and the gradients flow back to the F32 weight.
+	Compute tensor.DType
 }
 
 // NewLinear returns a Linear layer initialised as PyTorch does:
@@ -36,7 +41,11 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if x.Dims() < 1 || x.Size(-1) != l.In {
 		panicShape(l.String(), fmt.Sprintf("input's last dimension must be %d", l.In), x.Shape(), l.Weight.Shape())
 	}
-	y := tensor.MatMulT(x, l.Weight, false, true)
+	w := l.Weight
+	if l.Compute == tensor.BF16 {
+		x, w = x.To(tensor.BF16), w.To(tensor.BF16)
+	}
+	y := tensor.MatMulT(x, w, false, true)
 	if l.Bias != nil {
 		y = y.Add(l.Bias)
 	}
@@ -45,7 +54,27 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 
 // String prints the configuration.
 func (l *Linear) String() string {
+	if l.Compute != tensor.F32 {
+		return fmt.Sprintf("Linear(in=%d, out=%d, bias=%t, compute=%s)", l.In, l.Out, l.Bias != nil, l.Compute)
+	}
 	return fmt.Sprintf("Linear(in=%d, out=%d, bias=%t)", l.In, l.Out, l.Bias != nil)
+}
+
+// SetCompute sets the Compute dtype of every Linear layer in m (m itself
+// included) and returns how many it changed: SetCompute(model,
+// tensor.BF16) turns on mixed precision for the matrix products.
+func SetCompute(m Module, dt tensor.DType) int {
+	n := 0
+	if l, ok := m.(*Linear); ok {
+		l.Compute = dt
+		n++
+	}
+	if h, ok := m.(interface{ Children() []NamedModule }); ok {
+		for _, c := range h.Children() {
+			n += SetCompute(c.Module, dt)
+		}
+	}
+	return n
 }
 
 // Embedding is a lookup table of Num vectors of width Dim.

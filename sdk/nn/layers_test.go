@@ -250,3 +250,25 @@ func TestMLPNamesAndForward(t *testing.T) {
 		t.Errorf("String() = %q", m)
 	}
 }
+
+func TestMixedPrecisionLinear(t *testing.T) {
+	blk := nn.NewTransformerBlock(nn.BlockConfig{Embed: 16, Heads: 2, Causal: true}, tensor.NewRNG(1))
+	x := tensor.Randn(tensor.NewRNG(2), 2, 4, 16)
+	y32 := blk.Forward(x, nil).Float32s()
+	if n := nn.SetCompute(blk, tensor.BF16); n != 4 {
+		t.Fatalf("SetCompute changed %d Linear layers, want 4", n)
+	}
+	if s := blk.Attn.QKV.String(); s != "Linear(in=16, out=48, bias=true, compute=bf16)" {
+		t.Errorf("String() = %q", s)
+	}
+	y := blk.Forward(x, nil)
+	d := maxAbsDiff(y32, y.Float32s())
+	if d == 0 || d > 0.05 {
+		t.Errorf("bf16 products differ from f32 by %g; want a small non-zero rounding difference", d)
+	}
+	weightedSum(y, 3).Backward()
+	w := blk.MLP.Layers[0].Weight
+	if w.DType() != tensor.F32 || w.Grad() == nil || maxAbsDiff(w.Grad().Data(), make([]float32, w.Numel())) == 0 {
+		t.Errorf("the F32 master weight got no gradient")
+	}
+}
