@@ -36,9 +36,12 @@
 //	  metrics.jsonl              one JSON object per logged step or evaluation
 //	  loss.svg                   training and evaluation loss curves
 //
-// Every file is written atomically (checkpoint.WriteFileAtomic) and each
-// checkpoint directory appears whole or not at all, so an interrupted run
-// never leaves a partial checkpoint where a resume would read it.
+// Checkpoint files, the final model and the curve are written atomically
+// (checkpoint.WriteFileAtomic) and each checkpoint directory appears whole or
+// not at all, so an interrupted run never leaves a partial checkpoint where a
+// resume would read it. metrics.jsonl is appended to; on resume, records
+// past the resumed step (written after the last checkpoint of the
+// interrupted run) are dropped.
 //
 // # Failures
 //
