@@ -272,3 +272,24 @@ func TestMixedPrecisionLinear(t *testing.T) {
 		t.Errorf("the F32 master weight got no gradient")
 	}
 }
+
+func TestSequential(t *testing.T) {
+	rng := tensor.NewRNG(1)
+	s := nn.NewSequential(nn.NewLinear(3, 4, true, rng), nn.NewActivation(nn.ReLU), nn.NewLayerNorm(4), nn.NewDropout(0.5, rng))
+	var names []string
+	for _, p := range s.NamedParameters() {
+		names = append(names, p.Name)
+	}
+	if got := strings.Join(names, " "); got != "0.weight 0.bias 2.weight 2.bias" {
+		t.Errorf("names %q", got)
+	}
+	s.Train(false)
+	x := tensor.Randn(tensor.NewRNG(2), 2, 3)
+	want := s.Layers[2].Forward(s.Layers[0].Forward(x).ReLU())
+	if d := maxAbsDiff(s.Forward(x).Data(), want.Data()); d != 0 {
+		t.Errorf("Sequential differs from its layers by %g", d)
+	}
+	if got := s.String(); got != "Sequential(Linear(in=3, out=4, bias=true), Activation(relu), LayerNorm(dim=4, eps=1e-05), Dropout(p=0.5))" {
+		t.Errorf("String() = %q", got)
+	}
+}
