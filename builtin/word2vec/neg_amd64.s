@@ -120,3 +120,74 @@ DATA six<>+0(SB)/4, $6.0
 GLOBL six<>(SB), RODATA|NOPTR, $4
 DATA scale<>+0(SB)/4, $83.0
 GLOBL scale<>(SB), RODATA|NOPTR, $4
+
+// func meanAVX512(dst, syn0 *float32, rows *int32, n, chunks int, inv float32)
+// dst = inv * sum of syn0 rows[0..n) (rows of chunks*16 floats).
+TEXT ·meanAVX512(SB), NOSPLIT, $0-44
+	MOVQ dst+0(FP), DX
+	MOVQ syn0+8(FP), R8
+	MOVQ rows+16(FP), R9
+	MOVQ n+24(FP), R10
+	MOVQ chunks+32(FP), R11
+	VBROADCASTSS inv+40(FP), Z15
+	MOVQ R11, R13
+	SHLQ $6, R13
+	XORQ CX, CX                  // byte offset of the chunk
+
+mchunk:
+	VPXORD Z0, Z0, Z0
+	XORQ BX, BX
+
+mrow:
+	CMPQ BX, R10
+	JGE  mstore
+	MOVLQSX (R9)(BX*4), AX
+	IMULQ R13, AX
+	ADDQ CX, AX
+	VADDPS (R8)(AX*1), Z0, Z0
+	INCQ BX
+	JMP  mrow
+
+mstore:
+	VMULPS Z15, Z0, Z0
+	VMOVUPS Z0, (DX)(CX*1)
+	ADDQ $64, CX
+	DECQ R11
+	JNE  mchunk
+	VZEROUPPER
+	RET
+
+// func addRowsAVX512(e, syn0 *float32, rows *int32, n, chunks int)
+// syn0[rows[k]] += e for k in [0, n), in order (a repeated row gets e twice).
+TEXT ·addRowsAVX512(SB), NOSPLIT, $0-40
+	MOVQ e+0(FP), SI
+	MOVQ syn0+8(FP), R8
+	MOVQ rows+16(FP), R9
+	MOVQ n+24(FP), R10
+	MOVQ chunks+32(FP), R11
+	MOVQ R11, R13
+	SHLQ $6, R13
+	XORQ BX, BX
+
+arow:
+	CMPQ BX, R10
+	JGE  adone
+	MOVLQSX (R9)(BX*4), AX
+	IMULQ R13, AX
+	LEAQ (R8)(AX*1), DI
+	MOVQ R11, CX
+	XORQ AX, AX
+
+achunk:
+	VMOVUPS (DI)(AX*1), Z0
+	VADDPS (SI)(AX*1), Z0, Z0
+	VMOVUPS Z0, (DI)(AX*1)
+	ADDQ $64, AX
+	DECQ CX
+	JNE  achunk
+	INCQ BX
+	JMP  arow
+
+adone:
+	VZEROUPPER
+	RET

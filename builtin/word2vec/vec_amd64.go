@@ -56,3 +56,13 @@ var useAVX512 = useAVX2 && cpu.X86.HasAVX512F
 //
 //go:noescape
 func negAVX512(h, e, syn1 *float32, targets *int32, n, chunks int, alpha float32, tab *float32)
+
+// meanAVX512 sets dst to inv times the sum of the syn0 rows listed in rows.
+//
+//go:noescape
+func meanAVX512(dst, syn0 *float32, rows *int32, n, chunks int, inv float32)
+
+// addRowsAVX512 adds e to each syn0 row listed in rows.
+//
+//go:noescape
+func addRowsAVX512(e, syn0 *float32, rows *int32, n, chunks int)

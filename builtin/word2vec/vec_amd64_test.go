@@ -99,3 +99,37 @@ func TestNegAVX512MatchesGo(t *testing.T) {
 		}
 	}
 }
+
+func TestMeanAddRowsAVX512(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("no AVX-512")
+	}
+	const V, ld = 20, 48
+	r := rand.New(rand.NewSource(3))
+	syn0 := make([]float32, V*ld)
+	for i := range syn0 {
+		syn0[i] = r.Float32() - 0.5
+	}
+	rows := []int32{4, 0, 19, 4}
+	dst := make([]float32, ld)
+	meanAVX512(&dst[0], &syn0[0], &rows[0], len(rows), ld/16, 0.25)
+	for j := 0; j < ld; j++ {
+		var s float32
+		for _, r := range rows {
+			s += syn0[int(r)*ld+j]
+		}
+		if math.Abs(float64(dst[j]-s*0.25)) > 1e-6 {
+			t.Fatalf("mean[%d] = %v, want %v", j, dst[j], s*0.25)
+		}
+	}
+	want := append([]float32(nil), syn0...)
+	for _, r := range rows {
+		axpyGo(1, dst, want[int(r)*ld:int(r)*ld+ld])
+	}
+	addRowsAVX512(&dst[0], &syn0[0], &rows[0], len(rows), ld/16)
+	for i := range syn0 {
+		if math.Abs(float64(syn0[i]-want[i])) > 1e-6 {
+			t.Fatalf("addRows: syn0[%d] = %v, want %v", i, syn0[i], want[i])
+		}
+	}
+}

@@ -13,3 +13,11 @@ const useAVX512 = false
 func negAVX512(h, e, syn1 *float32, targets *int32, n, chunks int, alpha float32, tab *float32) {
 	panic("word2vec: negAVX512 without AVX-512")
 }
+
+func meanAVX512(dst, syn0 *float32, rows *int32, n, chunks int, inv float32) {
+	panic("word2vec: meanAVX512 without AVX-512")
+}
+
+func addRowsAVX512(e, syn0 *float32, rows *int32, n, chunks int) {
+	panic("word2vec: addRowsAVX512 without AVX-512")
+}

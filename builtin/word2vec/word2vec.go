@@ -240,7 +240,7 @@ type model struct {
 func newModel(cfg Config, c *tokenizer.WordCorpus) *model {
 	V, d := c.Vocab.Len(), cfg.Dim
 	m := &model{cfg: cfg, corpus: c, dim: d, ld: d, totalWords: int64(len(c.IDs))}
-	if useAVX512 && cfg.Negative > 0 {
+	if useAVX512 {
 		m.ld = (d + 15) &^ 15
 	}
 	ld := m.ld
@@ -505,6 +505,7 @@ type worker struct {
 	r       rng
 	sen     []int32
 	targets []int32
+	ctx     []int32 // CBOW context rows
 	neu1    []float32
 	neu1e   []float32
 }
@@ -515,6 +516,7 @@ func newWorker(m *model, t int) *worker {
 		r:       newRNG(m.cfg.Seed, t),
 		sen:     make([]int32, 0, maxSentence),
 		targets: make([]int32, 0, m.cfg.Negative+1),
+		ctx:     make([]int32, 0, 2*m.cfg.Window),
 		neu1:    make([]float32, m.ld),
 		neu1e:   make([]float32, m.ld),
 	}
@@ -679,16 +681,27 @@ func (w *worker) cbow(sen []int32, alpha float32) {
 		if hi == lo { // only the centre word
 			continue
 		}
-		clear(neu1)
-		for c := lo; c <= hi; c++ {
-			if c != pos {
-				last := int(sen[c])
-				axpy(1, syn0[last*d:last*d+d], neu1)
+		if useAVX512 {
+			ctx := w.ctx[:0]
+			for c := lo; c <= hi; c++ {
+				if c != pos {
+					ctx = append(ctx, sen[c])
+				}
 			}
-		}
-		inv := 1 / float32(hi-lo)
-		for i := range neu1 {
-			neu1[i] *= inv
+			w.ctx = ctx
+			meanAVX512(&neu1[0], &syn0[0], &ctx[0], len(ctx), d/16, 1/float32(len(ctx)))
+		} else {
+			clear(neu1)
+			for c := lo; c <= hi; c++ {
+				if c != pos {
+					last := int(sen[c])
+					axpy(1, syn0[last*d:last*d+d], neu1)
+				}
+			}
+			inv := 1 / float32(hi-lo)
+			for i := range neu1 {
+				neu1[i] *= inv
+			}
 		}
 		clear(neu1e)
 		if m.cfg.HS {
@@ -696,6 +709,10 @@ func (w *worker) cbow(sen []int32, alpha float32) {
 		}
 		if neg > 0 {
 			w.negative(neu1, word, alpha)
+		}
+		if useAVX512 {
+			addRowsAVX512(&neu1e[0], &syn0[0], &w.ctx[0], len(w.ctx), d/16)
+			continue
 		}
 		for c := lo; c <= hi; c++ {
 			if c != pos {
