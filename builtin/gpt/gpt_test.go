@@ -136,27 +136,6 @@ func TestDropoutOnlyInTraining(t *testing.T) {
 	}
 }
 
-// chunks cuts text into windows of seqLen inputs, each with the next byte
-// as target; the last window ends at the end of the text (overlapping the
-// one before), so every byte but the first is a target.
-func chunks(text []byte, seqLen int) (ids, targets []int, batch int) {
-	add := func(s int) {
-		for i := 0; i < seqLen; i++ {
-			ids = append(ids, int(text[s+i]))
-			targets = append(targets, int(text[s+i+1]))
-		}
-		batch++
-	}
-	s := 0
-	for ; s+seqLen+1 <= len(text); s += seqLen {
-		add(s)
-	}
-	if s+1 < len(text) && len(text) > seqLen {
-		add(len(text) - seqLen - 1)
-	}
-	return ids, targets, batch
-}
-
 // trainer runs full-batch AdamW steps with an arena that recycles the
 // activation and gradient buffers of each step.
 type trainer struct {
@@ -172,7 +151,7 @@ type trainer struct {
 func newTrainer(t testing.TB, text []byte) *trainer {
 	cfg := gpt.Tiny()
 	m := newTiny(t, cfg)
-	ids, tgt, batch := chunks(text, cfg.ContextLen)
+	ids, tgt, batch := gpt.ByteWindows(text, cfg.ContextLen)
 	opt := optim.NewAdamW(optim.SplitDecay(m.NamedParameters(), 5e-3, 0), optim.AdamConfig{Beta1: 0.9, Beta2: 0.99, Eps: 1e-8})
 	return &trainer{m: m, opt: opt, arena: tensor.NewArena(), ids: ids, tgt: tgt, batch: batch, seq: cfg.ContextLen}
 }
@@ -305,4 +284,20 @@ func ExampleNew() {
 	// Output:
 	// GPT(vocab=256, ctx=64, dim=32, layers=2, heads=2, params=35712)
 	// [1 2 256]
+}
+
+func TestByteWindows(t *testing.T) {
+	text := []byte("abcdefghij") // 10 bytes
+	ids, tgt, n := gpt.ByteWindows(text, 4)
+	// windows at 0 and 4, then a last one ending at the text's end (5..8 -> 6..9)
+	if n != 3 || fmt.Sprint(ids) != fmt.Sprint([]int{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'f', 'g', 'h', 'i'}) ||
+		fmt.Sprint(tgt) != fmt.Sprint([]int{'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'g', 'h', 'i', 'j'}) {
+		t.Errorf("got %d windows: %v -> %v", n, ids, tgt)
+	}
+	if _, _, n := gpt.ByteWindows([]byte("abcdefghi"), 4); n != 2 {
+		t.Errorf("9 bytes, seq 4: %d windows, want 2 (no overlap needed)", n)
+	}
+	if _, _, n := gpt.ByteWindows([]byte("abcd"), 4); n != 0 {
+		t.Errorf("too short: %d windows", n)
+	}
 }
