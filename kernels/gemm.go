@@ -25,16 +25,19 @@ import (
 // dimension ldc. beta == 0 means C is not read.
 type microKernel func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// rowKernel is a microKernel that reads Â row by row: A(i,p) at a[i·lda+p]
+// (in 32-bit slots), so a non-transposed A needs no packing.
+type rowKernel func(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
 // gemmImpl is one tier's GEMM: its tile shape, kernels and blocking.
 type gemmImpl struct {
 	name     string
 	mr, nr   int
 	kern     microKernel
 	bf16Kern microKernel // bf16-pair kernel (VDPBF16PS); nil: widen to f32
-	// kernRow and bf16KernRow, when set, read Â stored row by row (row i of
-	// the panel at i·kc slots), which packs a non-transposed A by plain
-	// row copies.
-	kernRow, bf16KernRow microKernel
+	// kernRow and bf16KernRow, when set, read Â row by row: straight from
+	// a non-transposed f32 A, or from panels packed by plain row copies.
+	kernRow, bf16KernRow rowKernel
 	kc, mc, nc           int  // blocking in elements of k (f32), rows, columns
 	amx                  bool // bf16 GEMM with alpha 1 runs on AMX tiles (gemmAMX)
 }
@@ -182,17 +185,21 @@ func gemmRun(s *gemmSrc) {
 		return
 	}
 	kern := g.kern
+	var rkern rowKernel
 	s.kunit = 1
 	s.pairs = false
 	s.rowA = false
 	if s.a16 != nil && g.bf16Kern != nil {
 		kern, s.kunit, s.pairs = g.bf16Kern, 2, true
 		if !s.transA && g.bf16KernRow != nil {
-			kern, s.rowA = g.bf16KernRow, true
+			rkern, s.rowA = g.bf16KernRow, true
 		}
 	} else if !s.transA && g.kernRow != nil {
-		kern, s.rowA = g.kernRow, true
+		rkern, s.rowA = g.kernRow, true
 	}
+	// A non-transposed f32 A is read in place by the row kernel; only
+	// panels that cross the bottom edge are packed (zero-padded).
+	direct := s.rowA && s.a32 != nil && directA
 	threads := s.threads
 	if 2*m*n*k < smallGemmFlops {
 		threads = 1
@@ -240,7 +247,11 @@ func gemmRun(s *gemmSrc) {
 					ib, js := t/nSplit, t%nSplit
 					i0 := ib * mc
 					mcb := min(mc, m-i0)
-					s.packA(abuf, i0, mcb, pc, kc, mr)
+					if !direct {
+						s.packA(abuf, i0, mcb, pc, kc, mr)
+					} else if rem := mcb % mr; rem != 0 {
+						s.packA(abuf[(mcb-rem)*kcs:], i0+mcb-rem, rem, pc, kc, mr)
+					}
 					q0, q1 := js*np/nSplit, (js+1)*np/nSplit
 					for q := q0; q < q1; q++ {
 						j0 := jc + q*nr
@@ -248,13 +259,24 @@ func gemmRun(s *gemmSrc) {
 						bq := &bbuf[q*nr*kcs]
 						for ir := 0; ir < mcb; ir += mr {
 							rows := min(mr, mcb-ir)
-							aq := &abuf[ir*kcs]
+							aq, lda := &abuf[ir*kcs], kcs
+							if direct && rows == mr {
+								aq, lda = &s.a32[s.offA+(i0+ir)*s.lda+pc], s.lda
+							}
 							ci := (i0+ir)*s.ldc + j0
 							if rows == mr && cols == nr {
-								kern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, beta)
+								if rkern != nil {
+									rkern(kcs, aq, lda, bq, &c[ci], s.ldc, s.alpha, beta)
+								} else {
+									kern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, beta)
+								}
 								continue
 							}
-							kern(kcs, aq, bq, &tmp[0], nr, s.alpha, 0)
+							if rkern != nil {
+								rkern(kcs, aq, lda, bq, &tmp[0], nr, s.alpha, 0)
+							} else {
+								kern(kcs, aq, bq, &tmp[0], nr, s.alpha, 0)
+							}
 							mergeTile(c[ci:], s.ldc, tmp, nr, rows, cols, beta)
 						}
 					}
@@ -471,3 +493,7 @@ func packPairs(df []float32, x []uint16, ld int, trans bool, r0, rows, p0, kc, w
 		}
 	}
 }
+
+// directA lets the row kernels read a non-transposed f32 A in place (a
+// switch for benchmarks comparing it with packing).
+var directA = true

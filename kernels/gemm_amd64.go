@@ -80,17 +80,18 @@ func blocking(g *gemmImpl, l1, l2 int) {
 	g.nc = 4096 / g.nr * g.nr
 }
 
-// kernAVX512F32Row is kernAVX512F32 reading Â row by row (see gemmImpl).
+// kernAVX512F32Row is kernAVX512F32 reading Â row by row, row i at a+i·lda
+// (see gemmImpl).
 //
 //go:noescape
-func kernAVX512F32Row(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512F32Row(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
 
 // kernAVX512BF16Row is kernAVX512BF16 reading Â row by row.
 //
 //go:noescape
-func kernAVX512BF16Row(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX512BF16Row(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
 
 // kernAVX2F32Row is kernAVX2F32 reading Â row by row.
 //
 //go:noescape
-func kernAVX2F32Row(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+func kernAVX2F32Row(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)

@@ -123,17 +123,24 @@ func (k kernel) advanceA(bytes int) {
 func (k kernel) write() {
 	n := k.rows * k.vecs
 	astep, bstep := k.rows*4, k.vecs*k.vbytes
-	p("// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)", k.name)
-	p("TEXT ·%s(SB), NOSPLIT, $0-48", k.name)
+	// Argument offsets: row kernels take the row stride of Â after a.
+	o := 0
+	if k.rowA {
+		o = 8
+		p("// func %s(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)", k.name)
+	} else {
+		p("// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)", k.name)
+	}
+	p("TEXT ·%s(SB), NOSPLIT, $0-%d", k.name, 48+o)
 	p("\tMOVQ kc+0(FP), CX")
 	p("\tMOVQ a+8(FP), AX")
-	p("\tMOVQ b+16(FP), BX")
-	p("\tMOVQ c+24(FP), DI")
-	p("\tMOVQ ldc+32(FP), SI")
+	p("\tMOVQ b+%d(FP), BX", 16+o)
+	p("\tMOVQ c+%d(FP), DI", 24+o)
+	p("\tMOVQ ldc+%d(FP), SI", 32+o)
 	p("\tSHLQ $2, SI")
 	p("\tMOVQ DI, R8")
 	if k.rowA {
-		p("\tMOVQ CX, R9")
+		p("\tMOVQ lda+16(FP), R9")
 		p("\tSHLQ $2, R9")
 		p("\tLEAQ (R9)(R9*2), R13")
 		for j := 1; j < (k.rows+2)/3; j++ {
@@ -149,8 +156,9 @@ func (k kernel) write() {
 	}
 	// Bring the C tile into cache while the products run.
 	for i := 0; i < k.rows; i++ {
-		p("\tPREFETCHT0 (R8)")
-		p("\tPREFETCHT0 %d(R8)", k.vecs*k.vbytes-4)
+		for off := 0; off < k.vecs*k.vbytes; off += 64 {
+			p("\tPREFETCHT0 %d(R8)", off)
+		}
 		p("\tADDQ SI, R8")
 	}
 	p("loop%d:", k.unroll)
@@ -173,12 +181,12 @@ func (k kernel) write() {
 	p("\tJMP tail")
 	p("store:")
 	alpha, beta := k.bcast[0], k.bcast[1]
-	p("\tVBROADCASTSS alpha+40(FP), %s%d", k.reg, alpha)
-	p("\tVBROADCASTSS beta+44(FP), %s%d", k.reg, beta)
+	p("\tVBROADCASTSS alpha+%d(FP), %s%d", 40+o, k.reg, alpha)
+	p("\tVBROADCASTSS beta+%d(FP), %s%d", 44+o, k.reg, beta)
 	for i := 0; i < n; i++ {
 		p("\tVMULPS %s%d, %s%d, %s%d", k.reg, alpha, k.reg, i, k.reg, i)
 	}
-	p("\tMOVL beta+44(FP), DX")
+	p("\tMOVL beta+%d(FP), DX", 44+o)
 	p("\tANDL $0x7fffffff, DX")
 	p("\tJZ nobeta")
 	for i := 0; i < k.rows; i++ {
