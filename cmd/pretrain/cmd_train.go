@@ -512,15 +512,60 @@ func specialRoles(tok tokenizer.Tokenizer) map[string]int {
 	return roles
 }
 
-// modelConfig is the config.json of a registry objective's model, with
-// Hugging Face key names.
-func modelConfig(objective string, vocab, seqLen int, tok string, special map[string]int, params int) map[string]any {
+// hfNames maps option names to the Hugging Face config keys written in
+// config.json (and read back from it).
+var hfNames = map[string]string{"dim": "hidden_size", "layers": "num_hidden_layers", "heads": "num_attention_heads",
+	"mlp": "intermediate_size", "seq-len": "max_position_embeddings"}
+
+// modelConfig is the config.json of a registry objective's model: Hugging
+// Face key names where there is one, plus the preset and every option, so
+// that `--model config.json` rebuilds the same model.
+func modelConfig(objective, preset string, opts map[string]string, vocab, seqLen int, tok string, special map[string]int, params int) map[string]any {
 	m := map[string]any{"model_type": objective, "vocab_size": vocab, "max_position_embeddings": seqLen,
-		"tokenizer": tok, "num_parameters": params}
+		"tokenizer": tok, "num_parameters": params, "preset": preset, "pretrain_options": opts}
 	for role, id := range special {
 		m[role+"_token_id"] = id
 	}
+	for opt, key := range hfNames {
+		if v, ok := opts[opt]; ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				m[key] = n
+			}
+		}
+	}
 	return m
+}
+
+// readModelConfig reads a config.json written by `pretrain train` (or one
+// with Hugging Face key names) into a preset name and options.
+func readModelConfig(path string) (string, map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", nil, fmt.Errorf("%s: %v", path, err)
+	}
+	str := func(v any) string {
+		if f, ok := v.(float64); ok {
+			return strconv.FormatFloat(f, 'g', -1, 64)
+		}
+		return fmt.Sprint(v)
+	}
+	opts := map[string]string{}
+	for opt, key := range hfNames {
+		if v, ok := m[key]; ok {
+			opts[opt] = str(v)
+		}
+	}
+	if po, ok := m["pretrain_options"].(map[string]any); ok {
+		for k, v := range po {
+			opts[k] = str(v)
+		}
+	}
+	preset, _ := m["preset"].(string)
+	return preset, opts, nil
 }
 
 // encodeBytes maps text to its UTF-8 bytes as ids.
@@ -558,6 +603,23 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 		}
 		return f, nil
 	}
+	preset := a.model
+	if strings.HasSuffix(a.model, ".json") {
+		p, opts, err := readModelConfig(a.model)
+		if err != nil {
+			return err
+		}
+		preset = p
+		for k, v := range opts {
+			if _, set := a.options[k]; !set {
+				a.options[k] = v
+			}
+		}
+	}
+	allOpts := make(map[string]string, len(a.options))
+	for k, v := range a.options {
+		allOpts[k] = v
+	}
 	seqLen, err := intOpt("seq-len", 128)
 	if err != nil {
 		return err
@@ -594,7 +656,7 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 		vocab, encode, tokName, special = tok.VocabSize(), tok.Encode, filepath.Base(a.tokenizer), specialRoles(tok)
 	}
 	obj, err := task.NewObjective(a.objective, task.Config{
-		VocabSize: vocab, SeqLen: seqLen, Seed: a.seed, Model: a.model, Options: a.options, Special: special,
+		VocabSize: vocab, SeqLen: seqLen, Seed: a.seed, Model: preset, Options: a.options, Special: special,
 	})
 	if err != nil {
 		return err
@@ -633,7 +695,7 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 		LogEvery: a.logEvery, SaveEvery: a.saveEvery, EvalEvery: a.evalEvery, EvalBatches: 50, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,
 		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()),
 		Perplexity:  a.objective == "clm" || a.objective == "mlm" || a.objective == "bilm",
-		ModelConfig: modelConfig(a.objective, vocab, seqLen, tokName, special, module.NumParams()),
+		ModelConfig: modelConfig(a.objective, preset, allOpts, vocab, seqLen, tokName, special, module.NumParams()),
 	})
 	if _, ok := special["eos"]; !ok {
 		tr.Data.PackSep = -1

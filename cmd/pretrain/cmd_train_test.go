@@ -157,6 +157,17 @@ func TestTrainRegistryObjectiveAndResume(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "done: 2 steps") {
 		t.Fatalf("clm: %d %q %q", code, stdout, errs)
 	}
+	// The written config.json rebuilds the same model shape.
+	code, stdout, errs = runCLI(t, "train", "--objective", "clm", "--data", data, "--out", filepath.Join(dir, "clm2"), "--steps", "1",
+		"--model", filepath.Join(dir, "clm", checkpoint.ConfigFile))
+	if code != 0 || !strings.Contains(stdout, "done: 1 steps") {
+		t.Fatalf("clm from config.json: %d %q %q", code, stdout, errs)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "clm", "checkpoints", checkpoint.StepDir(2), checkpoint.ConfigFile))
+	b, _ := os.ReadFile(filepath.Join(dir, "clm2", "checkpoints", checkpoint.StepDir(1), checkpoint.ConfigFile))
+	if string(a) != string(b) || !strings.Contains(string(a), `"hidden_size": 16`) {
+		t.Fatalf("config.json differs:\n%s\n%s", a, b)
+	}
 	code, stdout, _ = runCLI(t, "train", "--objective", "list")
 	if code != 0 || !strings.Contains(stdout, "bilm") || !strings.Contains(stdout, "mlm") || !strings.Contains(stdout, "skipgram") {
 		t.Fatalf("list: %q", stdout)
