@@ -1,0 +1,381 @@
+// Package finetune adapts a pretrained backbone to a labeled task: a head
+// from the task registry ("classify" by default) over a GPT backbone, one of
+// five strategies, early stopping on the evaluation accuracy with the best
+// weights kept, and an optional auxiliary language-model loss on the task's
+// own text (task-adaptive pretraining).
+//
+// Strategies:
+//
+//   - full: every parameter is trained at the same learning rate.
+//   - probe: the backbone is frozen; only the head learns (a linear probe).
+//   - llrd: layer-wise LR decay: the head and the top block train at LR,
+//     each block below at Decay times the one above, the embeddings last.
+//   - gradual: gradual unfreezing as in ULMFiT: the first epoch trains the
+//     head, each further epoch unfreezes one more layer group from the top.
+//   - lora: the backbone is frozen and LoRA adapters (builtin/lora) on its
+//     attention and MLP linears train with the head; Save merges them.
+//
+// A fine-tuned model is a directory (see Model.Save) that Load reads back;
+// `pretrain finetune`, `predict` and `evaluate` are thin shells over this
+// package.
+package finetune
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/pretrain-go/pretrain/builtin/lm"
+	"github.com/pretrain-go/pretrain/builtin/lora"
+	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/pretrain-go/pretrain/sdk/nn"
+	"github.com/pretrain-go/pretrain/sdk/optim"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
+)
+
+// Strategies lists the strategy names.
+var Strategies = []string{"full", "probe", "llrd", "gradual", "lora"}
+
+// Config holds the fine-tuning settings; zero fields take the defaults
+// noted.
+type Config struct {
+	Strategy  string  // full (default), probe, llrd, gradual, lora
+	LR        float32 // peak learning rate; default 1e-3
+	HeadLR    float32 // the head's learning rate; default LR
+	Decay     float32 // llrd: factor per layer down from the top; default 0.8
+	WD        float32 // AdamW weight decay; default 0.01
+	BatchSize int     // default 16
+	Steps     int     // optimizer steps; default: Epochs passes
+	Epochs    int     // used when Steps is 0; default 10
+	Warmup    int     // linear warm-up steps; default Steps/10
+	ClipNorm  float32 // gradient clipping; default 1
+	Seed      uint64  // batch order, head init, dropout
+
+	EvalEvery int // evaluate every N steps (and at the end); default: once per epoch
+	Patience  int // stop after N evaluations without a better accuracy; 0: never
+
+	LoRARank    int     // default 8
+	LoRAAlpha   float32 // default 2·rank
+	LoRADropout float32
+
+	// AuxLM weights an auxiliary causal-LM loss on the batch's own text
+	// (0: off), computed from the same forward pass through the backbone's
+	// tied LM head.
+	AuxLM float32
+
+	// OnEval, when set, is called after each evaluation.
+	OnEval func(p EvalPoint)
+}
+
+// String summarises the settings.
+func (c Config) String() string {
+	return fmt.Sprintf("finetune.Config(strategy=%s, lr=%g, batch=%d, steps=%d, epochs=%d, eval-every=%d, patience=%d, seed=%d)",
+		c.Strategy, c.LR, c.BatchSize, c.Steps, c.Epochs, c.EvalEvery, c.Patience, c.Seed)
+}
+
+// EvalPoint is one evaluation during a run.
+type EvalPoint struct {
+	Step     int
+	Accuracy float64
+	MacroF1  float64
+	Loss     float64
+	Elapsed  time.Duration
+}
+
+// String formats the point.
+func (p EvalPoint) String() string {
+	return fmt.Sprintf("step %d: eval accuracy %.4f, macro-F1 %.4f, loss %.4f", p.Step, p.Accuracy, p.MacroF1, p.Loss)
+}
+
+// Result summarises a run.
+type Result struct {
+	Steps     int         // optimizer steps taken
+	BestStep  int         // step of the best evaluation (its weights are kept)
+	Best      Metrics     // the kept model's evaluation
+	Curve     []EvalPoint // every evaluation in order
+	Trainable int         // parameters trained (at the end, for gradual)
+	Total     int         // parameters of backbone and head
+	Stopped   bool        // early stopping ended the run
+	Elapsed   time.Duration
+}
+
+// String summarises the result.
+func (r Result) String() string {
+	return fmt.Sprintf("%d steps, best at step %d: %v; %d of %d parameters trained", r.Steps, r.BestStep, r.Best, r.Trainable, r.Total)
+}
+
+// ConfigError reports an impossible setting.
+type ConfigError struct{ Msg string }
+
+func (e *ConfigError) Error() string { return "finetune: " + e.Msg }
+
+func (c *Config) defaults(n int) error {
+	known := false
+	if c.Strategy == "" {
+		c.Strategy = "full"
+	}
+	for _, s := range Strategies {
+		known = known || s == c.Strategy
+	}
+	if !known {
+		return &ConfigError{fmt.Sprintf("unknown strategy %q (want full, probe, llrd, gradual or lora)", c.Strategy)}
+	}
+	if c.LR == 0 {
+		c.LR = 1e-3
+	}
+	if c.HeadLR == 0 {
+		c.HeadLR = c.LR
+	}
+	if c.Decay == 0 {
+		c.Decay = 0.8
+	}
+	if c.WD == 0 {
+		c.WD = 0.01
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 16
+	}
+	if c.ClipNorm == 0 {
+		c.ClipNorm = 1
+	}
+	if c.LR < 0 || c.HeadLR < 0 || c.Decay < 0 || c.BatchSize < 0 || c.Steps < 0 || c.Epochs < 0 || c.Patience < 0 || c.AuxLM < 0 {
+		return &ConfigError{"negative setting in " + c.String()}
+	}
+	perEpoch := (n + c.BatchSize - 1) / c.BatchSize
+	if c.Steps == 0 {
+		if c.Epochs == 0 {
+			c.Epochs = 10
+		}
+		c.Steps = c.Epochs * perEpoch
+	}
+	if c.EvalEvery == 0 {
+		c.EvalEvery = perEpoch
+	}
+	if c.Warmup == 0 {
+		c.Warmup = c.Steps / 10
+	}
+	return nil
+}
+
+// Run fine-tunes m on the train examples (their LabelIDs index m.Labels),
+// evaluating on eval. The model ends with the weights of its best
+// evaluation (the last step's when eval is empty). Cancelling ctx stops
+// after the current step, keeps the best weights and returns ctx's error
+// with the result so far.
+func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) (*Result, error) {
+	if len(train) == 0 {
+		return nil, &ConfigError{"no training examples"}
+	}
+	if err := cfg.defaults(len(train)); err != nil {
+		return nil, err
+	}
+	for _, set := range [][]data.Example{train, eval} {
+		for _, e := range set {
+			if e.LabelID < 0 || e.LabelID >= m.Labels.Len() {
+				return nil, &ConfigError{fmt.Sprintf("%s:%d: label id %d outside the model's %d labels", e.Source, e.Line, e.LabelID, m.Labels.Len())}
+			}
+		}
+	}
+	start := time.Now()
+	bb := m.Backbone
+	layers := bb.Layers()
+	headParams := m.Head.Module().NamedParameters()
+	var groups []*optim.Group
+	var trainable []*tensor.Tensor // what the best-weights snapshot keeps
+	setGrad := func(ps []nn.NamedParam, on bool) {
+		for _, p := range ps {
+			p.Tensor.SetRequiresGrad(on)
+		}
+	}
+	for _, p := range headParams {
+		p.Tensor.SetRequiresGrad(true)
+	}
+	switch cfg.Strategy {
+	case "full", "gradual":
+		for _, l := range layers {
+			groups = append(groups, optim.SplitDecay(l, cfg.LR, cfg.WD)...)
+		}
+		setGrad(bb.NamedParameters(), cfg.Strategy == "full")
+	case "probe":
+		setGrad(bb.NamedParameters(), false)
+	case "llrd":
+		for i, l := range layers {
+			depth := len(layers) - 1 - i // the top group (last block + ln_f) trains at LR
+			if i == 0 {
+				depth = len(layers) // embeddings: one step below the first block
+			}
+			lr := cfg.LR * float32(math.Pow(float64(cfg.Decay), float64(depth)))
+			for _, g := range optim.SplitDecay(l, lr, cfg.WD) {
+				g.Name = fmt.Sprintf("layer%d.%s", i, g.Name)
+				g.LRScale = lr / cfg.LR
+				groups = append(groups, g)
+			}
+		}
+		setGrad(bb.NamedParameters(), true)
+	case "lora":
+		if bb.LoRA != nil {
+			return nil, &ConfigError{"the backbone already has LoRA adapters"}
+		}
+		ad, err := lora.Apply(bb.Model, lora.Config{Rank: cfg.LoRARank, Alpha: cfg.LoRAAlpha, Dropout: cfg.LoRADropout, Seed: cfg.Seed + 17})
+		if err != nil {
+			return nil, err
+		}
+		bb.LoRA = ad
+		groups = append(groups, optim.NewGroup("lora", ad.NamedParameters(), cfg.LR, 0))
+	}
+	for _, g := range optim.SplitDecay(headParams, cfg.HeadLR, cfg.WD) {
+		g.Name = "head." + g.Name
+		g.LRScale = cfg.HeadLR / cfg.LR
+		groups = append(groups, g)
+	}
+	for _, g := range groups {
+		for _, p := range g.Params {
+			trainable = append(trainable, p.Tensor)
+		}
+	}
+	opt := optim.NewAdamW(groups, optim.DefaultAdam())
+	sched := optim.WarmupLinear(cfg.LR, cfg.Warmup, cfg.Steps, 0)
+
+	// Pre-encode; batches are drawn from a fresh permutation each epoch.
+	seqs := make([][]int, len(train))
+	for i, e := range train {
+		seqs[i] = m.encode(e.Text)
+	}
+	rng := tensor.NewRNG(cfg.Seed)
+	perEpoch := (len(train) + cfg.BatchSize - 1) / cfg.BatchSize
+	var order []int
+	res := &Result{Total: bb.NumParams() + m.Head.Module().NumParams()}
+	best := math.Inf(-1)
+	var bestWeights [][]float32
+	snapshot := func() {
+		if bestWeights == nil {
+			bestWeights = make([][]float32, len(trainable))
+		}
+		for i, t := range trainable {
+			bestWeights[i] = append(bestWeights[i][:0], t.Data()...)
+		}
+	}
+	since := 0
+	evaluate := func(step int) bool {
+		if len(eval) == 0 {
+			return false
+		}
+		mt := Evaluate(m, eval)
+		p := EvalPoint{Step: step, Accuracy: mt.Accuracy, MacroF1: mt.MacroF1, Loss: mt.Loss, Elapsed: time.Since(start)}
+		res.Curve = append(res.Curve, p)
+		if cfg.OnEval != nil {
+			cfg.OnEval(p)
+		}
+		if step > 0 && mt.Accuracy > best { // step 0 is the untrained head
+			best, since, res.BestStep, res.Best = mt.Accuracy, 0, step, mt
+			snapshot()
+			return false
+		}
+		since++
+		return cfg.Patience > 0 && since >= cfg.Patience
+	}
+	evaluate(0)
+	unfrozen := 0
+	var runErr error
+	for step := 0; step < cfg.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			runErr = err
+			break
+		}
+		epoch := step / perEpoch
+		if step%perEpoch == 0 {
+			order = rng.Perm(len(train))
+			if cfg.Strategy == "gradual" {
+				// Epoch 0 trains the head alone; epoch e adds the e top groups.
+				for unfrozen < epoch && unfrozen < len(layers) {
+					setGrad(layers[len(layers)-1-unfrozen], true)
+					unfrozen++
+				}
+			}
+		}
+		i0 := (step % perEpoch) * cfg.BatchSize
+		idx := order[i0:min(i0+cfg.BatchSize, len(order))]
+		bs := make([][]int, len(idx))
+		labels := make([]int, len(idx))
+		for j, k := range idx {
+			bs[j], labels[j] = seqs[k], train[k].LabelID
+		}
+		b := m.batchOf(bs, labels)
+		m.Train(true)
+		optim.SetLR(opt, sched.LR(step))
+		var loss *tensor.Tensor
+		if err := catch(func() {
+			loss = m.Head.Loss(b)
+			if cfg.AuxLM > 0 {
+				loss = loss.Add(auxLM(bb, b).MulScalar(cfg.AuxLM))
+			}
+			loss.Backward()
+		}); err != nil {
+			return res, fmt.Errorf("finetune: step %d: %w", step, err)
+		}
+		ps := optim.Params(opt)
+		if n := optim.ClipGradNorm(ps, cfg.ClipNorm); !math.IsNaN(float64(n)) && !math.IsInf(float64(n), 0) {
+			opt.Step()
+		}
+		opt.ZeroGrad()
+		res.Steps = step + 1
+		if res.Steps%cfg.EvalEvery == 0 || res.Steps == cfg.Steps {
+			if evaluate(res.Steps) {
+				res.Stopped = true
+				break
+			}
+		}
+	}
+	if len(res.Curve) == 0 || res.Curve[len(res.Curve)-1].Step != res.Steps {
+		if len(eval) > 0 && runErr == nil {
+			evaluate(res.Steps)
+		}
+	}
+	if bestWeights != nil {
+		for i, t := range trainable {
+			copy(t.Data(), bestWeights[i])
+		}
+	}
+	for _, g := range groups {
+		for _, p := range g.Params {
+			if p.Tensor.RequiresGrad() {
+				res.Trainable += p.Tensor.Numel()
+			}
+		}
+	}
+	res.Elapsed = time.Since(start)
+	m.Train(false)
+	return res, runErr
+}
+
+// auxLM is the causal-LM loss of the batch's text through the backbone's
+// tied LM head, from the hidden states the head's forward pass left in
+// the backbone (recomputed here; the backbone is small next to the head).
+func auxLM(bb *GPT, b *data.Batch) *tensor.Tensor {
+	labels := make([]int, len(b.InputIDs))
+	for i, id := range b.InputIDs {
+		labels[i] = id
+		if b.AttentionMask != nil && b.AttentionMask[i] == 0 {
+			labels[i] = tensor.IgnoreIndex
+		}
+	}
+	targets := lm.ShiftLabels(nil, labels, b.Size, b.SeqLen)
+	return tensor.CrossEntropy(bb.Forward(b.InputIDs, b.Size, b.SeqLen), targets)
+}
+
+// catch runs fn and turns a panic carrying an error (the SDK's typed
+// misuse errors) into that error.
+func catch(fn func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(error); ok {
+				err = e
+				return
+			}
+			panic(r)
+		}
+	}()
+	fn()
+	return nil
+}

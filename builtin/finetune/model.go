@@ -1,0 +1,304 @@
+package finetune
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pretrain-go/pretrain/builtin/heads"
+	"github.com/pretrain-go/pretrain/sdk/checkpoint"
+	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/pretrain-go/pretrain/sdk/nn"
+	"github.com/pretrain-go/pretrain/sdk/task"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
+)
+
+// ModelType is config.json's model_type for a fine-tuned model.
+const ModelType = "finetune"
+
+// LabelsFile holds a fine-tuned model's label names (a JSON array in id
+// order), beside config.json.
+const LabelsFile = "labels.json"
+
+// Model is a backbone with a task head, the tokenization and the label
+// names: everything needed to classify raw text.
+type Model struct {
+	Backbone *GPT
+	Head     task.Head
+	HeadName string            // registry name, e.g. "classify"
+	HeadOpts map[string]string // the head's options (pooling, dropout)
+	Labels   *data.LabelMap
+	Tokens   *Tokens
+	SeqLen   int // inputs are truncated to SeqLen tokens
+}
+
+// NewModel puts a registered head over a backbone for the given labels.
+func NewModel(bb *GPT, tokens *Tokens, headName string, opts map[string]string, labels *data.LabelMap, seqLen int, seed uint64) (*Model, error) {
+	if seqLen <= 0 || seqLen > bb.Config.ContextLen {
+		seqLen = bb.Config.ContextLen
+	}
+	if opts == nil {
+		opts = map[string]string{}
+	}
+	h, err := task.NewHead(headName, bb, task.Config{VocabSize: tokens.Vocab, SeqLen: seqLen, Seed: seed,
+		Labels: labels.Len(), Options: opts, Special: map[string]int{"pad": tokens.Pad}})
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Backbone: bb, Head: h, HeadName: headName, HeadOpts: opts, Labels: labels, Tokens: tokens, SeqLen: seqLen}, nil
+}
+
+// Module returns backbone and head as one module: "backbone.*", "head.*".
+func (m *Model) Module() nn.Module {
+	b := nn.NewBase()
+	b.AddModule("backbone", m.Backbone)
+	b.AddModule("head", m.Head.Module())
+	return b
+}
+
+// Train switches dropout on or off in backbone and head.
+func (m *Model) Train(on bool) {
+	m.Backbone.Train(on)
+	m.Head.Module().Train(on)
+}
+
+// Batch encodes texts into a padded batch (padding to the longest row,
+// truncating to SeqLen); labels, when given, become RowLabels.
+func (m *Model) Batch(texts []string, labels []int) *data.Batch {
+	seqs := make([][]int, len(texts))
+	for i, t := range texts {
+		seqs[i] = m.encode(t)
+	}
+	return m.batchOf(seqs, labels)
+}
+
+func (m *Model) encode(text string) []int {
+	ids := m.Tokens.Encode(text)
+	if len(ids) > m.SeqLen {
+		ids = ids[:m.SeqLen]
+	}
+	if len(ids) == 0 {
+		ids = []int{m.Tokens.Pad}
+	}
+	return ids
+}
+
+func (m *Model) batchOf(seqs [][]int, labels []int) *data.Batch {
+	b := data.PadBatch(seqs, 0, m.Tokens.Pad)
+	b.RowLabels = labels
+	return b
+}
+
+// Logits returns the head's outputs for texts, with dropout off and no
+// gradient recorded, as one row of floats per text.
+func (m *Model) Logits(texts []string) [][]float32 {
+	m.Train(false)
+	var out [][]float32
+	tensor.NoGrad(func() {
+		for start := 0; start < len(texts); start += 32 {
+			end := min(start+32, len(texts))
+			y := m.Head.Predict(m.Batch(texts[start:end], nil))
+			d := y.Float32s()
+			w := len(d) / (end - start)
+			for r := 0; r < end-start; r++ {
+				out = append(out, d[r*w:(r+1)*w])
+			}
+		}
+	})
+	return out
+}
+
+// Prediction is one classified text.
+type Prediction struct {
+	Label string    // the most likely label
+	ID    int       // its id
+	Probs []float32 // softmax over the labels, in id order
+}
+
+// String shows the label and its probability.
+func (p Prediction) String() string {
+	if p.ID < 0 || p.ID >= len(p.Probs) {
+		return p.Label
+	}
+	return fmt.Sprintf("%s (%.3f)", p.Label, p.Probs[p.ID])
+}
+
+// Predict classifies texts.
+func (m *Model) Predict(texts []string) []Prediction {
+	logits := m.Logits(texts)
+	out := make([]Prediction, len(logits))
+	for i, l := range logits {
+		probs := softmax(l)
+		best := 0
+		for j, p := range probs {
+			if p > probs[best] {
+				best = j
+			}
+		}
+		out[i] = Prediction{Label: m.Labels.Name(best), ID: best, Probs: probs}
+	}
+	return out
+}
+
+func softmax(l []float32) []float32 {
+	p := make([]float32, len(l))
+	mx := l[0]
+	for _, v := range l {
+		mx = max(mx, v)
+	}
+	var s float64
+	for i, v := range l {
+		e := exp32(v - mx)
+		p[i] = e
+		s += float64(e)
+	}
+	for i := range p {
+		p[i] = float32(float64(p[i]) / s)
+	}
+	return p
+}
+
+// String describes the model.
+func (m *Model) String() string {
+	return fmt.Sprintf("finetune.Model(%v, head=%s, %d labels, seq=%d, %v)", m.Backbone, m.HeadName, m.Labels.Len(), m.SeqLen, m.Tokens)
+}
+
+// Save writes the model into dir: model.safetensors ("backbone.*" and
+// "head.*"), config.json, labels.json and, for subword models,
+// tokenizer.json. LoRA adapters are merged first. The directory is built
+// under a temporary name and renamed into place, so a failure leaves
+// nothing behind and a reader never sees half a model.
+func (m *Model) Save(dir string) error {
+	if m.Backbone.LoRA != nil {
+		m.Backbone.LoRA.Merge()
+	}
+	return writeDirAtomic(dir, func(tmp string) error {
+		tok, err := m.Tokens.save(tmp)
+		if err != nil {
+			return err
+		}
+		sd := m.Module().StateDict()
+		if err := checkpoint.Save(filepath.Join(tmp, checkpoint.ModelFile), sd, map[string]string{"format": "pt"}); err != nil {
+			return err
+		}
+		if err := m.Labels.WriteFile(filepath.Join(tmp, LabelsFile)); err != nil {
+			return err
+		}
+		cfg := map[string]any{"model_type": ModelType, "backbone": gptConfigJSON(m.Backbone.Config), "head": m.HeadName,
+			"head_options": m.HeadOpts, "labels": m.Labels.Names(), "num_labels": m.Labels.Len(), "seq_len": m.SeqLen,
+			"tokenizer": tok, "pad_token_id": m.Tokens.Pad}
+		return checkpoint.WriteJSON(filepath.Join(tmp, checkpoint.ConfigFile), cfg)
+	})
+}
+
+// writeDirAtomic fills a temporary sibling of dir with fill and renames it
+// to dir, replacing an earlier directory of that name.
+func writeDirAtomic(dir string, fill func(tmp string) error) (err error) {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("%s exists and is not a directory", dir)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := fill(tmp); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	old := ""
+	if _, err := os.Stat(dir); err == nil {
+		old = tmp + "-old"
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return err
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return checkpoint.SyncDir(parent)
+}
+
+// Load reads a model written by Save. A directory holding another kind of
+// checkpoint is an *ArchError.
+func Load(dir string) (*Model, error) {
+	cfg, err := readConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	if mt, _ := cfg["model_type"].(string); mt != ModelType {
+		return nil, &ArchError{dir, fmt.Sprintf("holds a %q checkpoint, not a fine-tuned model (make one with `pretrain finetune`)", mt)}
+	}
+	pre, err := LoadPretrained(dir)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := data.ReadLabelMap(filepath.Join(dir, LabelsFile))
+	if err != nil {
+		return nil, err
+	}
+	labels.Freeze()
+	headName, _ := cfg["head"].(string)
+	opts := map[string]string{}
+	if ho, ok := cfg["head_options"].(map[string]any); ok {
+		for k, v := range ho {
+			opts[k] = fmt.Sprint(v)
+		}
+	}
+	seqLen := 0
+	if v, ok := cfg["seq_len"].(float64); ok {
+		seqLen = int(v)
+	}
+	m, err := NewModel(pre.Backbone, pre.Tokens, headName, opts, labels, seqLen, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	all, _, err := checkpoint.Load(filepath.Join(dir, checkpoint.ModelFile))
+	if err != nil {
+		return nil, err
+	}
+	hsd := map[string]*tensor.Tensor{}
+	for k, v := range all {
+		if name, ok := strings.CutPrefix(k, "head."); ok {
+			hsd[name] = v
+		}
+	}
+	if err := m.Head.Module().LoadStateDict(hsd); err != nil {
+		return nil, &ArchError{dir, "head: " + err.Error()}
+	}
+	return m, nil
+}
+
+// Describe writes a short summary of a model (for `pretrain predict -v`).
+func (m *Model) Describe(w io.Writer) {
+	names := m.Labels.Names()
+	sort.Strings(names)
+	fmt.Fprintf(w, "%v\nlabels: %s\n", m, strings.Join(names, ", "))
+}
+
+var _ = heads.ParsePooling // the built-in heads register in init
+
+// Snippet shortens text to at most n runes with an ellipsis.
+func Snippet(text string, n int) string {
+	r := []rune(text)
+	if len(r) <= n {
+		return text
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,413 @@
+// Package transfer measures what pretraining buys: it pretrains a GPT
+// backbone with the causal-LM objective on unlabeled text (by default the
+// embedded Austen novels without the task's evaluation paragraphs), then for
+// each label budget fine-tunes it and trains the same architecture from
+// scratch, with the same step budget, hyper-parameters and seeds, and
+// reports accuracy, macro-F1 and how many steps the pretrained model needs to
+// reach the scratch model's best accuracy. `pretrain transfer` runs it.
+package transfer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pretrain-go/pretrain/builtin/corpus"
+	"github.com/pretrain-go/pretrain/builtin/finetune"
+	"github.com/pretrain-go/pretrain/builtin/gpt"
+	"github.com/pretrain-go/pretrain/builtin/lm"
+	"github.com/pretrain-go/pretrain/sdk/checkpoint"
+	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/pretrain-go/pretrain/sdk/optim"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
+	"github.com/pretrain-go/pretrain/sdk/tokenizer"
+	"github.com/pretrain-go/pretrain/sdk/train"
+)
+
+// Config sets up the experiment; zero fields take the defaults noted,
+// which are the full run of `pretrain transfer`.
+type Config struct {
+	// From is a pretrained backbone directory (finetune.LoadPretrained);
+	// "" pretrains one into Out/pretrained.
+	From string
+	// Out receives pretrained/, results.json, results.md and transfer.svg;
+	// "" writes nothing.
+	Out string
+
+	// Pretraining (when From is ""): a BPE tokenizer of Vocab ids trained
+	// on Text, then PretrainSteps clm steps of PretrainBatch rows of
+	// SeqLen tokens.
+	Text          *data.Corpus // default corpus.AustenPretrainText()
+	Vocab         int          // default 2048
+	Model         gpt.Config   // default dim 128, 2 layers, 4 heads (vocab and context filled in)
+	SeqLen        int          // default 64
+	PretrainSteps int          // default 600
+	PretrainBatch int          // default 16
+	PretrainLR    float32      // default 2e-3
+
+	// Fine-tuning. Train and Eval default to the Austen paragraph task.
+	Train, Eval []data.Example
+	Labels      *data.LabelMap
+	Budgets     []int    // labeled examples per run; 0 means all; default 50, 100, 200, 500, 0
+	Seeds       []uint64 // default 1, 2, 3
+	Steps       int      // optimizer steps of every run, pretrained and scratch alike; default 150
+	EvalEvery   int      // default Steps/10
+	EvalLimit   int      // score on the first N eval examples (0: all)
+	Finetune    finetune.Config
+	Progress    io.Writer // one line per run; nil: silent
+	Threads     int       // unused placeholder for symmetry with train.Config
+	pretrainOut string
+}
+
+// String summarises the configuration.
+func (c Config) String() string {
+	return fmt.Sprintf("transfer.Config(from=%q, vocab=%d, %v, seq=%d, pretrain-steps=%d, budgets=%v, seeds=%v, steps=%d)",
+		c.From, c.Vocab, c.Model, c.SeqLen, c.PretrainSteps, c.Budgets, c.Seeds, c.Steps)
+}
+
+func (c *Config) defaults() error {
+	if c.Text == nil {
+		c.Text = corpus.AustenPretrainText()
+	}
+	if c.Vocab == 0 {
+		c.Vocab = 2048
+	}
+	if c.SeqLen == 0 {
+		c.SeqLen = 64
+	}
+	if c.Model.Dim == 0 {
+		c.Model = gpt.Config{Dim: 128, Layers: 2, Heads: 4, TiedEmbeddings: true}
+	}
+	if c.PretrainSteps == 0 {
+		c.PretrainSteps = 600
+	}
+	if c.PretrainBatch == 0 {
+		c.PretrainBatch = 16
+	}
+	if c.PretrainLR == 0 {
+		c.PretrainLR = 2e-3
+	}
+	if c.Train == nil {
+		var err error
+		if c.Train, c.Labels, err = corpus.AustenClassification("train"); err != nil {
+			return err
+		}
+		if c.Eval, _, err = corpus.AustenClassification("eval"); err != nil {
+			return err
+		}
+	}
+	if c.Labels == nil {
+		return fmt.Errorf("transfer: Labels must be set with Train")
+	}
+	if len(c.Train) == 0 || len(c.Eval) == 0 {
+		return fmt.Errorf("transfer: need training and evaluation examples (have %d and %d)", len(c.Train), len(c.Eval))
+	}
+	if c.EvalLimit > 0 && c.EvalLimit < len(c.Eval) {
+		// A random subset: eval files are often sorted by label.
+		perm := tensor.NewRNG(99).Perm(len(c.Eval))[:c.EvalLimit]
+		sort.Ints(perm)
+		sub := make([]data.Example, len(perm))
+		for i, j := range perm {
+			sub[i] = c.Eval[j]
+		}
+		c.Eval = sub
+	}
+	if c.Budgets == nil {
+		c.Budgets = []int{50, 100, 200, 500, 0}
+	}
+	if c.Seeds == nil {
+		c.Seeds = []uint64{1, 2, 3}
+	}
+	if c.Steps == 0 {
+		c.Steps = 150
+	}
+	if c.EvalEvery == 0 {
+		c.EvalEvery = max(1, c.Steps/10)
+	}
+	return nil
+}
+
+// Run is one fine-tuning run.
+type Run struct {
+	Pretrained bool
+	Budget     int // labels used
+	Seed       uint64
+	Accuracy   float64 // best evaluation
+	MacroF1    float64
+	BestStep   int
+	Curve      []finetune.EvalPoint
+}
+
+// Row aggregates the runs of one budget (means over seeds).
+type Row struct {
+	Budget                   int // labels (all: the size of the training set)
+	PreAcc, ScratchAcc       float64
+	PreF1, ScratchF1         float64
+	PreAccSD, ScratchAccSD   float64
+	StepsToScratchBest       float64 // pretrained: first eval step at or above scratch's best (mean over seeds)
+	ScratchBestStep          float64 // scratch: step of its best (mean)
+	StepRatio                float64 // StepsToScratchBest / ScratchBestStep (mean of per-seed ratios)
+	PreReached, SeedsCounted int     // seeds where the pretrained curve reached scratch's best
+}
+
+// Report is the experiment's outcome.
+type Report struct {
+	Config       string
+	Backbone     string
+	PretrainLoss float64
+	PretrainTime time.Duration
+	Runs         []Run
+	Rows         []Row
+	Elapsed      time.Duration
+}
+
+// Run performs the experiment.
+func RunExperiment(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	rep := &Report{Config: cfg.String()}
+	var pre *finetune.Pretrained
+	var err error
+	if cfg.From != "" {
+		if pre, err = finetune.LoadPretrained(cfg.From); err != nil {
+			return nil, err
+		}
+	} else {
+		t0 := time.Now()
+		if pre, rep.PretrainLoss, err = Pretrain(ctx, &cfg); err != nil {
+			return nil, err
+		}
+		rep.PretrainTime = time.Since(t0)
+		progress(cfg.Progress, "pretrained %v in %s, final loss %.3f\n", pre.Backbone, rep.PretrainTime.Round(time.Second), rep.PretrainLoss)
+	}
+	rep.Backbone = pre.Backbone.String()
+	preState := map[string]*tensor.Tensor{}
+	for k, v := range pre.Backbone.StateDict() {
+		preState[k] = v.Clone()
+	}
+	for _, budget := range cfg.Budgets {
+		for _, seed := range cfg.Seeds {
+			sub := Sample(cfg.Train, cfg.Labels.Len(), budget, seed)
+			for _, pretrained := range []bool{true, false} {
+				m, err := gpt.New(pre.Backbone.Config, tensor.NewRNG(1000+seed))
+				if err != nil {
+					return nil, err
+				}
+				if pretrained {
+					if err := m.LoadStateDict(preState); err != nil {
+						return nil, err
+					}
+				}
+				model, err := finetune.NewModel(finetune.NewGPT(m), pre.Tokens, "classify", map[string]string{"pooling": "mean"}, cfg.Labels, cfg.SeqLen, seed)
+				if err != nil {
+					return nil, err
+				}
+				fc := cfg.Finetune
+				fc.Steps, fc.EvalEvery, fc.Seed, fc.Patience = cfg.Steps, cfg.EvalEvery, seed, 0
+				res, err := finetune.Run(ctx, model, sub, cfg.Eval, fc)
+				if err != nil {
+					return nil, err
+				}
+				r := Run{Pretrained: pretrained, Budget: len(sub), Seed: seed, Accuracy: res.Best.Accuracy, MacroF1: res.Best.MacroF1, BestStep: res.BestStep, Curve: res.Curve}
+				rep.Runs = append(rep.Runs, r)
+				kind := "scratch"
+				if pretrained {
+					kind = "pretrained"
+				}
+				progress(cfg.Progress, "%4d labels, seed %d, %-10s accuracy %.3f, macro-F1 %.3f (best at step %d, %s)\n",
+					r.Budget, seed, kind, r.Accuracy, r.MacroF1, r.BestStep, res.Elapsed.Round(100*time.Millisecond))
+			}
+		}
+	}
+	rep.Rows = aggregate(rep.Runs)
+	rep.Elapsed = time.Since(start)
+	if cfg.Out != "" {
+		if err := rep.Write(cfg.Out); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+func progress(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
+}
+
+// Sample draws n examples (all when n is 0 or at least len(ex)),
+// stratified: labels take turns so every class is present at small n.
+func Sample(ex []data.Example, labels, n int, seed uint64) []data.Example {
+	if n <= 0 || n >= len(ex) {
+		return ex
+	}
+	rng := tensor.NewRNG(seed * 7919)
+	byLabel := make([][]int, labels)
+	for _, i := range rng.Perm(len(ex)) {
+		l := ex[i].LabelID
+		byLabel[l] = append(byLabel[l], i)
+	}
+	out := make([]data.Example, 0, n)
+	for k := 0; len(out) < n; k++ {
+		for l := 0; l < labels && len(out) < n; l++ {
+			if k < len(byLabel[l]) {
+				out = append(out, ex[byLabel[l][k]])
+			}
+		}
+	}
+	return out
+}
+
+// Pretrain trains a BPE tokenizer and a GPT with the clm objective on
+// cfg.Text through the Trainer, and (with cfg.Out set) saves them in
+// Out/pretrained, loadable by finetune.LoadPretrained.
+func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, error) {
+	var sb strings.Builder
+	if err := cfg.Text.Scan(ctx, func(r data.Record) error {
+		sb.WriteString(r.Text)
+		sb.WriteByte('\n')
+		return nil
+	}); err != nil {
+		return nil, 0, err
+	}
+	tok, err := tokenizer.TrainBPE(ctx, strings.NewReader(sb.String()), tokenizer.TrainOptions{VocabSize: cfg.Vocab, SpecialTokens: []string{"<pad>", "<eos>"}})
+	if err != nil {
+		return nil, 0, err
+	}
+	tokens := finetune.NewTokens(tok)
+	eos, _ := tok.TokenID("<eos>")
+	mc := cfg.Model
+	mc.VocabSize, mc.ContextLen = tok.VocabSize(), cfg.SeqLen
+	m, err := gpt.New(mc, tensor.NewRNG(42))
+	if err != nil {
+		return nil, 0, err
+	}
+	obj := lm.NewCLMFor(m, cfg.SeqLen, tokens.Pad)
+	opt := optim.NewAdamW(optim.SplitDecay(m.NamedParameters(), cfg.PretrainLR, 0.01), optim.DefaultAdam())
+	tr := train.New(obj, opt, data.LoaderConfig{Corpus: cfg.Text, Encode: tok.Encode, BatchSize: cfg.PretrainBatch,
+		PackLen: cfg.SeqLen, PackSep: eos, DropLast: true, ShuffleBuffer: 4096, Epochs: -1},
+		train.Config{Steps: cfg.PretrainSteps, Seed: 42, ClipNorm: 1, LogEvery: max(1, cfg.PretrainSteps/10),
+			Schedule: optim.WarmupCosine(cfg.PretrainLR, cfg.PretrainSteps/20, cfg.PretrainSteps, cfg.PretrainLR/10),
+			OnStep: func(mt train.Metrics) {
+				progress(cfg.Progress, "pretrain step %d/%d: loss %.3f\n", mt.Step, cfg.PretrainSteps, mt.Loss)
+			}})
+	res, err := tr.Run(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	pre := &finetune.Pretrained{Backbone: finetune.NewGPT(m), Tokens: tokens}
+	if cfg.Out != "" {
+		dir := filepath.Join(cfg.Out, "pretrained")
+		if err := SaveBackbone(dir, pre, map[string]any{"pretrain_steps": res.Steps, "pretrain_loss": res.Loss}); err != nil {
+			return nil, 0, err
+		}
+		pre.Dir = dir
+	}
+	return pre, res.Loss, nil
+}
+
+// SaveBackbone writes a GPT backbone and its tokenizer as a checkpoint
+// directory that finetune.LoadPretrained (and `pretrain finetune --from`)
+// reads.
+func SaveBackbone(dir string, pre *finetune.Pretrained, extra map[string]any) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	c := pre.Backbone.Config
+	cfg := map[string]any{"model_type": "gpt", "vocab_size": c.VocabSize, "n_positions": c.ContextLen, "n_embd": c.Dim,
+		"n_layer": c.Layers, "n_head": c.Heads, "n_inner": c.MLPHidden, "tie_word_embeddings": c.TiedEmbeddings,
+		"tokenizer": finetune.TokenizerFile, "pad_token_id": pre.Tokens.Pad}
+	for k, v := range extra {
+		cfg[k] = v
+	}
+	if err := pre.Tokens.Tok.Save(filepath.Join(dir, finetune.TokenizerFile)); err != nil {
+		return err
+	}
+	if err := checkpoint.Save(filepath.Join(dir, checkpoint.ModelFile), pre.Backbone.StateDict(), map[string]string{"format": "pt"}); err != nil {
+		return err
+	}
+	return checkpoint.WriteJSON(filepath.Join(dir, checkpoint.ConfigFile), cfg)
+}
+
+// aggregate averages the runs per budget over seeds.
+func aggregate(runs []Run) []Row {
+	byBudget := map[int][]Run{}
+	var budgets []int
+	for _, r := range runs {
+		if _, ok := byBudget[r.Budget]; !ok {
+			budgets = append(budgets, r.Budget)
+		}
+		byBudget[r.Budget] = append(byBudget[r.Budget], r)
+	}
+	sort.Ints(budgets)
+	var rows []Row
+	for _, b := range budgets {
+		row := Row{Budget: b}
+		pre, scr := map[uint64]Run{}, map[uint64]Run{}
+		var pa, sa []float64
+		for _, r := range byBudget[b] {
+			if r.Pretrained {
+				pre[r.Seed] = r
+				pa = append(pa, r.Accuracy)
+				row.PreF1 += r.MacroF1
+			} else {
+				scr[r.Seed] = r
+				sa = append(sa, r.Accuracy)
+				row.ScratchF1 += r.MacroF1
+			}
+		}
+		row.PreAcc, row.PreAccSD = meanSD(pa)
+		row.ScratchAcc, row.ScratchAccSD = meanSD(sa)
+		row.PreF1 /= float64(max(1, len(pa)))
+		row.ScratchF1 /= float64(max(1, len(sa)))
+		var ratios, reach, sbest []float64
+		for seed, s := range scr {
+			p, ok := pre[seed]
+			if !ok {
+				continue
+			}
+			row.SeedsCounted++
+			sbest = append(sbest, float64(s.BestStep))
+			for _, pt := range p.Curve {
+				if pt.Accuracy >= s.Accuracy {
+					row.PreReached++
+					reach = append(reach, float64(pt.Step))
+					ratios = append(ratios, float64(pt.Step)/math.Max(1, float64(s.BestStep)))
+					break
+				}
+			}
+		}
+		row.StepsToScratchBest, _ = meanSD(reach)
+		row.ScratchBestStep, _ = meanSD(sbest)
+		row.StepRatio, _ = meanSD(ratios)
+		if row.PreReached < row.SeedsCounted {
+			row.StepRatio = math.Inf(1) // a seed never got there
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func meanSD(x []float64) (float64, float64) {
+	if len(x) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	mean := s / float64(len(x))
+	var ss float64
+	for _, v := range x {
+		ss += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(ss / float64(len(x)))
+}
