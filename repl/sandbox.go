@@ -176,7 +176,7 @@ func (p Policy) checkFile(fset *token.FileSet, f *ast.File, sources map[string]s
 		pos := fset.Position(im.Path.Pos()).String()
 		if perm := permissionOf[path]; perm != "" {
 			return &SandboxError{Pos: pos, Import: path, Permission: perm,
-				Msg: fmt.Sprintf("import %q needs permission %q (grant it with --allow %s, or list it under permissions in plugin.json)", path, perm, perm)}
+				Msg: fmt.Sprintf("import %q needs permission %q (run with --allow %s; a plugin also declares it under \"permissions\" in plugin.json)", path, perm, perm)}
 		}
 		return &SandboxError{Pos: pos, Import: path,
 			Msg: fmt.Sprintf("import %q is not available to scripts and plugins (importable: the SDK, builtin/corpus and %s)", path, strings.Join(safeStdlib(), ", "))}
