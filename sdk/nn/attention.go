@@ -46,21 +46,15 @@ func (a *MultiHeadAttention) Forward(x, keyMask *tensor.Tensor) *tensor.Tensor {
 	if len(s) != 3 || s[2] != a.Embed {
 		panicShape(a.String(), fmt.Sprintf("input must be [batch, seq, %d]", a.Embed), s)
 	}
-	b, t, e, h := s[0], s[1], s[2], a.Heads
+	b, t, h := s[0], s[1], a.Heads
 	if keyMask != nil {
 		if ms := keyMask.Shape(); len(ms) != 2 || ms[0] != b || ms[1] != t {
 			panicShape(a.String(), "keyMask must be [batch, seq]", s, ms)
 		}
 	}
-	dh := e / h
-	// [B,T,3E] -> [B,T,3,H,Dh] -> [3,B,H,T,Dh]: one copy puts q, k and v
-	// into the head-major layout attention wants.
-	qkv := a.QKV.Forward(x).Reshape(b, t, 3, h, dh).Permute(2, 0, 3, 1, 4)
-	q := qkv.Narrow(0, 0, 1).Reshape(b, h, t, dh)
-	k := qkv.Narrow(0, 1, 1).Reshape(b, h, t, dh)
-	v := qkv.Narrow(0, 2, 1).Reshape(b, h, t, dh)
-	o := tensor.ScaledDotProductAttention(q, k, v, a.Causal, keyMask)
-	o = o.Transpose(1, 2).Reshape(b, t, e)
+	// The fused op reads q, k and v and writes the heads in the packed
+	// [B, T, 3E] / [B, T, E] layouts, so no head split or merge copies.
+	o := tensor.SelfAttention(a.QKV.Forward(x), h, a.Causal, keyMask)
 	return a.Proj.Forward(a.Drop.Forward(o))
 }
 
