@@ -12,7 +12,8 @@ import (
 // amxBF16Panel computes C[0:32, 0:32·nt] += Â·B̂ with AMX tiles
 // (TDPBF16PS) for a 32-row panel of A packed row by row in bf16 pairs (kcs
 // pairs per row, a multiple of 16) and nt 32-column panels of B in pair
-// layout. In Go, with pair products widened to float32:
+// layout; with acc == 0 C is not read (C = Â·B̂). In Go, with pair products
+// widened to float32:
 //
 //	for t := 0; t < nt; t++ {
 //		for i := 0; i < 32; i++ {
@@ -25,7 +26,7 @@ import (
 //	}
 //
 //go:noescape
-func amxBF16Panel(kcs int, a, b, c *float32, ldc, nt int)
+func amxBF16Panel(kcs int, a, b, c *float32, ldc, nt, acc int)
 
 // amxEnabled asks Linux for the AMX tile state (arch_prctl
 // ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA); without it the first tile
@@ -55,7 +56,7 @@ func gemmAMX(s *gemmSrc) {
 	m, n, k := s.m, s.n, s.k
 	c := s.c[s.offC:]
 	ldc := s.ldc
-	if s.beta != 1 {
+	if s.beta != 1 && s.beta != 0 {
 		scaleC(c, m, n, ldc, s.beta)
 	}
 	threads := s.threads
@@ -82,6 +83,10 @@ func gemmAMX(s *gemmSrc) {
 		for pc := 0; pc < k; pc += kcMax {
 			kc := min(kcMax, k-pc)
 			kcs := roundUp(kc, 32) / 2
+			acc := 1 // accumulate into C, except over a beta = 0 C at first
+			if pc == 0 && s.beta == 0 {
+				acc = 0
+			}
 			packB := func(lo, hi int) {
 				for q := lo; q < hi; q++ {
 					d := bbuf[q*nr*kcs : (q+1)*nr*kcs]
@@ -112,7 +117,7 @@ func gemmAMX(s *gemmSrc) {
 							full-- // the last panel is partial
 						}
 						if rows == mr && full > 0 {
-							amxBF16Panel(kcs, aq, &bbuf[q0*nr*kcs], &c[(i0+ir)*ldc+jc+q0*nr], ldc, full)
+							amxBF16Panel(kcs, aq, &bbuf[q0*nr*kcs], &c[(i0+ir)*ldc+jc+q0*nr], ldc, full, acc)
 						} else {
 							full = 0
 						}
@@ -120,11 +125,13 @@ func gemmAMX(s *gemmSrc) {
 							j0 := jc + q*nr
 							cols := min(nr, n-j0)
 							ci := c[(i0+ir)*ldc+j0:]
-							clear(tmp)
-							for i := 0; i < rows; i++ {
-								copy(tmp[i*nr:i*nr+cols], ci[i*ldc:i*ldc+cols])
+							if acc == 1 {
+								clear(tmp)
+								for i := 0; i < rows; i++ {
+									copy(tmp[i*nr:i*nr+cols], ci[i*ldc:i*ldc+cols])
+								}
 							}
-							amxBF16Panel(kcs, aq, &bbuf[q*nr*kcs], &tmp[0], nr, 1)
+							amxBF16Panel(kcs, aq, &bbuf[q*nr*kcs], &tmp[0], nr, 1, acc)
 							for i := 0; i < rows; i++ {
 								copy(ci[i*ldc:i*ldc+cols], tmp[i*nr:i*nr+cols])
 							}

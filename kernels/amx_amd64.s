@@ -28,16 +28,18 @@ GLOBL amxcfg<>(SB), RODATA|NOPTR, $64
 // TILESTORED (DI)(SI*1), tmmT and (R8)(SI*1), tmmT
 #define TSTORE_DI_SI(t) BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $(0x04|(t<<3)); BYTE $0x37
 #define TSTORE_R8_SI(t) BYTE $0xc4; BYTE $0xc2; BYTE $0x7a; BYTE $0x4b; BYTE $(0x04|(t<<3)); BYTE $0x30
+// TILEZERO tmmT
+#define TILEZERO(t) BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $(0xc0|(t<<3))
 // TDPBF16PS tmmC, tmmA, tmmB: C += A·B over bf16 pairs
 #define TDPBF16PS(c, a, b) BYTE $0xc4; BYTE $0xe2; BYTE $(((15-b)<<3)|0x02); BYTE $0x5c; BYTE $(0xc0|(c<<3)|a)
 
-// func amxBF16Panel(kcs int, a, b, c *float32, ldc, nt int)
+// func amxBF16Panel(kcs int, a, b, c *float32, ldc, nt, acc int)
 //
-// C[0:32, 0:32·nt] += Â·B̂ for one 32-row panel of A stored row by row
+// C[0:32, 0:32·nt] += Â·B̂ (= Â·B̂ without reading C when acc is 0) for one 32-row panel of A stored row by row
 // (row i at i·kcs 32-bit pair slots) and nt consecutive 32-column panels
 // of B in pair layout (slot q·32+j holds rows 2q and 2q+1 of column j).
 // kcs is a multiple of 16. Tiles: C in tmm0-3, A in tmm4-5, B in tmm6-7.
-TEXT ·amxBF16Panel(SB), NOSPLIT, $0-48
+TEXT ·amxBF16Panel(SB), NOSPLIT, $0-56
 	MOVQ kcs+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -51,6 +53,14 @@ TEXT ·amxBF16Panel(SB), NOSPLIT, $0-48
 	LEAQ amxcfg<>(SB), R8
 	LDTILECFG_R8
 tile:
+	CMPQ acc+48(FP), $0
+	JNE loadc
+	TILEZERO(0)
+	TILEZERO(1)
+	TILEZERO(2)
+	TILEZERO(3)
+	JMP kstart
+loadc:
 	TLOAD_DI_SI(0)
 	LEAQ 64(DI), R8
 	TLOAD_R8_SI(1)
@@ -60,6 +70,7 @@ tile:
 	TLOAD_R8_SI(2)
 	ADDQ $64, R8
 	TLOAD_R8_SI(3)
+kstart:
 	MOVQ AX, R8
 	MOVQ R12, DX
 	SHLQ $4, DX
