@@ -14,6 +14,7 @@ type ShapeError struct {
 	Msg    string  // what is wrong
 }
 
+// Error names the layer, the shapes and what is wrong.
 func (e *ShapeError) Error() string {
 	parts := make([]string, len(e.Shapes))
 	for i, s := range e.Shapes {
@@ -34,6 +35,7 @@ type ConfigError struct {
 	Msg   string
 }
 
+// Error names the constructor and the problem.
 func (e *ConfigError) Error() string { return "nn." + e.Layer + ": " + e.Msg }
 
 // StateDictError lists why a state dict does not fit a module: keys the
@@ -58,6 +60,7 @@ func (m ShapeMismatch) String() string {
 	return fmt.Sprintf("%s: want %s, got %s", m.Key, shapeString(m.Want), shapeString(m.Got))
 }
 
+// Error lists the missing and unexpected keys and the shape mismatches.
 func (e *StateDictError) Error() string {
 	var parts []string
 	if len(e.Missing) > 0 {

@@ -13,6 +13,7 @@ type ConfigError struct {
 	Msg string
 }
 
+// Error names the constructor and the problem.
 func (e *ConfigError) Error() string { return "optim." + e.Op + ": " + e.Msg }
 
 // StateError lists why a saved optimizer state does not fit an optimizer:
@@ -24,6 +25,7 @@ type StateError struct {
 	Mismatched []string // "key: want [3,4], got [4,3]"
 }
 
+// Error lists the missing and unexpected keys and the shape mismatches.
 func (e *StateError) Error() string {
 	var parts []string
 	if len(e.Missing) > 0 {

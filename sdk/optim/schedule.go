@@ -23,8 +23,10 @@ func Constant(lr float32) Schedule {
 	return constant{lr}
 }
 
+// LR returns the constant rate.
 func (c constant) LR(int) float32 { return c.lr }
 
+// String prints the rate.
 func (c constant) String() string { return fmt.Sprintf("Constant(lr=%g)", c.lr) }
 
 type warmupDecay struct {
@@ -56,6 +58,7 @@ func newWarmupDecay(op string, peak float32, warmup, total int, final float32, c
 	return warmupDecay{peak: peak, final: final, warmup: warmup, total: total, cosine: cosine}
 }
 
+// LR returns the rate of step (from 0).
 func (w warmupDecay) LR(step int) float32 {
 	if step < w.warmup {
 		return w.peak * float32(step+1) / float32(w.warmup)
@@ -70,6 +73,7 @@ func (w warmupDecay) LR(step int) float32 {
 	return w.peak + (w.final-w.peak)*float32(p)
 }
 
+// String prints the schedule's parameters.
 func (w warmupDecay) String() string {
 	name := "WarmupLinear"
 	if w.cosine {
