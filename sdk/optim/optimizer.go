@@ -16,8 +16,8 @@ type Optimizer interface {
 	// WeightDecay takes effect at the next Step.
 	Groups() []*Group
 	// State returns the optimizer's state as named tensors (the live
-	// buffers, not copies): "<param>.step" and per-optimizer buffers such
-	// as "<param>.exp_avg".
+	// buffers, not copies): "<param>.step" (a float32 scalar, exact up
+	// to 2^24 steps) and per-optimizer buffers such as "<param>.exp_avg".
 	State() map[string]*tensor.Tensor
 	// LoadState copies a state saved from State into the optimizer. It
 	// returns a *StateError and changes nothing if keys or shapes differ.
