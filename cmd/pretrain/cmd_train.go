@@ -63,6 +63,7 @@ type trainArgs struct {
 	evalData              listFlag
 	evalEvery             int
 	tokenizer             string
+	bf16                  bool
 	steps, epochs         int
 	resume                bool
 	threads               int
@@ -88,6 +89,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&a.saveEvery, "save-every", 0, "checkpoint every N steps (registry objectives; 0: at the end)")
 	fs.IntVar(&a.logEvery, "log-every", 10, "metrics record every N steps")
 	fs.StringVar(&a.tokenizer, "tokenizer", "", "tokenizer.json for registry objectives (default: bytes plus special ids 256-262)")
+	fs.BoolVar(&a.bf16, "bf16", false, "write the final model.safetensors in bfloat16 (checkpoints stay float32)")
 	fs.Var(&a.evalData, "eval-data", "held-out text for evaluation (registry objectives; repeatable)")
 	fs.IntVar(&a.evalEvery, "eval-every", 0, "evaluate on --eval-data every N steps (0: at the end)")
 	if err := parseFlags(fs, "train", args, stderr); err != nil {
@@ -335,7 +337,7 @@ func trainWordVectors(ctx context.Context, a *trainArgs, stdout, stderr io.Write
 	if a.objective == "glove" {
 		cfg["model_type"] = "glove"
 	}
-	if err := writeVectorsDir(a.out, vec, cfg); err != nil {
+	if err := writeVectorsDir(a.out, vec, cfg, a.bf16); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s, %s, %s, %s)\n\n", a.out, vectorsFile, checkpoint.ModelFile, vocabFile, checkpoint.ConfigFile)
@@ -354,7 +356,7 @@ const (
 // writeVectorsDir writes vectors.bin, model.safetensors, vocab.txt and
 // config.json into a temporary sibling of out and renames it into place,
 // replacing an earlier run's directory.
-func writeVectorsDir(out string, vec *vectors.Vectors, cfg map[string]any) error {
+func writeVectorsDir(out string, vec *vectors.Vectors, cfg map[string]any, bf16 bool) error {
 	parent := filepath.Dir(filepath.Clean(out))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
@@ -373,6 +375,9 @@ func writeVectorsDir(out string, vec *vectors.Vectors, cfg map[string]any) error
 		return err
 	}
 	emb := tensor.FromFloat32s(vec.Data, vec.Len(), vec.Dim)
+	if bf16 {
+		emb = emb.To(tensor.BF16)
+	}
 	if err := checkpoint.Save(filepath.Join(tmp, checkpoint.ModelFile), map[string]*tensor.Tensor{embeddingKey: emb},
 		map[string]string{"format": "pt"}); err != nil {
 		return err
@@ -566,6 +571,13 @@ func readModelConfig(path string) (string, map[string]string, error) {
 	}
 	preset, _ := m["preset"].(string)
 	return preset, opts, nil
+}
+
+func finalDType(bf16 bool) tensor.DType {
+	if bf16 {
+		return tensor.BF16
+	}
+	return tensor.F32
 }
 
 // encodeBytes maps text to its UTF-8 bytes as ids.

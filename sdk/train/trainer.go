@@ -68,6 +68,10 @@ type Config struct {
 	// Progress receives a one-line progress bar with ETA when it is a
 	// terminal; otherwise nothing is drawn.
 	Progress io.Writer
+	// FinalDType is the dtype of the final OUT/model.safetensors (F32 by
+	// default; BF16 halves it). Checkpoints always keep the training dtype,
+	// so that a resume is exact.
+	FinalDType tensor.DType
 	// ModelConfig is written as config.json beside each model.
 	ModelConfig map[string]any
 	// RNGs are generators the objective draws from (dropout, sampling);
@@ -343,7 +347,13 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 		return r.result(), err
 	}
 	if cfg.OutDir != "" {
-		if err := checkpoint.Save(filepath.Join(cfg.OutDir, checkpoint.ModelFile), module.StateDict(), map[string]string{"format": "pt"}); err != nil {
+		sd := module.StateDict()
+		if cfg.FinalDType == tensor.BF16 {
+			for k, v := range sd {
+				sd[k] = v.To(tensor.BF16)
+			}
+		}
+		if err := checkpoint.Save(filepath.Join(cfg.OutDir, checkpoint.ModelFile), sd, map[string]string{"format": "pt"}); err != nil {
 			return r.result(), err
 		}
 		if cfg.ModelConfig != nil {

@@ -355,6 +355,33 @@ func TestPanicInStepIsAnError(t *testing.T) {
 	}
 }
 
+func TestFinalModelBF16(t *testing.T) {
+	out := t.TempDir()
+	tr, obj := newTrainer(out, 4, 1)
+	tr.Config.FinalDType = tensor.BF16
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := checkpoint.Load(filepath.Join(out, checkpoint.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := m["head.weight"]
+	if w.DType() != tensor.BF16 {
+		t.Fatalf("final model dtype %v", w.DType())
+	}
+	want := obj.head.Weight.To(tensor.BF16).Float32s()
+	for i, v := range w.Float32s() {
+		if v != want[i] {
+			t.Fatalf("head.weight[%d] = %v, want %v", i, v, want[i])
+		}
+	}
+	cp, _, _ := checkpoint.Load(filepath.Join(out, "checkpoints", checkpoint.StepDir(4), checkpoint.ModelFile))
+	if cp["head.weight"].DType() != tensor.F32 {
+		t.Fatal("checkpoint not kept in f32")
+	}
+}
+
 func TestEpochsMode(t *testing.T) {
 	tr, _ := newTrainer("", 0, 1)
 	tr.Config.Epochs = 2
