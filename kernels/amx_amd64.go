@@ -42,12 +42,10 @@ var amxEnabled = func() bool {
 
 func hasAMX() bool { return amxEnabled && hasBF16() && cpu.X86.HasAMXBF16 && cpu.X86.HasAMXTile }
 
-// AMX blocking: k in steps of 32 bf16, 32×32 tiles.
-const (
-	amxKC = 512
-	amxMC = 256
-	amxNC = 2048
-)
+// AMX blocking: k in steps of 32 bf16, 32×32 tiles. A 32-row panel of A
+// (KC·64 bytes) stays in L1 while the panels of B stream from L2, so a
+// KC×NC block of B (KC·NC·2 bytes) should fit in L2.
+var amxKC, amxMC, amxNC = 384, 256, 768
 
 // gemmAMX is gemmRun for bf16 A and B on AMX (alpha == 1 only; the caller
 // checks). C is first scaled by beta (cleared without reading when beta is

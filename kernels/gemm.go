@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"sync"
 	"unsafe"
 )
@@ -180,9 +181,20 @@ func gemmRun(s *gemmSrc) {
 		return
 	}
 	g := curGemm
-	if s.a16 != nil && g.amx && s.alpha == 1 {
-		gemmAMX(s)
-		return
+	if s.a16 != nil && g.amx {
+		if s.alpha == 1 {
+			gemmAMX(s)
+			return
+		}
+		// C = alpha·(A·B + (beta/alpha)·C): AMX accumulates with alpha 1,
+		// then one pass scales C; for an alpha whose inverse is finite.
+		if a := math.Abs(float64(s.alpha)); a >= 1e-30 && a <= 1e30 {
+			s2 := *s
+			s2.alpha, s2.beta = 1, s.beta/s.alpha
+			gemmAMX(&s2)
+			scaleC(c, m, n, s.ldc, s.alpha)
+			return
+		}
 	}
 	kern := g.kern
 	var rkern rowKernel
