@@ -450,37 +450,26 @@ func showNeighbors(w io.Writer, vec *vectors.Vectors, k int) {
 
 // status redraws one line on a terminal and stays silent otherwise.
 type status struct {
-	f *os.File
+	w io.Writer // nil when not a terminal
 }
 
 func newStatus(w io.Writer) *status {
-	if f, ok := w.(*os.File); ok && isTerminalFile(f) {
-		return &status{f: f}
+	if train.IsTerminal(w) {
+		return &status{w: w}
 	}
 	return &status{}
 }
 
 func (s *status) show(line string) {
-	if s.f != nil {
-		fmt.Fprintf(s.f, "\r%s\x1b[K", line)
+	if s.w != nil {
+		fmt.Fprintf(s.w, "\r%s\x1b[K", line)
 	}
 }
 
 func (s *status) done() {
-	if s.f != nil {
-		fmt.Fprintln(s.f)
+	if s.w != nil {
+		fmt.Fprintln(s.w)
 	}
-}
-
-// isTerminalFile reports whether f is a character device other than
-// /dev/null.
-func isTerminalFile(f *os.File) bool {
-	st, err := f.Stat()
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	null, err := os.Stat(os.DevNull)
-	return err != nil || !os.SameFile(st, null)
 }
 
 // Byte-level tokenization for registry objectives: ids 0-255 are bytes,

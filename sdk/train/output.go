@@ -161,14 +161,20 @@ type progress struct {
 	last   time.Time
 }
 
+// IsTerminal reports whether w is an *os.File open on a terminal; progress
+// displays draw only then, and stay quiet in pipes, files and /dev/null.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminal(f)
+}
+
 // newProgress returns a bar drawing to w when w is a terminal, or a
 // no-op bar.
 func newProgress(w io.Writer, total, epochs int) *progress {
-	f, ok := w.(*os.File)
-	if !ok || !isTerminal(f) {
+	if !IsTerminal(w) {
 		return &progress{}
 	}
-	return &progress{w: bufio.NewWriter(f), total: total, epochs: epochs, start: time.Now()}
+	return &progress{w: bufio.NewWriter(w), total: total, epochs: epochs, start: time.Now()}
 }
 
 // update redraws the bar at most ten times a second.

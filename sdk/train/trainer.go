@@ -308,7 +308,6 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 			if err := r.save(); err != nil {
 				return r.result(), err
 			}
-			r.finish()
 			return r.result(), ctx.Err()
 		}
 		stepped, eof, err := r.step(loader)
@@ -362,7 +361,6 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 			}
 		}
 	}
-	r.finish()
 	return r.result(), nil
 }
 
@@ -635,9 +633,6 @@ func (r *run) result() Result {
 	res.Elapsed = time.Since(r.start)
 	return res
 }
-
-// finish writes the loss curve.
-func (r *run) finish() { r.writeCurve() }
 
 // batchTokens counts the tokens a batch trains on: real (unpadded) tokens
 // when there is a mask, every id otherwise, pairs for word vectors.
