@@ -225,3 +225,26 @@ func gptConfigJSON(c gpt.Config) map[string]any {
 	return map[string]any{"family": "gpt", "vocab_size": c.VocabSize, "n_positions": c.ContextLen, "n_embd": c.Dim,
 		"n_layer": c.Layers, "n_head": c.Heads, "n_inner": c.MLPHidden, "tie_word_embeddings": c.TiedEmbeddings}
 }
+
+// SavePretrained writes a GPT backbone and its tokenization as a checkpoint
+// directory that LoadPretrained (and `pretrain finetune --from`) reads;
+// extra entries go into config.json.
+func SavePretrained(dir string, bb *GPT, tokens *Tokens, extra map[string]any) error {
+	return writeDirAtomic(dir, func(tmp string) error {
+		cfg := gptConfigJSON(bb.Config)
+		cfg["model_type"] = "gpt"
+		cfg["pad_token_id"] = tokens.Pad
+		for k, v := range extra {
+			cfg[k] = v
+		}
+		tok, err := tokens.save(tmp)
+		if err != nil {
+			return err
+		}
+		cfg["tokenizer"] = tok
+		if err := checkpoint.Save(filepath.Join(tmp, checkpoint.ModelFile), bb.StateDict(), map[string]string{"format": "pt"}); err != nil {
+			return err
+		}
+		return checkpoint.WriteJSON(filepath.Join(tmp, checkpoint.ConfigFile), cfg)
+	})
+}

@@ -180,55 +180,16 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 	start := time.Now()
 	bb := m.Backbone
 	layers := bb.Layers()
-	headParams := m.Head.Module().NamedParameters()
-	var groups []*optim.Group
-	var trainable []*tensor.Tensor // what the best-weights snapshot keeps
+	groups, err := Groups(m, cfg)
+	if err != nil {
+		return nil, err
+	}
 	setGrad := func(ps []nn.NamedParam, on bool) {
 		for _, p := range ps {
 			p.Tensor.SetRequiresGrad(on)
 		}
 	}
-	for _, p := range headParams {
-		p.Tensor.SetRequiresGrad(true)
-	}
-	switch cfg.Strategy {
-	case "full", "gradual":
-		for _, l := range layers {
-			groups = append(groups, optim.SplitDecay(l, cfg.LR, cfg.WD)...)
-		}
-		setGrad(bb.NamedParameters(), cfg.Strategy == "full")
-	case "probe":
-		setGrad(bb.NamedParameters(), false)
-	case "llrd":
-		for i, l := range layers {
-			depth := len(layers) - 1 - i // the top group (last block + ln_f) trains at LR
-			if i == 0 {
-				depth = len(layers) // embeddings: one step below the first block
-			}
-			lr := cfg.LR * float32(math.Pow(float64(cfg.Decay), float64(depth)))
-			for _, g := range optim.SplitDecay(l, lr, cfg.WD) {
-				g.Name = fmt.Sprintf("layer%d.%s", i, g.Name)
-				g.LRScale = lr / cfg.LR
-				groups = append(groups, g)
-			}
-		}
-		setGrad(bb.NamedParameters(), true)
-	case "lora":
-		if bb.LoRA != nil {
-			return nil, &ConfigError{"the backbone already has LoRA adapters"}
-		}
-		ad, err := lora.Apply(bb.Model, lora.Config{Rank: cfg.LoRARank, Alpha: cfg.LoRAAlpha, Dropout: cfg.LoRADropout, Seed: cfg.Seed + 17})
-		if err != nil {
-			return nil, err
-		}
-		bb.LoRA = ad
-		groups = append(groups, optim.NewGroup("lora", ad.NamedParameters(), cfg.LR, 0))
-	}
-	for _, g := range optim.SplitDecay(headParams, cfg.HeadLR, cfg.WD) {
-		g.Name = "head." + g.Name
-		g.LRScale = cfg.HeadLR / cfg.LR
-		groups = append(groups, g)
-	}
+	var trainable []*tensor.Tensor // what the best-weights snapshot keeps
 	for _, g := range groups {
 		for _, p := range g.Params {
 			trainable = append(trainable, p.Tensor)
@@ -378,4 +339,68 @@ func catch(fn func()) (err error) {
 	}()
 	fn()
 	return nil
+}
+
+// Groups sets which parameters of m train under cfg.Strategy (freezing the
+// rest, adding LoRA adapters for "lora") and returns the optimizer's
+// parameter groups with their learning rates: for llrd, the top layer group
+// (last block and final LayerNorm) at LR, each one below at Decay times the
+// one above, the embeddings one step below the first block; the head at
+// HeadLR. Gradual unfreezing starts with the backbone frozen (Run unfreezes
+// a group per epoch). Call it once per model.
+func Groups(m *Model, cfg Config) ([]*optim.Group, error) {
+	if err := cfg.defaults(1); err != nil {
+		return nil, err
+	}
+	bb := m.Backbone
+	layers := bb.Layers()
+	headParams := m.Head.Module().NamedParameters()
+	var groups []*optim.Group
+	setGrad := func(ps []nn.NamedParam, on bool) {
+		for _, p := range ps {
+			p.Tensor.SetRequiresGrad(on)
+		}
+	}
+	for _, p := range headParams {
+		p.Tensor.SetRequiresGrad(true)
+	}
+	switch cfg.Strategy {
+	case "full", "gradual":
+		for _, l := range layers {
+			groups = append(groups, optim.SplitDecay(l, cfg.LR, cfg.WD)...)
+		}
+		setGrad(bb.NamedParameters(), cfg.Strategy == "full")
+	case "probe":
+		setGrad(bb.NamedParameters(), false)
+	case "llrd":
+		for i, l := range layers {
+			depth := len(layers) - 1 - i // the top group (last block + ln_f) trains at LR
+			if i == 0 {
+				depth = len(layers) // embeddings: one step below the first block
+			}
+			lr := cfg.LR * float32(math.Pow(float64(cfg.Decay), float64(depth)))
+			for _, g := range optim.SplitDecay(l, lr, cfg.WD) {
+				g.Name = fmt.Sprintf("layer%d.%s", i, g.Name)
+				g.LRScale = lr / cfg.LR
+				groups = append(groups, g)
+			}
+		}
+		setGrad(bb.NamedParameters(), true)
+	case "lora":
+		if bb.LoRA != nil {
+			return nil, &ConfigError{"the backbone already has LoRA adapters"}
+		}
+		ad, err := lora.Apply(bb.Model, lora.Config{Rank: cfg.LoRARank, Alpha: cfg.LoRAAlpha, Dropout: cfg.LoRADropout, Seed: cfg.Seed + 17})
+		if err != nil {
+			return nil, err
+		}
+		bb.LoRA = ad
+		groups = append(groups, optim.NewGroup("lora", ad.NamedParameters(), cfg.LR, 0))
+	}
+	for _, g := range optim.SplitDecay(headParams, cfg.HeadLR, cfg.WD) {
+		g.Name = "head." + g.Name
+		g.LRScale = cfg.HeadLR / cfg.LR
+		groups = append(groups, g)
+	}
+	return groups, nil
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -22,7 +21,6 @@ import (
 	"github.com/pretrain-go/pretrain/builtin/finetune"
 	"github.com/pretrain-go/pretrain/builtin/gpt"
 	"github.com/pretrain-go/pretrain/builtin/lm"
-	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/data"
 	"github.com/pretrain-go/pretrain/sdk/optim"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
@@ -306,35 +304,12 @@ func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, 
 	pre := &finetune.Pretrained{Backbone: finetune.NewGPT(m), Tokens: tokens}
 	if cfg.Out != "" {
 		dir := filepath.Join(cfg.Out, "pretrained")
-		if err := SaveBackbone(dir, pre, map[string]any{"pretrain_steps": res.Steps, "pretrain_loss": res.Loss}); err != nil {
+		if err := finetune.SavePretrained(dir, pre.Backbone, pre.Tokens, map[string]any{"pretrain_steps": res.Steps, "pretrain_loss": res.Loss}); err != nil {
 			return nil, 0, err
 		}
 		pre.Dir = dir
 	}
 	return pre, res.Loss, nil
-}
-
-// SaveBackbone writes a GPT backbone and its tokenizer as a checkpoint
-// directory that finetune.LoadPretrained (and `pretrain finetune --from`)
-// reads.
-func SaveBackbone(dir string, pre *finetune.Pretrained, extra map[string]any) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	c := pre.Backbone.Config
-	cfg := map[string]any{"model_type": "gpt", "vocab_size": c.VocabSize, "n_positions": c.ContextLen, "n_embd": c.Dim,
-		"n_layer": c.Layers, "n_head": c.Heads, "n_inner": c.MLPHidden, "tie_word_embeddings": c.TiedEmbeddings,
-		"tokenizer": finetune.TokenizerFile, "pad_token_id": pre.Tokens.Pad}
-	for k, v := range extra {
-		cfg[k] = v
-	}
-	if err := pre.Tokens.Tok.Save(filepath.Join(dir, finetune.TokenizerFile)); err != nil {
-		return err
-	}
-	if err := checkpoint.Save(filepath.Join(dir, checkpoint.ModelFile), pre.Backbone.StateDict(), map[string]string{"format": "pt"}); err != nil {
-		return err
-	}
-	return checkpoint.WriteJSON(filepath.Join(dir, checkpoint.ConfigFile), cfg)
 }
 
 // aggregate averages the runs per budget over seeds.

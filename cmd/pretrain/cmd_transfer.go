@@ -34,7 +34,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var budgets, seeds, trainPath, evalPath string
 	var cols labeledFlags
 	var quick bool
-	var lr float64
+	var lr, headLR float64
 	fs := newFlagSet("transfer", transferSynopsis, stderr)
 	fs.StringVar(&cfg.From, "from", "", "pretrained backbone directory (default: pretrain one into OUT/pretrained)")
 	fs.StringVar(&cfg.Out, "out", "runs/transfer", "output directory")
@@ -44,6 +44,8 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.PretrainSteps, "pretrain-steps", 0, "pretraining steps (default 600)")
 	fs.IntVar(&cfg.EvalLimit, "eval-limit", 0, "score on a random N of the eval examples (0: all)")
 	fs.Float64Var(&lr, "lr", 1e-3, "fine-tuning learning rate (both arms)")
+	fs.Float64Var(&headLR, "head-lr", 1e-2, "learning rate of the classification head (both arms)")
+	fs.IntVar(&cfg.SeqLen, "seq-len", 0, "tokens per example and pretraining row (default 64)")
 	fs.StringVar(&trainPath, "data", "", "labeled training file instead of the Austen task (.jsonl, .csv, .tsv)")
 	fs.StringVar(&evalPath, "eval", "", "labeled evaluation file (with --data)")
 	fs.StringVar(&cols.text, "text-column", "text", "column or JSON key of the text")
@@ -67,7 +69,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	for _, s := range ss {
 		cfg.Seeds = append(cfg.Seeds, uint64(s))
 	}
-	cfg.Finetune.LR = float32(lr)
+	cfg.Finetune.LR, cfg.Finetune.HeadLR = float32(lr), float32(headLR)
 	if quick {
 		cfg.Budgets, cfg.Seeds, cfg.PretrainSteps, cfg.Steps, cfg.EvalLimit = []int{100}, []uint64{1}, 120, 60, 240
 		cfg.Vocab, cfg.SeqLen = 1024, 48

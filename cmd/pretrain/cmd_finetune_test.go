@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pretrain-go/pretrain/builtin/finetune"
+	"github.com/pretrain-go/pretrain/builtin/gpt"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
+)
+
+// ftFixture writes a tiny byte-level GPT backbone and a toy labeled task
+// (the label is the animal named) as JSONL train/eval files and a CSV.
+func ftFixture(t *testing.T) (dir, backbone, trainFile, evalFile string) {
+	t.Helper()
+	dir = t.TempDir()
+	g, err := gpt.New(gpt.Config{VocabSize: finetune.ByteVocab, ContextLen: 32, Dim: 32, Layers: 1, Heads: 2, TiedEmbeddings: true}, tensor.NewRNG(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	backbone = filepath.Join(dir, "backbone")
+	if err := finetune.SavePretrained(backbone, finetune.NewGPT(g), finetune.ByteTokens(), nil); err != nil {
+		t.Fatal(err)
+	}
+	animals := []string{"cat", "dog", "owl"}
+	write := func(name string, n, off int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			a := animals[(i*7+off)%3]
+			fmt.Fprintf(&b, "{\"text\": \"the %s sat near house %d\", \"label\": %q}\n", a, i%5, a)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	return dir, backbone, write("train.jsonl", 48, 0), write("eval.jsonl", 15, 1)
+}
+
+func runCmd(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestFinetunePredictEvaluate(t *testing.T) {
+	dir, backbone, trainFile, evalFile := ftFixture(t)
+	out := filepath.Join(dir, "ft")
+	code, stdout, stderr := runCmd("finetune", "--from", backbone, "--data", trainFile, "--eval", evalFile, "--out", out,
+		"--steps", "30", "--lr", "3e-3", "--head-lr", "1e-2", "--labels", "3", "--strategy", "lora", "--lora-rank", "4")
+	if code != 0 {
+		t.Fatalf("finetune exit %d: %s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "best: step") || !strings.Contains(stdout, "model in "+out) {
+		t.Fatalf("finetune output:\n%s", stdout)
+	}
+	for _, f := range []string{"model.safetensors", "config.json", "labels.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr = runCmd("predict", "--model", out, "the owl sat near house 2", "the cat sat near house 1")
+	if code != 0 || strings.Count(stdout, "\n") != 2 {
+		t.Fatalf("predict exit %d: %q %s", code, stdout, stderr)
+	}
+	label, _, _ := strings.Cut(stdout, "\t")
+	if label != "cat" && label != "dog" && label != "owl" {
+		t.Fatalf("predict printed %q", stdout)
+	}
+	code, stdout, stderr = runCmd("evaluate", "--model", out, "--data", evalFile)
+	if code != 0 || !strings.Contains(stdout, "accuracy") || !strings.Contains(stdout, "true\\pred") || !strings.Contains(stdout, "2 owl") {
+		t.Fatalf("evaluate exit %d:\n%s%s", code, stdout, stderr)
+	}
+}
+
+func TestFinetuneBadInput(t *testing.T) {
+	dir, backbone, trainFile, evalFile := ftFixture(t)
+	writeFile := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	unknown := writeFile("unknown.jsonl", "{\"text\": \"the cat\", \"label\": \"cat\"}\n{\"text\": \"a horse\", \"label\": \"horse\"}\n")
+	empty := writeFile("empty.jsonl", "")
+	noText := writeFile("notext.csv", "sentence,label\nthe cat,cat\n")
+	other := filepath.Join(dir, "vectors")
+	os.MkdirAll(other, 0o755)
+	writeFile("vectors/config.json", `{"model_type": "word2vec", "vector_size": 50}`)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown eval label", []string{"--data", trainFile, "--eval", unknown}, `unknown label "horse"`},
+		{"empty file", []string{"--data", empty}, "empty.jsonl"},
+		{"missing text column", []string{"--data", noText}, "text"},
+		{"other architecture", []string{"--data", trainFile, "--from", other}, `"word2vec"`},
+		{"label count", []string{"--data", trainFile, "--labels", "4"}, "--labels 4"},
+		{"missing checkpoint", []string{"--data", trainFile, "--from", filepath.Join(dir, "nope")}, "not a checkpoint"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(dir, "out-"+strings.ReplaceAll(c.name, " ", "-"))
+			args := append([]string{"finetune", "--from", backbone, "--out", out, "--steps", "2"}, c.args...)
+			code, stdout, stderr := runCmd(args...)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1: %s%s", code, stdout, stderr)
+			}
+			oneLine(t, stderr)
+			if !strings.Contains(stderr, c.want) {
+				t.Fatalf("stderr %q does not mention %q", stderr, c.want)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Fatalf("%s was written", out)
+			}
+		})
+	}
+	_ = evalFile
+	// predict and evaluate refuse a directory that is not a fine-tuned model.
+	if code, _, stderr := runCmd("predict", "--model", backbone, "hello"); code != 1 || !strings.Contains(stderr, "not a fine-tuned model") {
+		t.Fatalf("predict on a backbone: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCmd("evaluate", "--model", other, "--data", evalFile); code != 1 || !strings.Contains(stderr, "word2vec") {
+		t.Fatalf("evaluate on vectors: %d %q", code, stderr)
+	}
+	if code, _, _ := runCmd("finetune", "--data", trainFile); code != 2 {
+		t.Fatalf("finetune without --from: exit %d, want 2", code)
+	}
+}
+
+func TestTransferSmall(t *testing.T) {
+	dir, backbone, trainFile, evalFile := ftFixture(t)
+	out := filepath.Join(dir, "tr")
+	code, stdout, stderr := runCmd("transfer", "--from", backbone, "--data", trainFile, "--eval", evalFile, "--out", out,
+		"--budgets", "12,all", "--seeds", "1", "--steps", "6", "--seq-len", "32")
+	if code != 0 {
+		t.Fatalf("transfer exit %d: %s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "| 12 |") || !strings.Contains(stdout, "| 48 |") {
+		t.Fatalf("table:\n%s", stdout)
+	}
+	for _, f := range []string{"results.md", "results.json", "transfer.svg"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, stderr := runCmd("transfer", "--budgets", "ten"); code != 1 || !strings.Contains(stderr, "--budgets") {
+		t.Fatalf("bad budgets: %d %q", code, stderr)
+	}
+}
