@@ -12,8 +12,16 @@
 //	ids := tok.Encode("Hello world")
 //	text := tok.Decode(ids)
 //
-// Encoders are safe for concurrent use; EncodeBatch encodes many texts on
-// all cores. Parsers of outside input (tokenizer.json, vocab.txt,
+// Encoding and decoding are safe for concurrent use; EncodeBatch encodes
+// many texts on all cores. The setters (AddSpecial, SetAddPrefixSpace,
+// SetUnknown, ...) configure a tokenizer before use and must not run
+// concurrently with encoding.
+//
+// Compatibility, checked by the tests against the reference
+// implementations: r50k_base and cl100k_base ids equal tiktoken's (the
+// golden encodings of gpt-tokenizer), GPT-2 encoder.json + vocab.bpe give
+// the same ids, and WordPiece ids equal Hugging Face tokenizers' with the
+// bert-base-uncased vocabulary. Parsers of outside input (tokenizer.json, vocab.txt,
 // encoder.json, vocab.bpe, .tiktoken) return a *ParseError naming the file
 // and the position, never panic.
 package tokenizer
