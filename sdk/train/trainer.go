@@ -279,6 +279,9 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 	if cfg.Steps > 0 {
 		dcfg.Epochs = -1
 	}
+	// Resume where the data stopped: batches are a function of the config,
+	// so skipping the consumed ones lands on exactly the next unseen batch.
+	dcfg.SkipBatches += r.st.Batches
 	// The stream is not tied to ctx: a cancel is honoured between steps, so
 	// that the checkpoint written on cancel is at a step boundary.
 	loader, err := data.NewLoader(context.WithoutCancel(ctx), dcfg)
@@ -286,13 +289,6 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 		return Result{}, fmt.Errorf("train: %w", err)
 	}
 	defer loader.Close()
-	// Replay the stream up to the saved position: batches are a function of
-	// the config, so this lands on exactly the next unseen batch.
-	for i := int64(0); i < r.st.Batches; i++ {
-		if _, err := loader.Next(); err != nil {
-			return Result{}, fmt.Errorf("train: resume: skipping batch %d of %d: %w", i+1, r.st.Batches, err)
-		}
-	}
 
 	r.bar = newProgress(cfg.Progress, cfg.Steps, cfg.Epochs)
 	defer r.bar.done()
