@@ -325,7 +325,7 @@ func trainWordVectors(ctx context.Context, a *trainArgs, stdout, stderr io.Write
 	}
 	elapsed := time.Since(start)
 	if speed > 0 {
-		fmt.Fprintf(stdout, "trained in %s (%.0f words/s per pass)\n", elapsed.Round(100*time.Millisecond), speed)
+		fmt.Fprintf(stdout, "trained in %s (%.0f corpus words/s over all epochs)\n", elapsed.Round(100*time.Millisecond), speed)
 	} else {
 		fmt.Fprintf(stdout, "trained in %s\n", elapsed.Round(100*time.Millisecond))
 	}
