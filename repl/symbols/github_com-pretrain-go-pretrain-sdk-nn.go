@@ -22,6 +22,7 @@ func init() {
 		"InitUniform":           reflect.ValueOf(nn.InitUniform),
 		"InitXavierNormal":      reflect.ValueOf(nn.InitXavierNormal),
 		"InitXavierUniform":     reflect.ValueOf(nn.InitXavierUniform),
+		"NewActivation":         reflect.ValueOf(nn.NewActivation),
 		"NewBase":               reflect.ValueOf(nn.NewBase),
 		"NewDropout":            reflect.ValueOf(nn.NewDropout),
 		"NewEmbedding":          reflect.ValueOf(nn.NewEmbedding),
@@ -32,8 +33,10 @@ func init() {
 		"NewModuleList":         reflect.ValueOf(nn.NewModuleList),
 		"NewMultiHeadAttention": reflect.ValueOf(nn.NewMultiHeadAttention),
 		"NewRMSNorm":            reflect.ValueOf(nn.NewRMSNorm),
+		"NewSequential":         reflect.ValueOf(nn.NewSequential),
 		"NewTransformerBlock":   reflect.ValueOf(nn.NewTransformerBlock),
 		"ReLU":                  reflect.ValueOf(nn.ReLU),
+		"SetCompute":            reflect.ValueOf(nn.SetCompute),
 		"SiLU":                  reflect.ValueOf(nn.SiLU),
 		"Sigmoid":               reflect.ValueOf(nn.Sigmoid),
 		"Summary":               reflect.ValueOf(nn.Summary),
@@ -41,6 +44,7 @@ func init() {
 
 		// type definitions
 		"Activation":         reflect.ValueOf((*nn.Activation)(nil)),
+		"ActivationLayer":    reflect.ValueOf((*nn.ActivationLayer)(nil)),
 		"Base":               reflect.ValueOf((*nn.Base)(nil)),
 		"BlockConfig":        reflect.ValueOf((*nn.BlockConfig)(nil)),
 		"ConfigError":        reflect.ValueOf((*nn.ConfigError)(nil)),
@@ -48,6 +52,7 @@ func init() {
 		"Embedding":          reflect.ValueOf((*nn.Embedding)(nil)),
 		"LSTM":               reflect.ValueOf((*nn.LSTM)(nil)),
 		"LSTMState":          reflect.ValueOf((*nn.LSTMState)(nil)),
+		"Layer":              reflect.ValueOf((*nn.Layer)(nil)),
 		"LayerNorm":          reflect.ValueOf((*nn.LayerNorm)(nil)),
 		"Linear":             reflect.ValueOf((*nn.Linear)(nil)),
 		"MLP":                reflect.ValueOf((*nn.MLP)(nil)),
@@ -57,14 +62,65 @@ func init() {
 		"NamedModule":        reflect.ValueOf((*nn.NamedModule)(nil)),
 		"NamedParam":         reflect.ValueOf((*nn.NamedParam)(nil)),
 		"RMSNorm":            reflect.ValueOf((*nn.RMSNorm)(nil)),
+		"Sequential":         reflect.ValueOf((*nn.Sequential)(nil)),
 		"ShapeError":         reflect.ValueOf((*nn.ShapeError)(nil)),
 		"ShapeMismatch":      reflect.ValueOf((*nn.ShapeMismatch)(nil)),
 		"StateDictError":     reflect.ValueOf((*nn.StateDictError)(nil)),
 		"TransformerBlock":   reflect.ValueOf((*nn.TransformerBlock)(nil)),
 
 		// interface wrapper definitions
+		"_Layer":  reflect.ValueOf((*_github_com_pretrain_go_pretrain_sdk_nn_Layer)(nil)),
 		"_Module": reflect.ValueOf((*_github_com_pretrain_go_pretrain_sdk_nn_Module)(nil)),
 	}
+}
+
+// _github_com_pretrain_go_pretrain_sdk_nn_Layer is an interface wrapper for Layer type
+type _github_com_pretrain_go_pretrain_sdk_nn_Layer struct {
+	IValue           interface{}
+	WForward         func(x *tensor.Tensor) *tensor.Tensor
+	WLoadStateDict   func(sd map[string]*tensor.Tensor) error
+	WNamedParameters func() []nn.NamedParam
+	WNumParams       func() int
+	WParameters      func() []*tensor.Tensor
+	WStateDict       func() map[string]*tensor.Tensor
+	WString          func() string
+	WTrain           func(on bool)
+	WTraining        func() bool
+	WZeroGrad        func()
+}
+
+func (W _github_com_pretrain_go_pretrain_sdk_nn_Layer) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return W.WForward(x)
+}
+func (W _github_com_pretrain_go_pretrain_sdk_nn_Layer) LoadStateDict(sd map[string]*tensor.Tensor) error {
+	return W.WLoadStateDict(sd)
+}
+func (W _github_com_pretrain_go_pretrain_sdk_nn_Layer) NamedParameters() []nn.NamedParam {
+	return W.WNamedParameters()
+}
+func (W _github_com_pretrain_go_pretrain_sdk_nn_Layer) NumParams() int {
+	return W.WNumParams()
+}
+func (W _github_com_pretrain_go_pretrain_sdk_nn_Layer) Parameters() []*tensor.Tensor {
+	return W.WParameters()
+}
+func (W _github_com_pretrain_go_pretrain_sdk_nn_Layer) StateDict() map[string]*tensor.Tensor {
+	return W.WStateDict()
+}
+func (W _github_com_pretrain_go_pretrain_sdk_nn_Layer) String() string {
+	if W.WString == nil {
+		return ""
+	}
+	return W.WString()
+}
+func (W _github_com_pretrain_go_pretrain_sdk_nn_Layer) Train(on bool) {
+	W.WTrain(on)
+}
+func (W _github_com_pretrain_go_pretrain_sdk_nn_Layer) Training() bool {
+	return W.WTraining()
+}
+func (W _github_com_pretrain_go_pretrain_sdk_nn_Layer) ZeroGrad() {
+	W.WZeroGrad()
 }
 
 // _github_com_pretrain_go_pretrain_sdk_nn_Module is an interface wrapper for Module type

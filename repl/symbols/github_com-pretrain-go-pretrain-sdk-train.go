@@ -14,6 +14,7 @@ func init() {
 		// function, constant and variable definitions
 		"CurveFile":    reflect.ValueOf(constant.MakeFromLiteral("\"loss.svg\"", token.STRING, 0)),
 		"ErrNonFinite": reflect.ValueOf(&train.ErrNonFinite).Elem(),
+		"IsTerminal":   reflect.ValueOf(train.IsTerminal),
 		"MetricsFile":  reflect.ValueOf(constant.MakeFromLiteral("\"metrics.jsonl\"", token.STRING, 0)),
 		"New":          reflect.ValueOf(train.New),
 
