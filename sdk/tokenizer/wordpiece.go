@@ -325,12 +325,11 @@ func isBertPunct(r rune) bool {
 	return r >= utf8.RuneSelf && unicode.IsPunct(r)
 }
 
-// isOther is Rust's char::is_other: the C categories, unassigned included.
+// isOther is what Hugging Face's clean_text removes besides U+0000 and
+// U+FFFD: the control, format, private-use and surrogate categories.
+// Unassigned code points stay (checked against tokenizers 0.23.2).
 func isOther(r rune) bool {
-	if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs) {
-		return true
-	}
-	return !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z)
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs)
 }
 
 // isCJK reports the CJK Unified Ideographs blocks that BERT splits out.
