@@ -3,7 +3,8 @@
 # (npm tokenizers@0.23.2, Rust, prebuilt) on the Austen corpus:
 #   - encode MB/s, BPE (r50k/GPT-2) and WordPiece (bert-base-uncased),
 #     1 thread and all threads, with the ratio ours/HF;
-#   - id parity: both tokenizers' ids for every line must be identical;
+#   - id parity: both tokenizers' ids for every line must be identical
+#     (r50k and cl100k loaded by HF from our tokenizer.json, WordPiece from vocab.txt);
 #   - BPE training time on the six novels: ours to 16k and 30k, HF's
 #     trainer at its defaults (the node binding cannot set a vocab size).
 # Usage: bash bench/tokenizer/run.sh   (AUSTEN=dir to use another copy)
@@ -19,9 +20,11 @@ npm install --silent --no-save --no-audit --no-fund tokenizers@0.23.2 >/dev/null
 cd "$root"
 go build -o "$work/pretrain" ./cmd/pretrain
 "$work/pretrain" tokenizer convert -t sdk/tokenizer/testdata/r50k_base.tiktoken.gz -o "$work/r50k.json" >/dev/null
+"$work/pretrain" tokenizer convert -t sdk/tokenizer/testdata/cl100k_base.tiktoken.gz -o "$work/cl100k.json" >/dev/null
 zcat sdk/tokenizer/testdata/bert-base-uncased-vocab.txt.gz >"$work/vocab.txt"
 cat "$austen"/*.txt | grep -v '^$' >"$work/austen_lines.txt"
 
+echo "== machine: $(nproc) CPUs, $(uptime | sed 's/.*load/load/') (other load skews both sides)"
 echo "== HF tokenizers 0.23.2, 1 thread (TOKENIZERS_PARALLELISM=false)"
 TOKENIZERS_PARALLELISM=false node bench/tokenizer/hf_bench.js "$work/node_modules" "$work" encode | tee "$work/hf1.txt"
 echo "== HF tokenizers 0.23.2, $threads threads"
@@ -30,7 +33,8 @@ TOKENIZERS_PARALLELISM=true RAYON_NUM_THREADS=$threads node bench/tokenizer/hf_b
 echo "== parity: ids of every Austen line, ours vs HF"
 "$work/pretrain" tokenizer encode -t "$work/r50k.json" -i "$work/austen_lines.txt" >"$work/go_bpe.ids"
 "$work/pretrain" tokenizer encode -t "$work/vocab.txt" -i "$work/austen_lines.txt" >"$work/go_wordpiece.ids"
-for k in bpe wordpiece; do
+"$work/pretrain" tokenizer encode -t "$work/cl100k.json" -i "$work/austen_lines.txt" >"$work/go_cl100k.ids"
+for k in bpe wordpiece cl100k; do
   if cmp -s "$work/go_$k.ids" "$work/hf_$k.ids"; then
     echo "$k: identical ($(wc -l <"$work/hf_$k.ids") lines)"
   else
@@ -54,7 +58,8 @@ done
 
 echo "== BPE training on the Austen novels"
 for v in 16000 30000; do
-  s=$( { /usr/bin/time -f %e "$work/pretrain" tokenizer train -vocab $v -min-freq 1 -o "$work/ours_$v.json" "$austen"/*.txt >/dev/null; } 2>&1 | tail -1)
-  echo "ours train ${s} s vocab $v (min-freq 1, $threads threads for counting)"
+  out=$( { /usr/bin/time -f %e "$work/pretrain" tokenizer train -vocab $v -min-freq 1 -o "$work/ours_$v.json" "$austen"/*.txt; } 2>&1)
+  echo "ours train $(echo "$out" | tail -1) s for -vocab $v -min-freq 1: $(echo "$out" | head -1 | sed 's/ ->.*//')"
 done
 node bench/tokenizer/hf_bench.js "$work/node_modules" "$work" train "$austen"/*.txt
+node bench/tokenizer/hf_bench.js "$work/node_modules" "$work" compare "$work/ours_30000.json"
