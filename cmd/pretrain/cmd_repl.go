@@ -23,6 +23,9 @@ An interactive Go session with the SDK packages pre-imported: values print
 and methods, input continues over lines while brackets are open, Ctrl-C
 cancels the running statement, Ctrl-D quits. :help lists the commands.`
 
+// replStdin is the REPL's input when it is not a terminal (tests set it).
+var replStdin io.Reader = os.Stdin
+
 func runREPL(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("repl", replSynopsis, stderr)
 	var allow, plugs listFlag
@@ -42,7 +45,7 @@ func runREPL(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	s := &repl.Session{
 		Options: repl.Options{Stderr: stderr, Env: os.Environ(), Args: []string{"repl"},
 			Policy: repl.Policy{Allow: allow, Goroutines: true}},
-		In:      os.Stdin,
+		In:      replStdin,
 		Out:     stdout,
 		History: *history,
 	}
