@@ -66,3 +66,61 @@ func meanAVX512(dst, syn0 *float32, rows *int32, n, chunks int, inv float32)
 //
 //go:noescape
 func addRowsAVX512(e, syn0 *float32, rows *int32, n, chunks int)
+
+// negRes1 … negRes8 are negAVX512 for rows of exactly N×16 floats, with h
+// and its gradient e held in registers (gen_negres.go writes them). e is
+// computed from zero: with addH set, h += e is stored at the end and e is
+// not written; otherwise e is stored and h left alone.
+
+//go:noescape
+func negRes1(h, e, syn1 *float32, targets *int32, n int, alpha float32, tab *float32, addH int)
+
+//go:noescape
+func negRes2(h, e, syn1 *float32, targets *int32, n int, alpha float32, tab *float32, addH int)
+
+//go:noescape
+func negRes3(h, e, syn1 *float32, targets *int32, n int, alpha float32, tab *float32, addH int)
+
+//go:noescape
+func negRes4(h, e, syn1 *float32, targets *int32, n int, alpha float32, tab *float32, addH int)
+
+//go:noescape
+func negRes5(h, e, syn1 *float32, targets *int32, n int, alpha float32, tab *float32, addH int)
+
+//go:noescape
+func negRes6(h, e, syn1 *float32, targets *int32, n int, alpha float32, tab *float32, addH int)
+
+//go:noescape
+func negRes7(h, e, syn1 *float32, targets *int32, n int, alpha float32, tab *float32, addH int)
+
+//go:noescape
+func negRes8(h, e, syn1 *float32, targets *int32, n int, alpha float32, tab *float32, addH int)
+
+// maxResChunks is the longest row (in 16-float chunks) the register-resident
+// kernels handle.
+const maxResChunks = 8
+
+// negRes runs the register-resident kernel for rows of chunks×16 floats
+// (1 ≤ chunks ≤ maxResChunks).
+func negRes(chunks int, h, e, syn1 *float32, targets *int32, n int, alpha float32, tab *float32, addH int) {
+	switch chunks {
+	case 1:
+		negRes1(h, e, syn1, targets, n, alpha, tab, addH)
+	case 2:
+		negRes2(h, e, syn1, targets, n, alpha, tab, addH)
+	case 3:
+		negRes3(h, e, syn1, targets, n, alpha, tab, addH)
+	case 4:
+		negRes4(h, e, syn1, targets, n, alpha, tab, addH)
+	case 5:
+		negRes5(h, e, syn1, targets, n, alpha, tab, addH)
+	case 6:
+		negRes6(h, e, syn1, targets, n, alpha, tab, addH)
+	case 7:
+		negRes7(h, e, syn1, targets, n, alpha, tab, addH)
+	case 8:
+		negRes8(h, e, syn1, targets, n, alpha, tab, addH)
+	default:
+		panic("word2vec: negRes: bad chunk count")
+	}
+}

@@ -133,3 +133,63 @@ func TestMeanAddRowsAVX512(t *testing.T) {
 		}
 	}
 }
+
+func TestNegResMatchesGo(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("no AVX-512")
+	}
+	r := rand.New(rand.NewSource(4))
+	m := &model{}
+	for i := range m.expTab {
+		x := math.Exp((float64(i)/expTableSize*2 - 1) * maxExp)
+		m.expTab[i] = float32(x / (x + 1))
+	}
+	const V = 30
+	for chunks := 1; chunks <= maxResChunks; chunks++ {
+		ld := 16 * chunks
+		for _, addH := range []int{0, 1} {
+			for _, scale := range []float32{0.05, 0.5, 4} {
+				syn1 := make([]float32, V*ld)
+				h := make([]float32, ld)
+				for i := range syn1 {
+					syn1[i] = (r.Float32()*2 - 1) * scale
+				}
+				for i := range h {
+					h[i] = (r.Float32()*2 - 1) * scale
+				}
+				targets := []int32{5, 29, 0, 5, 17, 3}
+				syn1Go, hGo := append([]float32(nil), syn1...), append([]float32(nil), h...)
+				e, eGo := make([]float32, ld), make([]float32, ld)
+				for i := range e {
+					e[i] = 99 // must be overwritten (addH 0) or left alone (addH 1)
+				}
+				negRes(chunks, &h[0], &e[0], &syn1[0], &targets[0], len(targets), 0.025, &m.expTab[0], addH)
+				label := float32(1)
+				for _, tg := range targets {
+					wv := syn1Go[int(tg)*ld : int(tg)*ld+ld]
+					if g := m.gradient(dotGo(hGo, wv), label, 0.025); g != 0 {
+						dualGo(g, wv, hGo, eGo)
+					}
+					label = 0
+				}
+				if addH == 1 {
+					axpyGo(1, eGo, hGo)
+				}
+				near := func(a, b float32) bool { return math.Abs(float64(a-b)) <= 1e-5*(1+math.Abs(float64(b))) }
+				for i := range syn1 {
+					if !near(syn1[i], syn1Go[i]) {
+						t.Fatalf("chunks %d addH %d scale %v: syn1[%d] %v vs %v", chunks, addH, scale, i, syn1[i], syn1Go[i])
+					}
+				}
+				for i := range h {
+					if !near(h[i], hGo[i]) {
+						t.Fatalf("chunks %d addH %d: h[%d] %v vs %v", chunks, addH, i, h[i], hGo[i])
+					}
+					if addH == 0 && !near(e[i], eGo[i]) || addH == 1 && e[i] != 99 {
+						t.Fatalf("chunks %d addH %d: e[%d] %v vs %v", chunks, addH, i, e[i], eGo[i])
+					}
+				}
+			}
+		}
+	}
+}

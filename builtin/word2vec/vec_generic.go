@@ -21,3 +21,9 @@ func meanAVX512(dst, syn0 *float32, rows *int32, n, chunks int, inv float32) {
 func addRowsAVX512(e, syn0 *float32, rows *int32, n, chunks int) {
 	panic("word2vec: addRowsAVX512 without AVX-512")
 }
+
+const maxResChunks = 0
+
+func negRes(chunks int, h, e, syn1 *float32, targets *int32, n int, alpha float32, tab *float32, addH int) {
+	panic("word2vec: negRes without AVX-512")
+}

@@ -227,6 +227,7 @@ type model struct {
 	syn1   []float32 // hierarchical-softmax inner nodes, (V-1)×ld
 	syn1n  []float32 // negative-sampling output vectors, V×ld
 	keep   []uint32  // subsampling: keep a word when rand32 < keep[w]
+	res    bool      // negative sampling only, rows short enough for negRes
 	alias  []aliasEntry
 	codes  [][]byte  // Huffman codes
 	points [][]int32 // Huffman paths (inner node ids)
@@ -244,6 +245,7 @@ func newModel(cfg Config, c *tokenizer.WordCorpus) *model {
 		m.ld = (d + 15) &^ 15
 	}
 	ld := m.ld
+	m.res = useAVX512 && !cfg.HS && cfg.Negative > 0 && ld/16 <= maxResChunks
 	for i := range m.expTab {
 		x := math.Exp((float64(i)/expTableSize*2 - 1) * maxExp)
 		m.expTab[i] = float32(x / (x + 1))
@@ -605,6 +607,12 @@ func (w *worker) skipgram(sen []int32, alpha float32) {
 			}
 			last := int(sen[c])
 			h := syn0[last*d : last*d+d]
+			if m.res {
+				// h and its gradient stay in registers; h += e at the end.
+				t := w.drawTargets(word)
+				negRes(d/16, &h[0], &neu1e[0], &m.syn1n[0], &t[0], len(t), alpha, &m.expTab[0], 1)
+				continue
+			}
 			clear(neu1e)
 			if m.cfg.HS {
 				w.hs(h, word, alpha)
@@ -623,13 +631,7 @@ func (w *worker) skipgram(sen []int32, alpha float32) {
 // distribution, skipping draws equal to word as word2vec.c does.
 func (w *worker) negative(h []float32, word int32, alpha float32) {
 	m := w.m
-	t := append(w.targets[:0], word)
-	for k := 0; k < m.cfg.Negative; k++ {
-		if s := sample(m.alias, w.r.next()); s != word {
-			t = append(t, s)
-		}
-	}
-	w.targets = t
+	t := w.drawTargets(word)
 	d := m.ld
 	if useAVX512 {
 		negAVX512(&h[0], &w.neu1e[0], &m.syn1n[0], &t[0], len(t), d/16, alpha, &m.expTab[0])
@@ -643,6 +645,20 @@ func (w *worker) negative(h []float32, word int32, alpha float32) {
 		}
 		label = 0
 	}
+}
+
+// drawTargets returns word followed by cfg.Negative draws from the
+// unigram^0.75 distribution, leaving out draws equal to word.
+func (w *worker) drawTargets(word int32) []int32 {
+	m := w.m
+	t := append(w.targets[:0], word)
+	for k := 0; k < m.cfg.Negative; k++ {
+		if s := sample(m.alias, w.r.next()); s != word {
+			t = append(t, s)
+		}
+	}
+	w.targets = t
+	return t
 }
 
 // hs runs hierarchical softmax for predicting word from hidden vector h,
@@ -703,12 +719,17 @@ func (w *worker) cbow(sen []int32, alpha float32) {
 				neu1[i] *= inv
 			}
 		}
-		clear(neu1e)
-		if m.cfg.HS {
-			w.hs(neu1, word, alpha)
-		}
-		if neg > 0 {
-			w.negative(neu1, word, alpha)
+		if m.res {
+			t := w.drawTargets(word)
+			negRes(d/16, &neu1[0], &neu1e[0], &m.syn1n[0], &t[0], len(t), alpha, &m.expTab[0], 0)
+		} else {
+			clear(neu1e)
+			if m.cfg.HS {
+				w.hs(neu1, word, alpha)
+			}
+			if neg > 0 {
+				w.negative(neu1, word, alpha)
+			}
 		}
 		if useAVX512 {
 			addRowsAVX512(&neu1e[0], &syn0[0], &w.ctx[0], len(w.ctx), d/16)
