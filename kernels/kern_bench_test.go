@@ -93,3 +93,38 @@ func BenchmarkDirectA(b *testing.B) {
 		b.Logf("%dx%dx%d: direct %.1f, packed %.1f cpuGFLOP/s", m, k, n, f/t[0], f/t[1])
 	}
 }
+
+// BenchmarkLoopOrder alternates the two inner loop orders (and NC), in CPU
+// time.
+func BenchmarkLoopOrder(b *testing.B) {
+	restore := forceTier("avx512")
+	defer restore()
+	saved := tierAVX512
+	defer func() { tierAVX512 = saved; rowsOuter = false }()
+	type cfg struct {
+		outer  bool
+		nc, kc int
+	}
+	cfgs := []cfg{{true, 512, 256}, {true, 256, 256}, {true, 512, 384}, {true, 768, 256}, {true, 384, 384}}
+	for _, s := range [][3]int{{1024, 1024, 1024}, {512, 768, 3072}, {4096, 256, 1024}, {4096, 1024, 256}} {
+		m, k, n := s[0], s[1], s[2]
+		a, bm, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		SetThreads(1)
+		t := make([]float64, len(cfgs))
+		for rep := 0; rep < 5; rep++ {
+			for i, cf := range cfgs {
+				rowsOuter, tierAVX512.nc, tierAVX512.kc = cf.outer, cf.nc, cf.kc
+				t0 := cpuSeconds()
+				for j := 0; j < 4; j++ {
+					Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+				}
+				t[i] += cpuSeconds() - t0
+			}
+		}
+		SetThreads(0)
+		f := 2 * float64(m*n*k) * 20 / 1e9
+		for i, cf := range cfgs {
+			b.Logf("%dx%dx%d rowsOuter=%v nc=%d kc=%d: %.1f cpuGFLOP/s", m, k, n, cf.outer, cf.nc, cf.kc, f/t[i])
+		}
+	}
+}

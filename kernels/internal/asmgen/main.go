@@ -65,6 +65,8 @@ type kernel struct {
 	// groups of MR; rows are reached from base registers AX, R10, R11, R12
 	// (rows 0, 3, 6, 9) plus 0, 1 or 2 times the row stride in R9.
 	rowA bool
+	// pfB, when positive, prefetches B that many bytes ahead each step.
+	pfB int
 }
 
 var rowBases = []string{"AX", "R10", "R11", "R12"}
@@ -86,6 +88,11 @@ func (k kernel) aAddr(off, i int) string {
 
 func (k kernel) body(off int) {
 	bstep := k.vecs * k.vbytes
+	if k.pfB > 0 {
+		for l := 0; l < bstep; l += 64 {
+			p("\tPREFETCHT0 %d(BX)", k.pfB+off*bstep+l)
+		}
+	}
 	for v := 0; v < k.vecs; v++ {
 		p("\tVMOVUPS %d(BX), %s%d", off*bstep+v*k.vbytes, k.reg, k.bReg+v)
 	}
