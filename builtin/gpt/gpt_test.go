@@ -182,6 +182,12 @@ func TestOverfitsTwoKilobytes(t *testing.T) {
 	if len(text) != 2048 {
 		t.Fatalf("test text has %d bytes, want 2048", len(text))
 	}
+	if pureGo {
+		// The portable kernels make the 2 KB run cost about 35 s of CPU;
+		// the default build runs it in full, and a quarter of the text
+		// still checks that training converges on the portable kernels.
+		text = text[:512]
+	}
 	tr := newTrainer(t, text)
 	first := tr.step()
 	var loss float32
@@ -195,7 +201,7 @@ func TestOverfitsTwoKilobytes(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("loss %.3f -> %.4f after %d full-batch steps (%d params, arena %s)", first, loss, steps+1, tr.m.NumParams(), tr.arena)
+	t.Logf("%d bytes: loss %.3f -> %.4f after %d full-batch steps (%d params, arena %s)", len(text), first, loss, steps+1, tr.m.NumParams(), tr.arena)
 	if loss >= 0.1 {
 		t.Fatalf("loss %.4f after %d steps, want < 0.1", loss, steps)
 	}
