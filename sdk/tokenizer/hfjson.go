@@ -65,7 +65,11 @@ type hfComponent struct {
 }
 
 // Load reads a Hugging Face tokenizer.json (or .json.gz) holding a
-// byte-level BPE or a BERT WordPiece tokenizer.
+// byte-level BPE (pre-tokenizer ByteLevel, or Split with the GPT-2, cl100k
+// or o200k pattern then ByteLevel; no normalizer) or a BERT WordPiece
+// (BertNormalizer, BertPreTokenizer). Added tokens become special tokens.
+// The post-processor is not applied: Encode never adds [CLS], [SEP] or
+// other template tokens. Other components give a *ParseError.
 func Load(path string) (Tokenizer, error) {
 	data, err := readFile(path)
 	if err != nil {
@@ -157,6 +161,11 @@ func bpeFromJSON(f *hfFile, m *hfModel, name string) (*BPE, error) {
 	}
 	if m.ByteFallback {
 		return nil, parseErr(name, 0, 0, "BPE byte_fallback is not supported (only byte-level BPE)")
+	}
+	if nm, err := component(f.Normalizer, "normalizer", name); err != nil {
+		return nil, err
+	} else if nm != nil {
+		return nil, parseErr(name, 0, 0, "normalizer %q is not supported for BPE (byte-level BPE has none)", nm.Type)
 	}
 	pre, err := component(f.PreTokenizer, "pre_tokenizer", name)
 	if err != nil {

@@ -108,6 +108,7 @@ func TestJSONErrors(t *testing.T) {
 		tinyJSON(`[["a"]]`):              "merges[0]",
 		tinyJSON(`{"x": 1}`):             "model.merges",
 		strings.Replace(tinyJSON(`[]`), `"ByteLevel"`, `"Whitespace"`, 1):                                                                                   "pre_tokenizer",
+		strings.Replace(tinyJSON(`[]`), `"added_tokens":[],`, `"added_tokens":[],"normalizer":{"type":"NFKC"},`, 1):                                         "normalizer \"NFKC\" is not supported",
 		`{"model": {"type": "WordPiece", "vocab": {"a": 0}}, "pre_tokenizer": {"type": "BertPreTokenizer"}, "added_tokens": [{"id": 3, "content": "[X]"}]}`: "added_tokens",
 		`{"model": {"type": "WordPiece", "vocab": {"a": 0, "b": 5}}, "pre_tokenizer": {"type": "BertPreTokenizer"}}`:                                        "outside",
 	}
