@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"sync"
@@ -165,5 +166,29 @@ func TestBPEPrefixSpace(t *testing.T) {
 	// " Hello" is one token (18435); with the prefix space "Hello" encodes so.
 	if got := b.Encode("Hello<|endoftext|>world"); !equalInts(got, []int{18435, 50256, 995}) {
 		t.Errorf("prefix space: %v", got)
+	}
+}
+
+// TestBPERoundTripRandomBytes: decode(encode(x)) == x on seeded random
+// byte strings, mixing ASCII, UTF-8 and invalid bytes (the fuzz target
+// explores further).
+func TestBPERoundTripRandomBytes(t *testing.T) {
+	b := loadR50K(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "Z", " ", "  ", "\n", "'s", "1", "é", "中", "😀", "\xff", "\xc3", "\x80", "\t", "!", "<|endoftext|>"}
+	for i := 0; i < 3000; i++ {
+		var sb strings.Builder
+		n := rng.IntN(60)
+		for k := 0; k < n; k++ {
+			if rng.IntN(4) == 0 {
+				sb.WriteByte(byte(rng.IntN(256)))
+			} else {
+				sb.WriteString(alphabet[rng.IntN(len(alphabet))])
+			}
+		}
+		s := sb.String()
+		if got := b.Decode(b.Encode(s)); got != s {
+			t.Fatalf("Decode(Encode(%q)) = %q", s, got)
+		}
 	}
 }
