@@ -293,6 +293,11 @@ func gemmRun(s *gemmSrc) {
 					if rowsOuter {
 						// Â micro-panel stays in L1; B micro-panels stream from L2.
 						for ir := 0; ir < mcb; ir += mr {
+							if direct && ir+2*mr <= mcb {
+								// The next micro-panel comes from A in place:
+								// fetch it while this row of tiles runs.
+								prefetchA(s.a32[s.offA+(i0+ir+mr)*s.lda+pc:], s.lda, mr, kc)
+							}
 							for q := q0; q < q1; q++ {
 								tile(q, ir)
 							}

@@ -128,3 +128,30 @@ func BenchmarkLoopOrder(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPrefetchA alternates prefetching the next in-place A micro-panel
+// on and off, in CPU time.
+func BenchmarkPrefetchA(b *testing.B) {
+	restore := forceTier("avx512")
+	defer restore()
+	defer func() { prefetchOn = true }()
+	for _, s := range [][3]int{{1024, 1024, 1024}, {512, 768, 3072}, {4096, 256, 1024}, {4096, 1024, 256}} {
+		m, k, n := s[0], s[1], s[2]
+		a, bm, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		SetThreads(1)
+		var t [2]float64
+		for rep := 0; rep < 6; rep++ {
+			for i := 0; i < 2; i++ {
+				prefetchOn = i == 1
+				t0 := cpuSeconds()
+				for j := 0; j < 4; j++ {
+					Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+				}
+				t[i] += cpuSeconds() - t0
+			}
+		}
+		SetThreads(0)
+		f := 2 * float64(m*n*k) * 24 / 1e9
+		b.Logf("%dx%dx%d: off %.1f, on %.1f cpuGFLOP/s", m, k, n, f/t[0], f/t[1])
+	}
+}

@@ -57,3 +57,19 @@ func interleavePairs(d []uint32, r0, r1 []uint16) {
 	_, _ = r0[n-1], r1[n-1]
 	interleavePairsAVX512(&d[0], &r0[0], &r1[0], n/32)
 }
+
+// prefetchRows brings rows rows of rowBytes bytes, ldBytes apart, into
+// cache.
+//
+//go:noescape
+func prefetchRows(p unsafe.Pointer, ldBytes, rows, rowBytes int)
+
+func prefetchA(a []float32, lda, rows, cols int) {
+	if prefetchOn && rows > 0 && cols > 0 {
+		_ = a[(rows-1)*lda+cols-1]
+		prefetchRows(unsafe.Pointer(&a[0]), 4*lda, rows, 4*cols)
+	}
+}
+
+// prefetchOn switches prefetchA (benchmark switch).
+var prefetchOn = true

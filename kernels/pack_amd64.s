@@ -98,3 +98,25 @@ iploop:
 ipdone:
 	VZEROUPPER
 	RET
+
+// func prefetchRows(p unsafe.Pointer, ldBytes, rows, rowBytes int)
+// Issues PREFETCHT0 for every 64-byte line of rows rows of rowBytes bytes.
+TEXT ·prefetchRows(SB), NOSPLIT, $0-32
+	MOVQ p+0(FP), SI
+	MOVQ ldBytes+8(FP), AX
+	MOVQ rows+16(FP), CX
+	MOVQ rowBytes+24(FP), DX
+	TESTQ CX, CX
+	JE pfdone
+pfrow:
+	XORQ BX, BX
+pfline:
+	PREFETCHT0 (SI)(BX*1)
+	ADDQ $64, BX
+	CMPQ BX, DX
+	JL pfline
+	ADDQ AX, SI
+	DECQ CX
+	JNZ pfrow
+pfdone:
+	RET
