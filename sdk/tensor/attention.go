@@ -51,7 +51,10 @@ func ScaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor) *T
 	p := a.forward(o)
 	out := newTensor(append(append([]int(nil), lead...), t, dv), o)
 	record(out, op, func(g []float32) {
-		a.backward(p, g, q.gradSlot(), k.gradSlot(), v.gradSlot())
+		dq, bq := q.gradDst()
+		dk, bk := k.gradDst()
+		dv, bv := v.gradDst()
+		a.backward(p, g, dq, dk, dv, bq, bk, bv)
 	}, q, k, v)
 	return finish(out, resultDType(q, k, v))
 }
@@ -92,8 +95,9 @@ func SelfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor) *Tensor
 	p := a.forward(o)
 	out := newTensor([]int{bs, t, e}, o)
 	record(out, op, func(g []float32) {
-		if dx := qkv.gradSlot(); dx != nil {
-			a.backward(p, g, dx, dx, dx)
+		// Every head writes its own q, k and v blocks once.
+		if dx, beta := qkv.gradDst(); dx != nil {
+			a.backward(p, g, dx, dx, dx, beta, beta, beta)
 		}
 	}, qkv)
 	return finish(out, qkv.dtype)
@@ -148,8 +152,9 @@ func (a *attnLayout) forward(o []float32) []float32 {
 
 // backward adds the gradients for output gradient g into dq, dk and dv
 // (each nil when not needed; they may be the same packed buffer, since every
-// problem writes its own disjoint block).
-func (a *attnLayout) backward(p, g, dq, dk, dv []float32) {
+// problem writes its own disjoint block), scaling their previous contents by
+// bq, bk and bv (0 for new buffers, 1 to accumulate).
+func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 	t, s := a.t, a.s
 	scale := float32(1 / math.Sqrt(float64(a.d)))
 	var dpAll []float32
@@ -160,7 +165,7 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32) {
 		for b := lo; b < hi; b++ {
 			pb, gb := p[b*t*s:(b+1)*t*s], g[a.oOff(b):]
 			if dv != nil { // dV = Pᵀ·dO
-				kernels.Sgemm(true, false, s, a.dv, t, 1, pb, s, gb, a.ldo, 1, dv[a.vOff(b):], a.ldv)
+				kernels.Sgemm(true, false, s, a.dv, t, 1, pb, s, gb, a.ldo, bv, dv[a.vOff(b):], a.ldv)
 			}
 			if dpAll == nil {
 				continue
@@ -176,10 +181,10 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32) {
 				}
 			}
 			if dq != nil { // dQ = scale·dS·K
-				kernels.Sgemm(false, false, t, a.d, s, scale, dp, s, a.k[a.kOff(b):], a.ldk, 1, dq[a.qOff(b):], a.ldq)
+				kernels.Sgemm(false, false, t, a.d, s, scale, dp, s, a.k[a.kOff(b):], a.ldk, bq, dq[a.qOff(b):], a.ldq)
 			}
 			if dk != nil { // dK = scale·dSᵀ·Q
-				kernels.Sgemm(true, false, s, a.d, t, scale, dp, s, a.q[a.qOff(b):], a.ldq, 1, dk[a.kOff(b):], a.ldk)
+				kernels.Sgemm(true, false, s, a.d, t, scale, dp, s, a.q[a.qOff(b):], a.ldq, bk, dk[a.kOff(b):], a.ldk)
 			}
 		}
 	})

@@ -108,6 +108,30 @@ func (t *Tensor) gradSlot() []float32 {
 	return t.gbuf
 }
 
+// gradDst returns the buffer for t's gradient together with the beta to
+// apply to its current contents: 0 when the buffer is new and holds garbage
+// (the caller must then write every element), 1 when gradients already
+// accumulated there must be added to. It saves zeroing a buffer that a
+// product or a row kernel is about to overwrite. It returns nil when t needs
+// no gradient.
+func (t *Tensor) gradDst() ([]float32, float32) {
+	if t == nil || !t.requiresGrad {
+		return nil, 0
+	}
+	if t.node == nil {
+		if t.grad == nil {
+			t.grad = Zeros(t.shape...)
+			return t.grad.data, 0
+		}
+		return t.grad.data, 1
+	}
+	if t.gbuf == nil {
+		t.gbuf = allocRaw(t.Numel())
+		return t.gbuf, 0
+	}
+	return t.gbuf, 1
+}
+
 // passGrad adds g, an output gradient no longer needed by its owner, into
 // t's gradient. An intermediate tensor without a gradient yet takes g itself
 // instead of a zeroed copy, which saves a buffer and a pass for ops such as

@@ -376,8 +376,12 @@ func geluOp(op string, t *Tensor, fwd func(dst, x []float32), bwd func(dx, dy, x
 	chunked(len(x), func(lo, hi int) { fwd(y[lo:hi], x[lo:hi]) })
 	out := newTensor(t.shape, y)
 	record(out, op, func(g []float32) {
-		dx := t.gradSlot()
+		dx, beta := t.gradDst()
 		xv := t.f32()
+		if beta == 0 { // a new buffer: write the gradient straight into it
+			chunked(len(g), func(lo, hi int) { bwd(dx[lo:hi], g[lo:hi], xv[lo:hi]) })
+			return
+		}
 		tmp := allocRaw(len(g))
 		chunked(len(g), func(lo, hi int) {
 			bwd(tmp[lo:hi], g[lo:hi], xv[lo:hi])

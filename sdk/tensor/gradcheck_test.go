@@ -236,3 +236,24 @@ func TestSelfAttentionEqualsSplitHeads(t *testing.T) {
 		}
 	}
 }
+
+// Gradients written into new buffers (beta 0) and accumulated into existing
+// ones (beta 1) agree: a tensor used on both sides of a product, an
+// intermediate consumed twice, and a leaf accumulating over two passes.
+func TestGradWriteThenAccumulate(t *testing.T) {
+	checkGrad(t, "x·x", func(in []*Tensor) *Tensor { return in[0].MatMul(in[0]) }, rnd(1, 4, 4))
+	checkGrad(t, "intermediate used twice", func(in []*Tensor) *Tensor {
+		h := in[0].MulScalar(1.5)
+		return h.MatMul(in[1]).Add(MatMulT(h, in[1], false, false).GELU()).Add(LayerNorm(h, nil, nil, 1e-5).Sum(-1).Unsqueeze(-1))
+	}, rnd(2, 3, 4), rnd(3, 4, 4))
+	w := rnd(4, 3, 3).SetRequiresGrad(true)
+	x := rnd(5, 2, 3)
+	x.MatMul(w).GELU().Sum().Backward()
+	once := w.Grad().Float32s()
+	x.MatMul(w).GELU().Sum().Backward()
+	for i, v := range w.Grad().Data() {
+		if math.Abs(float64(v-2*once[i])) > 1e-5 {
+			t.Fatalf("element %d: two passes gave %v, want %v", i, v, 2*once[i])
+		}
+	}
+}

@@ -77,20 +77,23 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 // mmBackward adds the gradients of C = op(A)·op(B) into a and b given the
 // output gradient g.
 func mmBackward[T float32 | uint16](kk gemmKernels[T], a, b *Tensor, transA, transB bool, batch, m, n, k int, av []T, lda, sa int, bv []T, ldb, sb int, g []T) {
-	if da := a.gradSlot(); da != nil {
+	// A product either accumulates (beta 1) or, into a new buffer, writes
+	// (beta 0), so gradient buffers are never zeroed first. When a and b are
+	// the same tensor the second product sees the first one's result.
+	if da, beta := a.gradDst(); da != nil {
 		// dop(A) = G·op(B)ᵀ; stored transposed when transA.
 		if !transA {
-			gemm(kk, false, !transB, batch, m, k, n, g, n, m*n, bv, ldb, sb, 1, da, lda, sa)
+			gemm(kk, false, !transB, batch, m, k, n, g, n, m*n, bv, ldb, sb, beta, da, lda, sa)
 		} else {
-			gemm(kk, transB, true, batch, k, m, n, bv, ldb, sb, g, n, m*n, 1, da, lda, sa)
+			gemm(kk, transB, true, batch, k, m, n, bv, ldb, sb, g, n, m*n, beta, da, lda, sa)
 		}
 	}
-	if db := b.gradSlot(); db != nil {
+	if db, beta := b.gradDst(); db != nil {
 		// dop(B) = op(A)ᵀ·G; stored transposed when transB.
 		if !transB {
-			gemm(kk, !transA, false, batch, k, n, m, av, lda, sa, g, n, m*n, 1, db, ldb, sb)
+			gemm(kk, !transA, false, batch, k, n, m, av, lda, sa, g, n, m*n, beta, db, ldb, sb)
 		} else {
-			gemm(kk, true, transA, batch, n, k, m, g, n, m*n, av, lda, sa, 1, db, ldb, sb)
+			gemm(kk, true, transA, batch, n, k, m, g, n, m*n, av, lda, sa, beta, db, ldb, sb)
 		}
 	}
 }
@@ -133,10 +136,10 @@ func gemm[T float32 | uint16](kk gemmKernels[T], ta, tb bool, batch, m, n, k int
 	case sb == 0 && !ta && sa != 0 && sc != 0 && lda == k && ldc == n:
 		// Rows of every A_i are consecutive: one product with batch·m rows.
 		kk.one(false, tb, batch*m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
-	case sc == 0 && ta && !tb && sa == k*lda && sb == k*ldb && beta == 1:
+	case sc == 0 && ta && !tb && sa == k*lda && sb == k*ldb:
 		// Σ_i A_iᵀ·B_i where the A_i and B_i are stacked row blocks: one
 		// product over batch·k rows (a Linear layer's weight gradient).
-		kk.one(true, false, m, n, batch*k, 1, a, lda, b, ldb, 1, c, ldc)
+		kk.one(true, false, m, n, batch*k, 1, a, lda, b, ldb, beta, c, ldc)
 	case sc == 0:
 		for i := range batch {
 			bt := beta

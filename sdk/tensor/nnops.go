@@ -182,16 +182,22 @@ func CrossEntropyWith(logits *Tensor, targets []int, ignoreIndex int, smoothing 
 		if count == 0 {
 			return
 		}
-		dx := logits.gradSlot()
+		dx, beta := logits.gradDst()
 		scale := g[0] / float32(count)
 		uni := scale * smoothing / float32(c)
 		byRows(len(targets), c, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
 				tg := targets[r]
+				dr := dx[r*c : (r+1)*c]
 				if tg == ignoreIndex {
+					if beta == 0 {
+						clear(dr)
+					}
 					continue
 				}
-				dr := dx[r*c : (r+1)*c]
+				if beta == 0 {
+					clear(dr)
+				}
 				kernels.Axpy(scale, prob[r*c:(r+1)*c], dr)
 				if uni != 0 {
 					for i := range dr {
@@ -293,10 +299,13 @@ func LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
 	})
 	out := newTensor(x.shape, y)
 	record(out, op, func(g []float32) {
-		dx := x.gradSlot()
-		tmp := allocRaw(len(g))
+		dx, beta := x.gradDst()
+		tmp := dx
+		if dx == nil || beta != 0 {
+			tmp = allocRaw(len(g))
+		}
 		kernels.LayerNormRowsBackward(tmp, weight.gradSlot(), bias.gradSlot(), g, xv, wv, mean, rstd, rows, d)
-		if dx != nil {
+		if dx != nil && beta != 0 {
 			kernels.Add(dx, dx, tmp)
 		}
 	}, x, weight, bias)
