@@ -73,8 +73,8 @@ func gemmAMX(s *gemmSrc) {
 	if mBlocks < threads {
 		nSplit = threads
 	}
-	bp, bbuf := getBuf(kcMax / 2 * ncMax)
-	defer putBuf(bp)
+	bp, bbuf := getBuf(&bufPoolB, kcMax/2*ncMax)
+	defer putBuf(&bufPoolB, bp)
 	for jc := 0; jc < n; jc += ncMax {
 		nc := min(ncMax, n-jc)
 		np := (nc + nr - 1) / nr
@@ -98,8 +98,8 @@ func gemmAMX(s *gemmSrc) {
 				packB(0, np)
 			}
 			work := func(lo, hi int) {
-				ap, abuf := getBuf(mc*kcs + mr*nr)
-				defer putBuf(ap)
+				ap, abuf := getBuf(&bufPoolA, mc*kcs+mr*nr)
+				defer putBuf(&bufPoolA, ap)
 				tmp := abuf[mc*kcs:]
 				for t := lo; t < hi; t++ {
 					ib, js := t/nSplit, t%nSplit

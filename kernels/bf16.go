@@ -48,7 +48,7 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []uint16, lda 
 	checkGemm("SgemmBF16", transA, transB, m, n, k, lda, len(a), ldb, len(b), ldc, len(c))
 	s := gemmSrc{a16: a, b16: b, lda: lda, ldb: ldb, transA: transA, transB: transB,
 		m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc, threads: Threads()}
-	gemmRun(&s)
+	gemmRun(s)
 }
 
 // SgemmBF16Batched is SgemmBatched with bfloat16 A and B (see SgemmBF16).

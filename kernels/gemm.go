@@ -64,11 +64,14 @@ type gemmSrc struct {
 // the pool costs a few microseconds.
 const smallGemmFlops = 1 << 20
 
-var bufPool sync.Pool
+// Packing buffers come from two pools, one for the shared B blocks and one
+// for the per-task A blocks, so that a GEMM in steady state finds buffers of
+// the right size instead of allocating.
+var bufPoolB, bufPoolA sync.Pool
 
-// getBuf returns a 64-byte aligned buffer of at least n float32.
-func getBuf(n int) (*[]float32, []float32) {
-	p, _ := bufPool.Get().(*[]float32)
+// getBuf returns a 64-byte aligned buffer of at least n float32 from pool.
+func getBuf(pool *sync.Pool, n int) (*[]float32, []float32) {
+	p, _ := pool.Get().(*[]float32)
 	if p == nil || cap(*p) < n+16 {
 		s := make([]float32, n+16)
 		p = &s
@@ -78,7 +81,7 @@ func getBuf(n int) (*[]float32, []float32) {
 	return p, s[off : off+n]
 }
 
-func putBuf(p *[]float32) { bufPool.Put(p) }
+func putBuf(pool *sync.Pool, p *[]float32) { pool.Put(p) }
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
@@ -91,7 +94,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	checkGemm("Sgemm", transA, transB, m, n, k, lda, len(a), ldb, len(b), ldc, len(c))
 	s := gemmSrc{a32: a, b32: b, lda: lda, ldb: ldb, transA: transA, transB: transB,
 		m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc, threads: Threads()}
-	gemmRun(&s)
+	gemmRun(s)
 }
 
 // SgemmBatched runs batch independent Sgemm calls; the i-th uses the
@@ -142,7 +145,7 @@ func gemmBatch(s *gemmSrc, strideA, strideB, strideC, batch int) {
 			bs.threads = 1
 			for i := lo; i < hi; i++ {
 				bs.offA, bs.offB, bs.offC = i*strideA, i*strideB, i*strideC
-				gemmRun(&bs)
+				gemmRun(bs)
 			}
 		})
 		return
@@ -151,7 +154,7 @@ func gemmBatch(s *gemmSrc, strideA, strideB, strideC, batch int) {
 		bs := *s
 		bs.threads = t
 		bs.offA, bs.offB, bs.offC = i*strideA, i*strideB, i*strideC
-		gemmRun(&bs)
+		gemmRun(bs)
 	}
 }
 
@@ -170,7 +173,7 @@ func scaleC(c []float32, m, n, ldc int, beta float32) {
 }
 
 // gemmRun runs one product through the five loops.
-func gemmRun(s *gemmSrc) {
+func gemmRun(s gemmSrc) {
 	m, n, k := s.m, s.n, s.k
 	if m == 0 || n == 0 {
 		return
@@ -183,142 +186,188 @@ func gemmRun(s *gemmSrc) {
 	g := curGemm
 	if s.a16 != nil && g.amx {
 		if s.alpha == 1 {
-			gemmAMX(s)
+			s2 := s // only this copy escapes (to the AMX closures)
+			gemmAMX(&s2)
 			return
 		}
 		// C = alpha·(A·B + (beta/alpha)·C): AMX accumulates with alpha 1,
 		// then one pass scales C; for an alpha whose inverse is finite.
 		if a := math.Abs(float64(s.alpha)); a >= 1e-30 && a <= 1e30 {
-			s2 := *s
+			s2 := s
 			s2.alpha, s2.beta = 1, s.beta/s.alpha
 			gemmAMX(&s2)
 			scaleC(c, m, n, s.ldc, s.alpha)
 			return
 		}
 	}
-	kern := g.kern
-	var rkern rowKernel
+	j := jobPool.Get().(*gemmJob)
+	j.run(&s, g)
+	j.s = gemmSrc{} // drop references to the caller's slices
+	jobPool.Put(j)
+}
+
+// gemmJob holds one GEMM's loop state, so that the parallel loop bodies
+// are method values made once per pooled job rather than closures made per
+// call (a GEMM then allocates nothing in steady state on one thread).
+type gemmJob struct {
+	s                       gemmSrc
+	kern                    microKernel
+	rkern                   rowKernel
+	direct                  bool
+	m, n, mr, nr, mc        int
+	mBlocks, nSplit         int
+	jc, nc, np, pc, kc, kcs int
+	beta                    float32
+	bbuf                    []float32
+	packBFn, workFn         func(lo, hi int)
+}
+
+var jobPool = sync.Pool{New: func() any {
+	j := new(gemmJob)
+	j.packBFn, j.workFn = j.packBRange, j.workRange
+	return j
+}}
+
+func (j *gemmJob) run(src *gemmSrc, g *gemmImpl) {
+	j.s = *src
+	s := &j.s
+	m, n, k := s.m, s.n, s.k
+	j.kern, j.rkern = g.kern, nil
 	s.kunit = 1
 	s.pairs = false
 	s.rowA = false
 	if s.a16 != nil && g.bf16Kern != nil {
-		kern, s.kunit, s.pairs = g.bf16Kern, 2, true
+		j.kern, s.kunit, s.pairs = g.bf16Kern, 2, true
 		if !s.transA && g.bf16KernRow != nil {
-			rkern, s.rowA = g.bf16KernRow, true
+			j.rkern, s.rowA = g.bf16KernRow, true
 		}
 	} else if !s.transA && g.kernRow != nil {
-		rkern, s.rowA = g.kernRow, true
+		j.rkern, s.rowA = g.kernRow, true
 	}
 	// A non-transposed f32 A is read in place by the row kernel; only
 	// panels that cross the bottom edge are packed (zero-padded).
-	direct := s.rowA && s.a32 != nil && directA
+	j.direct = s.rowA && s.a32 != nil && directA
 	threads := s.threads
 	if 2*m*n*k < smallGemmFlops {
 		threads = 1
 	}
-	mr, nr := g.mr, g.nr
+	j.m, j.n, j.mr, j.nr = m, n, g.mr, g.nr
 	kcMax := roundUp(min(g.kc, k), s.kunit)
-	ncMax := min(g.nc, roundUp(n, nr))
+	ncMax := min(g.nc, roundUp(n, j.nr))
 	// Rows per task: an MC block, made smaller so that every thread works.
-	mc := min(g.mc, roundUp(m, mr))
-	if threads > 1 && (m+mc-1)/mc < threads {
-		mc = roundUp((m+threads-1)/threads, mr)
+	j.mc = min(g.mc, roundUp(m, j.mr))
+	if threads > 1 && (m+j.mc-1)/j.mc < threads {
+		j.mc = roundUp((m+threads-1)/threads, j.mr)
 	}
-	mBlocks := (m + mc - 1) / mc
-	nSplit := 1
-	if mBlocks < threads {
-		nSplit = threads
+	j.mBlocks = (m + j.mc - 1) / j.mc
+	j.nSplit = 1
+	if j.mBlocks < threads {
+		j.nSplit = threads
 	}
-	bp, bbuf := getBuf(kcMax / s.kunit * ncMax)
-	defer putBuf(bp)
-	for jc := 0; jc < n; jc += ncMax {
-		nc := min(ncMax, n-jc)
-		np := (nc + nr - 1) / nr
-		for pc := 0; pc < k; pc += kcMax {
-			kc := min(kcMax, k-pc)
-			kcs := (kc + s.kunit - 1) / s.kunit // packed slots per row/column
-			beta := s.beta
-			if pc > 0 {
-				beta = 1
+	bp, bbuf := getBuf(&bufPoolB, kcMax/s.kunit*ncMax)
+	defer putBuf(&bufPoolB, bp)
+	j.bbuf = bbuf
+	for j.jc = 0; j.jc < n; j.jc += ncMax {
+		j.nc = min(ncMax, n-j.jc)
+		j.np = (j.nc + j.nr - 1) / j.nr
+		for j.pc = 0; j.pc < k; j.pc += kcMax {
+			j.kc = min(kcMax, k-j.pc)
+			j.kcs = (j.kc + s.kunit - 1) / s.kunit // packed slots per row/column
+			j.beta = s.beta
+			if j.pc > 0 {
+				j.beta = 1
 			}
-			packB := func(lo, hi int) {
-				for q := lo; q < hi; q++ {
-					s.packB(bbuf[q*nr*kcs:(q+1)*nr*kcs], pc, kc, jc+q*nr, min(nr, nc-q*nr), nr)
-				}
-			}
+			tasks := j.mBlocks * j.nSplit
 			if threads > 1 {
-				parallelN(threads, np, packB)
+				parallelN(threads, j.np, j.packBFn)
+				parallelN(threads, tasks, j.workFn)
 			} else {
-				packB(0, np)
-			}
-			work := func(lo, hi int) {
-				ap, abuf := getBuf(mc*kcs + mr*nr)
-				defer putBuf(ap)
-				tmp := abuf[mc*kcs:]
-				for t := lo; t < hi; t++ {
-					ib, js := t/nSplit, t%nSplit
-					i0 := ib * mc
-					mcb := min(mc, m-i0)
-					if !direct {
-						s.packA(abuf, i0, mcb, pc, kc, mr)
-					} else if rem := mcb % mr; rem != 0 {
-						s.packA(abuf[(mcb-rem)*kcs:], i0+mcb-rem, rem, pc, kc, mr)
-					}
-					q0, q1 := js*np/nSplit, (js+1)*np/nSplit
-					tile := func(q, ir int) {
-						j0 := jc + q*nr
-						cols := min(nr, n-j0)
-						bq := &bbuf[q*nr*kcs]
-						rows := min(mr, mcb-ir)
-						aq, lda := &abuf[ir*kcs], kcs
-						if direct && rows == mr {
-							aq, lda = &s.a32[s.offA+(i0+ir)*s.lda+pc], s.lda
-						}
-						ci := (i0+ir)*s.ldc + j0
-						if rows == mr && cols == nr {
-							if rkern != nil {
-								rkern(kcs, aq, lda, bq, &c[ci], s.ldc, s.alpha, beta)
-							} else {
-								kern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, beta)
-							}
-							return
-						}
-						if rkern != nil {
-							rkern(kcs, aq, lda, bq, &tmp[0], nr, s.alpha, 0)
-						} else {
-							kern(kcs, aq, bq, &tmp[0], nr, s.alpha, 0)
-						}
-						mergeTile(c[ci:], s.ldc, tmp, nr, rows, cols, beta)
-					}
-					if rowsOuter {
-						// Â micro-panel stays in L1; B micro-panels stream from L2.
-						for ir := 0; ir < mcb; ir += mr {
-							if direct && ir+2*mr <= mcb {
-								// The next micro-panel comes from A in place:
-								// fetch it while this row of tiles runs.
-								prefetchA(s.a32[s.offA+(i0+ir+mr)*s.lda+pc:], s.lda, mr, kc)
-							}
-							for q := q0; q < q1; q++ {
-								tile(q, ir)
-							}
-						}
-					} else {
-						// B micro-panel stays in L1/L2; Â streams from L2.
-						for q := q0; q < q1; q++ {
-							for ir := 0; ir < mcb; ir += mr {
-								tile(q, ir)
-							}
-						}
-					}
-				}
-			}
-			if tasks := mBlocks * nSplit; threads > 1 {
-				parallelN(threads, tasks, work)
-			} else {
-				work(0, tasks)
+				j.packBRange(0, j.np)
+				j.workRange(0, tasks)
 			}
 		}
 	}
+	j.bbuf = nil
+}
+
+// packBRange packs B micro-panels [lo,hi) of the current block.
+func (j *gemmJob) packBRange(lo, hi int) {
+	nr, kcs := j.nr, j.kcs
+	for q := lo; q < hi; q++ {
+		j.s.packB(j.bbuf[q*nr*kcs:(q+1)*nr*kcs], j.pc, j.kc, j.jc+q*nr, min(nr, j.nc-q*nr), nr)
+	}
+}
+
+// workRange runs tasks [lo,hi): task t is row block t/nSplit against
+// column share t%nSplit of the current B block.
+func (j *gemmJob) workRange(lo, hi int) {
+	s := &j.s
+	mr, nr, kcs := j.mr, j.nr, j.kcs
+	ap, abuf := getBuf(&bufPoolA, j.mc*kcs+mr*nr)
+	defer putBuf(&bufPoolA, ap)
+	tmp := abuf[j.mc*kcs:]
+	for t := lo; t < hi; t++ {
+		ib, js := t/j.nSplit, t%j.nSplit
+		i0 := ib * j.mc
+		mcb := min(j.mc, j.m-i0)
+		if !j.direct {
+			s.packA(abuf, i0, mcb, j.pc, j.kc, mr)
+		} else if rem := mcb % mr; rem != 0 {
+			s.packA(abuf[(mcb-rem)*kcs:], i0+mcb-rem, rem, j.pc, j.kc, mr)
+		}
+		q0, q1 := js*j.np/j.nSplit, (js+1)*j.np/j.nSplit
+		if rowsOuter {
+			// Â micro-panel stays in L1; B micro-panels stream from L2.
+			for ir := 0; ir < mcb; ir += mr {
+				if j.direct && ir+2*mr <= mcb {
+					// The next micro-panel comes from A in place: fetch it
+					// while this row of tiles runs.
+					prefetchA(s.a32[s.offA+(i0+ir+mr)*s.lda+j.pc:], s.lda, mr, j.kc)
+				}
+				for q := q0; q < q1; q++ {
+					j.tile(abuf, tmp, i0, mcb, q, ir)
+				}
+			}
+		} else {
+			// B micro-panel stays in L1/L2; Â streams from L2.
+			for q := q0; q < q1; q++ {
+				for ir := 0; ir < mcb; ir += mr {
+					j.tile(abuf, tmp, i0, mcb, q, ir)
+				}
+			}
+		}
+	}
+}
+
+// tile runs the micro-kernel on B micro-panel q and rows ir.. of the row
+// block at i0; edge tiles go through tmp.
+func (j *gemmJob) tile(abuf, tmp []float32, i0, mcb, q, ir int) {
+	s := &j.s
+	mr, nr, kcs := j.mr, j.nr, j.kcs
+	j0 := j.jc + q*nr
+	cols := min(nr, j.n-j0)
+	bq := &j.bbuf[q*nr*kcs]
+	rows := min(mr, mcb-ir)
+	aq, lda := &abuf[ir*kcs], kcs
+	if j.direct && rows == mr {
+		aq, lda = &s.a32[s.offA+(i0+ir)*s.lda+j.pc], s.lda
+	}
+	c := s.c[s.offC:]
+	ci := (i0+ir)*s.ldc + j0
+	if rows == mr && cols == nr {
+		if j.rkern != nil {
+			j.rkern(kcs, aq, lda, bq, &c[ci], s.ldc, s.alpha, j.beta)
+		} else {
+			j.kern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, j.beta)
+		}
+		return
+	}
+	if j.rkern != nil {
+		j.rkern(kcs, aq, lda, bq, &tmp[0], nr, s.alpha, 0)
+	} else {
+		j.kern(kcs, aq, bq, &tmp[0], nr, s.alpha, 0)
+	}
+	mergeTile(c[ci:], s.ldc, tmp, nr, rows, cols, j.beta)
 }
 
 // parallelN is Parallel with an explicit thread count.

@@ -211,8 +211,8 @@ func LayerNormRowsBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32
 	if cols == 0 {
 		return
 	}
-	bp, buf := getBuf(2 * cols)
-	defer putBuf(bp)
+	bp, buf := getBuf(&bufPoolA, 2*cols)
+	defer putBuf(&bufPoolA, bp)
 	xh, g := buf[:cols], buf[cols:]
 	inv := 1 / float32(cols)
 	for r := 0; r < rows; r++ {
