@@ -374,10 +374,9 @@ func Groups(m *Model, cfg Config) ([]*optim.Group, error) {
 		setGrad(bb.NamedParameters(), false)
 	case "llrd":
 		for i, l := range layers {
-			depth := len(layers) - 1 - i // the top group (last block + ln_f) trains at LR
-			if i == 0 {
-				depth = len(layers) // embeddings: one step below the first block
-			}
+			// The top group (last block + ln_f) trains at LR; the
+			// embeddings (group 0) sit one step below the first block.
+			depth := len(layers) - 1 - i
 			lr := cfg.LR * float32(math.Pow(float64(cfg.Decay), float64(depth)))
 			for _, g := range optim.SplitDecay(l, lr, cfg.WD) {
 				g.Name = fmt.Sprintf("layer%d.%s", i, g.Name)

@@ -135,7 +135,7 @@ func TestLLRDGroups(t *testing.T) {
 			lr[p.Name] = g.LR
 		}
 	}
-	for name, want := range map[string]float32{"wte.weight": 0.125, "blocks.0.attn.qkv.weight": 0.5, "blocks.1.mlp.fc1.weight": 1, "ln_f.weight": 1, "out.weight": 2} {
+	for name, want := range map[string]float32{"wte.weight": 0.25, "blocks.0.attn.qkv.weight": 0.5, "blocks.1.mlp.fc1.weight": 1, "ln_f.weight": 1, "out.weight": 2} {
 		if lr[name] != want {
 			t.Errorf("%s: lr %g, want %g", name, lr[name], want)
 		}
