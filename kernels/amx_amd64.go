@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -50,97 +51,130 @@ var amxKC, amxMC, amxNC = 384, 256, 768
 // gemmAMX is gemmRun for bf16 A and B on AMX (alpha == 1 only; the caller
 // checks). C is first scaled by beta (cleared without reading when beta is
 // 0), then every tile accumulates into C directly.
-func gemmAMX(s *gemmSrc) {
+func gemmAMX(src *gemmSrc) {
+	j := amxPool.Get().(*amxJob)
+	j.run(src)
+	j.s = gemmSrc{}
+	amxPool.Put(j)
+}
+
+// amxJob is gemmJob's counterpart for gemmAMX: loop state with method
+// values made once per pooled job.
+type amxJob struct {
+	s                            gemmSrc
+	m, n, mc, mBlocks, nSplit    int
+	jc, nc, np, pc, kc, kcs, acc int
+	bbuf                         []float32
+	packBFn, workFn              func(lo, hi int)
+}
+
+var amxPool = sync.Pool{New: func() any {
+	j := new(amxJob)
+	j.packBFn, j.workFn = j.packBRange, j.workRange
+	return j
+}}
+
+const amxMR, amxNR = 32, 32
+
+func (j *amxJob) run(src *gemmSrc) {
+	j.s = *src
+	s := &j.s
 	m, n, k := s.m, s.n, s.k
-	c := s.c[s.offC:]
-	ldc := s.ldc
+	j.m, j.n = m, n
 	if s.beta != 1 && s.beta != 0 {
-		scaleC(c, m, n, ldc, s.beta)
+		scaleC(s.c[s.offC:], m, n, s.ldc, s.beta)
 	}
 	threads := s.threads
 	if 2*m*n*k < smallGemmFlops {
 		threads = 1
 	}
-	const mr, nr = 32, 32
 	kcMax := min(amxKC, roundUp(k, 32))
-	ncMax := min(amxNC, roundUp(n, nr))
-	mc := min(amxMC, roundUp(m, mr))
-	if threads > 1 && (m+mc-1)/mc < threads {
-		mc = roundUp((m+threads-1)/threads, mr)
+	ncMax := min(amxNC, roundUp(n, amxNR))
+	j.mc = min(amxMC, roundUp(m, amxMR))
+	if threads > 1 && (m+j.mc-1)/j.mc < threads {
+		j.mc = roundUp((m+threads-1)/threads, amxMR)
 	}
-	mBlocks := (m + mc - 1) / mc
-	nSplit := 1
-	if mBlocks < threads {
-		nSplit = threads
+	j.mBlocks = (m + j.mc - 1) / j.mc
+	j.nSplit = 1
+	if j.mBlocks < threads {
+		j.nSplit = threads
 	}
 	bp, bbuf := getBuf(&bufPoolB, kcMax/2*ncMax)
 	defer putBuf(&bufPoolB, bp)
-	for jc := 0; jc < n; jc += ncMax {
-		nc := min(ncMax, n-jc)
-		np := (nc + nr - 1) / nr
-		for pc := 0; pc < k; pc += kcMax {
-			kc := min(kcMax, k-pc)
-			kcs := roundUp(kc, 32) / 2
-			acc := 1 // accumulate into C, except over a beta = 0 C at first
-			if pc == 0 && s.beta == 0 {
-				acc = 0
+	j.bbuf = bbuf
+	for j.jc = 0; j.jc < n; j.jc += ncMax {
+		j.nc = min(ncMax, n-j.jc)
+		j.np = (j.nc + amxNR - 1) / amxNR
+		for j.pc = 0; j.pc < k; j.pc += kcMax {
+			j.kc = min(kcMax, k-j.pc)
+			j.kcs = roundUp(j.kc, 32) / 2
+			j.acc = 1 // accumulate into C, except over a beta = 0 C at first
+			if j.pc == 0 && s.beta == 0 {
+				j.acc = 0
 			}
-			packB := func(lo, hi int) {
-				for q := lo; q < hi; q++ {
-					d := bbuf[q*nr*kcs : (q+1)*nr*kcs]
-					packPairs(d, s.b16[s.offB:], s.ldb, !s.transB, jc+q*nr, min(nr, nc-q*nr), pc, kc, nr)
-					clear(d[(kc+1)/2*nr:])
-				}
-			}
+			tasks := j.mBlocks * j.nSplit
 			if threads > 1 {
-				parallelN(threads, np, packB)
+				parallelN(threads, j.np, j.packBFn)
+				parallelN(threads, tasks, j.workFn)
 			} else {
-				packB(0, np)
+				j.packBRange(0, j.np)
+				j.workRange(0, tasks)
 			}
-			work := func(lo, hi int) {
-				ap, abuf := getBuf(&bufPoolA, mc*kcs+mr*nr)
-				defer putBuf(&bufPoolA, ap)
-				tmp := abuf[mc*kcs:]
-				for t := lo; t < hi; t++ {
-					ib, js := t/nSplit, t%nSplit
-					i0 := ib * mc
-					mcb := min(mc, m-i0)
-					packAMXRows(abuf, s, i0, mcb, pc, kc, kcs, mr)
-					q0, q1 := js*np/nSplit, (js+1)*np/nSplit
-					for ir := 0; ir < mcb; ir += mr {
-						rows := min(mr, mcb-ir)
-						aq := &abuf[ir*kcs]
-						full := q1 - q0
-						if jc+q1*nr > n {
-							full-- // the last panel is partial
-						}
-						if rows == mr && full > 0 {
-							amxBF16Panel(kcs, aq, &bbuf[q0*nr*kcs], &c[(i0+ir)*ldc+jc+q0*nr], ldc, full, acc)
-						} else {
-							full = 0
-						}
-						for q := q0 + full; q < q1; q++ {
-							j0 := jc + q*nr
-							cols := min(nr, n-j0)
-							ci := c[(i0+ir)*ldc+j0:]
-							if acc == 1 {
-								clear(tmp)
-								for i := 0; i < rows; i++ {
-									copy(tmp[i*nr:i*nr+cols], ci[i*ldc:i*ldc+cols])
-								}
-							}
-							amxBF16Panel(kcs, aq, &bbuf[q*nr*kcs], &tmp[0], nr, 1, acc)
-							for i := 0; i < rows; i++ {
-								copy(ci[i*ldc:i*ldc+cols], tmp[i*nr:i*nr+cols])
-							}
-						}
+		}
+	}
+	j.bbuf = nil
+}
+
+func (j *amxJob) packBRange(lo, hi int) {
+	s := &j.s
+	nr, kcs := amxNR, j.kcs
+	for q := lo; q < hi; q++ {
+		d := j.bbuf[q*nr*kcs : (q+1)*nr*kcs]
+		packPairs(d, s.b16[s.offB:], s.ldb, !s.transB, j.jc+q*nr, min(nr, j.nc-q*nr), j.pc, j.kc, nr)
+		clear(d[(j.kc+1)/2*nr:])
+	}
+}
+
+func (j *amxJob) workRange(lo, hi int) {
+	s := &j.s
+	const mr, nr = amxMR, amxNR
+	kcs, ldc, jc, n := j.kcs, s.ldc, j.jc, j.n
+	c := s.c[s.offC:]
+	ap, abuf := getBuf(&bufPoolA, j.mc*kcs+mr*nr)
+	defer putBuf(&bufPoolA, ap)
+	tmp := abuf[j.mc*kcs:]
+	for t := lo; t < hi; t++ {
+		ib, js := t/j.nSplit, t%j.nSplit
+		i0 := ib * j.mc
+		mcb := min(j.mc, j.m-i0)
+		packAMXRows(abuf, s, i0, mcb, j.pc, j.kc, kcs, mr)
+		q0, q1 := js*j.np/j.nSplit, (js+1)*j.np/j.nSplit
+		for ir := 0; ir < mcb; ir += mr {
+			rows := min(mr, mcb-ir)
+			aq := &abuf[ir*kcs]
+			full := q1 - q0
+			if jc+q1*nr > n {
+				full-- // the last panel is partial
+			}
+			if rows == mr && full > 0 {
+				amxBF16Panel(kcs, aq, &j.bbuf[q0*nr*kcs], &c[(i0+ir)*ldc+jc+q0*nr], ldc, full, j.acc)
+			} else {
+				full = 0
+			}
+			for q := q0 + full; q < q1; q++ {
+				j0 := jc + q*nr
+				cols := min(nr, n-j0)
+				ci := c[(i0+ir)*ldc+j0:]
+				if j.acc == 1 {
+					clear(tmp)
+					for i := 0; i < rows; i++ {
+						copy(tmp[i*nr:i*nr+cols], ci[i*ldc:i*ldc+cols])
 					}
 				}
-			}
-			if tasks := mBlocks * nSplit; threads > 1 {
-				parallelN(threads, tasks, work)
-			} else {
-				work(0, tasks)
+				amxBF16Panel(kcs, aq, &j.bbuf[q*nr*kcs], &tmp[0], nr, 1, j.acc)
+				for i := 0; i < rows; i++ {
+					copy(ci[i*ldc:i*ldc+cols], tmp[i*nr:i*nr+cols])
+				}
 			}
 		}
 	}

@@ -186,8 +186,7 @@ func gemmRun(s gemmSrc) {
 	g := curGemm
 	if s.a16 != nil && g.amx {
 		if s.alpha == 1 {
-			s2 := s // only this copy escapes (to the AMX closures)
-			gemmAMX(&s2)
+			gemmAMX(&s)
 			return
 		}
 		// C = alpha·(A·B + (beta/alpha)·C): AMX accumulates with alpha 1,
