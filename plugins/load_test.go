@@ -4,8 +4,11 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pretrain-go/pretrain/plugins/examples/meanpool"
+	"github.com/pretrain-go/pretrain/plugins/examples/neighbormlm"
 	"github.com/pretrain-go/pretrain/plugins/internal/plugintest"
 	"github.com/pretrain-go/pretrain/sdk/task"
 )
@@ -23,4 +26,46 @@ func TestObjectivePluginTrainsThroughTrainer(t *testing.T) {
 	t.Logf("losses %v", losses)
 	require.Len(t, losses, 6)
 	require.Less(t, losses[len(losses)-1], losses[0]-0.5, "the loss must fall")
+}
+
+// The same objective, interpreted and compiled, follows the same path.
+func TestInterpretedObjectiveMatchesNative(t *testing.T) {
+	p, err := Load("examples/neighbormlm", Options{})
+	require.NoError(t, err)
+	interp, err := p.NewObjective("neighbor-mlm", plugintest.Config(5))
+	require.NoError(t, err)
+	native, err := neighbormlm.NewObjective(plugintest.Config(5))
+	require.NoError(t, err)
+	a, err := plugintest.Train(context.Background(), interp, 20, 5)
+	require.NoError(t, err)
+	b, err := plugintest.Train(context.Background(), native, 20, 5)
+	require.NoError(t, err)
+	require.Equal(t, b, a, "interpreted and compiled losses must be identical")
+}
+
+func TestHeadPluginFineTunes(t *testing.T) {
+	p, err := Load("examples/meanpool", Options{})
+	require.NoError(t, err)
+	r := task.NewRegistry()
+	require.NoError(t, p.Register(r))
+	require.Equal(t, []string{"meanpool-classify"}, r.Heads())
+	batches, classes, err := plugintest.LabeledBatches(8, 16, 64)
+	require.NoError(t, err)
+
+	bb := plugintest.NewBackbone(16, 3)
+	h, err := r.NewHead("meanpool-classify", bb, task.Config{Labels: classes, Seed: 1})
+	require.NoError(t, err)
+	got := plugintest.TrainHead(h, bb, batches, 24)
+
+	bb2 := plugintest.NewBackbone(16, 3)
+	h2, err := meanpool.NewHead(bb2, task.Config{Labels: classes, Seed: 1})
+	require.NoError(t, err)
+	want := plugintest.TrainHead(h2, bb2, batches, 24)
+	require.Equal(t, want, got, "interpreted and compiled heads train identically")
+	require.Less(t, got[23], got[0])
+	assert.Equal(t, []int{16, classes}, h.Predict(batches[0]).Shape())
+
+	_, err = r.NewHead("meanpool-classify", bb, task.Config{Labels: 1})
+	require.Error(t, err, "factory errors come back")
+	assert.Contains(t, err.Error(), "needs at least 2 labels")
 }

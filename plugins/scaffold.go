@@ -31,8 +31,11 @@ func Scaffold(dir, name, kind, importPath string) error {
 	} else {
 		m.Heads = []Provided{{Name: name, Factory: "NewHead", Doc: "TODO: one line on what it predicts"}}
 	}
-	js, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
+	var js bytes.Buffer
+	enc := json.NewEncoder(&js)
+	enc.SetEscapeHTML(false) // keep ">=" readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
 		return err
 	}
 	pkg := goPackageName(importPath)
@@ -45,7 +48,7 @@ func Scaffold(dir, name, kind, importPath string) error {
 		return err
 	}
 	files := map[string][]byte{
-		ManifestFile: append(js, '\n'),
+		ManifestFile: js.Bytes(),
 		kind + ".go": src.Bytes(),
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
