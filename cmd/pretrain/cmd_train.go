@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pretrain-go/pretrain/builtin/corpus"
@@ -303,6 +304,7 @@ func trainWordVectors(ctx context.Context, a *trainArgs, stdout, stderr io.Write
 	bar := newStatus(stderr)
 	var vec *vectors.Vectors
 	var speed float64
+	var mu sync.Mutex
 	if a.objective == "glove" {
 		vec, err = glove.TrainCorpus(ctx, glove.Config{Dim: s.Dim, Window: s.Window, MinCount: s.MinCount, Epochs: s.Epochs,
 			Eta: s.Alpha, Threads: a.threads, Seed: a.seed,
@@ -311,11 +313,17 @@ func trainWordVectors(ctx context.Context, a *trainArgs, stdout, stderr io.Write
 		vec, err = word2vec.TrainCorpus(ctx, word2vec.Config{CBOW: a.objective == "cbow", Dim: s.Dim, Window: s.Window,
 			Negative: s.Negative, NoNegative: s.Negative == 0, HS: s.HS, Sample: s.Sample, Epochs: s.Epochs, Alpha: s.Alpha,
 			Threads: a.threads, Seed: a.seed, Progress: func(p word2vec.Progress) {
+				// The last report may come from another goroutine than
+				// the periodic ones.
+				mu.Lock()
+				defer mu.Unlock()
 				speed = p.WordsPerSec
 				bar.show(p.String())
 			}}, wc)
 	}
+	mu.Lock()
 	bar.done()
+	mu.Unlock()
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(stdout, "pretrain train: interrupted; nothing written")

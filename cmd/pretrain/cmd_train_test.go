@@ -91,7 +91,7 @@ func TestTrainWordVectorsAndQueries(t *testing.T) {
 		}
 	}
 	// A second run replaces the directory and leaves no temporary.
-	if code, _, errs := runCLI(t, "train", "--objective", "glove", "--data", data, "--out", out, "--epochs", "2", "--opt", "dim=8", "--opt", "min-count=1"); code != 0 {
+	if code, _, errs := runCLI(t, "train", "--objective", "glove", "--data", data, "--out", out, "--epochs", "2", "--opt", "dim=8", "--opt", "min-count=1", "--threads", "1"); code != 0 {
 		t.Fatalf("glove: %q", errs)
 	}
 	ents, _ := os.ReadDir(dir)
@@ -181,7 +181,9 @@ func TestTrainDefaultCorpus(t *testing.T) {
 		t.Skip("trains on the whole embedded corpus")
 	}
 	out := filepath.Join(t.TempDir(), "sg")
-	code, stdout, errs := runCLI(t, "train", "--epochs", "1", "--out", out)
+	// One thread: Hogwild threads race by design (and the race detector
+	// would say so).
+	code, stdout, errs := runCLI(t, "train", "--epochs", "1", "--out", out, "--threads", "1")
 	if code != 0 || !strings.Contains(stdout, "the embedded Austen corpus") || !strings.Contains(stdout, "  elizabeth ") {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, errs)
 	}
