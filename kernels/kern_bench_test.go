@@ -4,17 +4,10 @@ package kernels
 
 import (
 	"fmt"
-	"syscall"
 	"testing"
 )
 
-// cpuSeconds is this process's user+system CPU time: on a shared machine,
-// time spent descheduled does not count, which makes tuning runs comparable.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
-}
+func cpuSeconds() float64 { return cpuTime() }
 
 // BenchmarkMicroKernel measures the micro-kernels alone on cache-resident
 // panels: the ceiling for the whole GEMM.

@@ -29,6 +29,7 @@ func installGo() {
 	geluK, geluBK, geluTK, geluTBK = geluGo, geluBackwardGo, geluTanhGo, geluTanhBackwardGo
 	adamK, toBF16K, fromBF16 = adamGo, toBF16Go, fromBF16Go
 	normK, mulAddK, lnDxK = normRowGo, mulAddGo, lnDxGo
+	lnRowsK = layerNormRowsGo
 }
 
 // selectTier installs the most preferred tier that this CPU runs.

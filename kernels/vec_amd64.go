@@ -105,9 +105,9 @@ func geluTanhBackwardAsm(dx, dy, x []float32) {
 	geluTanhBackwardGo(dx[n:], dy[n:], x[n:])
 }
 
-func adamAsm(param, grad, m, v []float32, p *adamParams) {
+func adamAsm(param, grad, m, v []float32, p adamParams) {
 	n := len(param) &^ 7
-	adamAVX2(param[:n], grad[:n], m[:n], v[:n], p)
+	adamAVX2(param[:n], grad[:n], m[:n], v[:n], &p)
 	adamGo(param[n:], grad[n:], m[n:], v[n:], p)
 }
 
@@ -132,6 +132,7 @@ func installVecAVX2() {
 	geluK, geluBK, geluTK, geluTBK = geluAsm, geluBackwardAsm, geluTanhAsm, geluTanhBackwardAsm
 	adamK, toBF16K, fromBF16 = adamAsm, toBF16Asm, fromBF16Asm
 	normK, mulAddK, lnDxK = normRowAsm, mulAddAsm, lnDxAsm
+	lnRowsK = lnRowsAsm
 }
 
 //go:noescape
@@ -173,4 +174,44 @@ func lnDxAsm(dx, g, xh []float32, rs, mg, mgx float32) {
 	n := len(dx) &^ 7
 	lnDxAVX2(dx[:n], g[:n], xh[:n], rs, mg, mgx)
 	lnDxGo(dx[n:], g[n:], xh[n:], rs, mg, mgx)
+}
+
+//go:noescape
+func toBF16AVX512(dst []uint16, src []float32)
+
+//go:noescape
+func fromBF16AVX512(dst []float32, src []uint16)
+
+func toBF16Asm512(dst []uint16, src []float32) {
+	n := len(src) &^ 15
+	toBF16AVX512(dst[:n], src[:n])
+	toBF16Go(dst[n:], src[n:])
+}
+
+func fromBF16Asm512(dst []float32, src []uint16) {
+	n := len(src) &^ 15
+	fromBF16AVX512(dst[:n], src[:n])
+	fromBF16Go(dst[n:], src[n:])
+}
+
+// lnRowsAVX2 is LayerNormRows for rows rows with gamma and beta (mean and
+// rstd may be nil): a sum pass, a squared-deviation pass and an affine pass
+// per row, in one call.
+//
+//go:noescape
+func lnRowsAVX2(dst, x, gamma, beta []float32, mean, rstd *float32, rows, cols int, invCols, eps float32)
+
+func lnRowsAsm(dst, x, gamma, beta, mean, rstd []float32, rows, cols int, eps float32) {
+	if gamma == nil || beta == nil || rows == 0 {
+		layerNormRowsGo(dst, x, gamma, beta, mean, rstd, rows, cols, eps)
+		return
+	}
+	_, _ = dst[rows*cols-1], x[rows*cols-1]
+	_, _ = gamma[cols-1], beta[cols-1]
+	var pm, pr *float32
+	if mean != nil {
+		_, _ = mean[rows-1], rstd[rows-1]
+		pm, pr = &mean[0], &rstd[0]
+	}
+	lnRowsAVX2(dst, x, gamma, beta, pm, pr, rows, cols, 1/float32(cols), eps)
 }

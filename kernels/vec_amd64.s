@@ -234,16 +234,22 @@ TEXT ·sumSqDevAVX2(SB), NOSPLIT, $0-36
 	VBROADCASTSS mu+24(FP), Y8
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-ssd16:
-	CMPQ CX, $16
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+ssd32:
+	CMPQ CX, $32
 	JL ssd8
 	VSUBPS (SI), Y8, Y4
 	VSUBPS 32(SI), Y8, Y5
+	VSUBPS 64(SI), Y8, Y6
+	VSUBPS 96(SI), Y8, Y7
 	VFMADD231PS Y4, Y4, Y0
 	VFMADD231PS Y5, Y5, Y1
-	ADDQ $64, SI
-	SUBQ $16, CX
-	JMP ssd16
+	VFMADD231PS Y6, Y6, Y2
+	VFMADD231PS Y7, Y7, Y3
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP ssd32
 ssd8:
 	CMPQ CX, $8
 	JL ssdred
@@ -254,6 +260,8 @@ ssd8:
 	JMP ssd8
 ssdred:
 	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
 	HSUM
 ssdtail:
 	TESTQ CX, CX
@@ -869,5 +877,209 @@ ldloop:
 	DECQ CX
 	JNZ ldloop
 lddone:
+	VZEROUPPER
+	RET
+
+// func toBF16AVX512(dst []uint16, src []float32)
+// toBF16Go on len(src) &^ 15 elements, 16 per trip.
+TEXT ·toBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	VPBROADCASTD C_I1, Z13
+	VPBROADCASTD C_BF16BIAS, Z14
+	VPBROADCASTD C_ABS, Z12
+	VPBROADCASTD C_INF, Z11
+	VPBROADCASTD C_QNAN, Z10
+	SHRQ $4, CX
+	JZ tzdone
+tzloop:
+	VMOVDQU32 (SI), Z0
+	VPSRLD $16, Z0, Z1
+	VPANDD Z13, Z1, Z1
+	VPADDD Z14, Z1, Z1
+	VPADDD Z0, Z1, Z1
+	VPSRLD $16, Z1, Z1
+	VPANDD Z12, Z0, Z2
+	VPCMPGTD Z11, Z2, K1
+	VPSRLD $16, Z0, Z3
+	VPORD Z10, Z3, Z3
+	VMOVDQA32 Z3, K1, Z1
+	VPMOVDW Z1, (DI)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ tzloop
+tzdone:
+	VZEROUPPER
+	RET
+
+// func fromBF16AVX512(dst []float32, src []uint16)
+// fromBF16Go on len(src) &^ 15 elements, 16 per trip.
+TEXT ·fromBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	SHRQ $4, CX
+	JZ fzdone
+fzloop:
+	VPMOVZXWD (SI), Z0
+	VPSLLD $16, Z0, Z0
+	VMOVDQU32 Z0, (DI)
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ fzloop
+fzdone:
+	VZEROUPPER
+	RET
+
+// func lnRowsAVX2(dst, x, gamma, beta []float32, mean, rstd *float32, rows, cols int, invCols, eps float32)
+// LayerNorm over rows rows of cols elements, gamma and beta given: per row a
+// sum pass (mean), a squared-deviation pass (rstd = 1/sqrt(var+eps)) and an
+// affine pass dst = (x-mean)·rstd·gamma + beta. mean and rstd, when not nil,
+// receive the statistics (one per row).
+TEXT ·lnRowsAVX2(SB), NOSPLIT, $0-136
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ gamma_base+48(FP), R8
+	MOVQ beta_base+72(FP), R9
+	MOVQ mean+96(FP), R10
+	MOVQ rstd+104(FP), R11
+	MOVQ rows+112(FP), R12
+	MOVQ cols+120(FP), R13
+	VMOVSS invCols+128(FP), X15
+	VMOVSS eps+132(FP), X14
+	MOVQ R13, AX
+	SHLQ $2, AX
+	TESTQ R12, R12
+	JE lndone
+lnrow:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ BX, BX
+	MOVQ R13, CX
+ls32:
+	CMPQ CX, $32
+	JL ls8
+	VADDPS (SI)(BX*1), Y0, Y0
+	VADDPS 32(SI)(BX*1), Y1, Y1
+	VADDPS 64(SI)(BX*1), Y2, Y2
+	VADDPS 96(SI)(BX*1), Y3, Y3
+	ADDQ $128, BX
+	SUBQ $32, CX
+	JMP ls32
+ls8:
+	CMPQ CX, $8
+	JL lsred
+	VADDPS (SI)(BX*1), Y0, Y0
+	ADDQ $32, BX
+	SUBQ $8, CX
+	JMP ls8
+lsred:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	HSUM
+lstail:
+	TESTQ CX, CX
+	JE lsdone
+	VADDSS (SI)(BX*1), X0, X0
+	ADDQ $4, BX
+	DECQ CX
+	JMP lstail
+lsdone:
+	VMULSS X15, X0, X9
+	VBROADCASTSS X9, Y8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ BX, BX
+	MOVQ R13, CX
+lq32:
+	CMPQ CX, $32
+	JL lq8
+	VSUBPS (SI)(BX*1), Y8, Y4
+	VSUBPS 32(SI)(BX*1), Y8, Y5
+	VSUBPS 64(SI)(BX*1), Y8, Y6
+	VSUBPS 96(SI)(BX*1), Y8, Y7
+	VFMADD231PS Y4, Y4, Y0
+	VFMADD231PS Y5, Y5, Y1
+	VFMADD231PS Y6, Y6, Y2
+	VFMADD231PS Y7, Y7, Y3
+	ADDQ $128, BX
+	SUBQ $32, CX
+	JMP lq32
+lq8:
+	CMPQ CX, $8
+	JL lqred
+	VSUBPS (SI)(BX*1), Y8, Y4
+	VFMADD231PS Y4, Y4, Y0
+	ADDQ $32, BX
+	SUBQ $8, CX
+	JMP lq8
+lqred:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	HSUM
+lqtail:
+	TESTQ CX, CX
+	JE lqdone
+	VMOVSS (SI)(BX*1), X4
+	VSUBSS X8, X4, X4
+	VFMADD231SS X4, X4, X0
+	ADDQ $4, BX
+	DECQ CX
+	JMP lqtail
+lqdone:
+	VMULSS X15, X0, X0
+	VADDSS X14, X0, X0
+	VSQRTSS X0, X0, X0
+	VBROADCASTSS C_ONE, X1
+	VDIVSS X0, X1, X10
+	TESTQ R10, R10
+	JE lnnostat
+	VMOVSS X9, (R10)
+	VMOVSS X10, (R11)
+	ADDQ $4, R10
+	ADDQ $4, R11
+lnnostat:
+	VBROADCASTSS X10, Y9
+	XORQ BX, BX
+	MOVQ R13, CX
+la8:
+	CMPQ CX, $8
+	JL latail
+	VMOVUPS (SI)(BX*1), Y0
+	VSUBPS Y8, Y0, Y0
+	VMULPS Y9, Y0, Y0
+	VMOVUPS (R9)(BX*1), Y1
+	VFMADD231PS (R8)(BX*1), Y0, Y1
+	VMOVUPS Y1, (DI)(BX*1)
+	ADDQ $32, BX
+	SUBQ $8, CX
+	JMP la8
+latail:
+	TESTQ CX, CX
+	JE larow
+	VMOVSS (SI)(BX*1), X0
+	VSUBSS X8, X0, X0
+	VMULSS X9, X0, X0
+	VMOVSS (R9)(BX*1), X1
+	VFMADD231SS (R8)(BX*1), X0, X1
+	VMOVSS X1, (DI)(BX*1)
+	ADDQ $4, BX
+	DECQ CX
+	JMP latail
+larow:
+	ADDQ AX, SI
+	ADDQ AX, DI
+	DECQ R12
+	JNZ lnrow
+lndone:
 	VZEROUPPER
 	RET

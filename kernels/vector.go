@@ -25,8 +25,9 @@ var (
 	toBF16K  = toBF16Go
 	fromBF16 = fromBF16Go
 	normK    = normRowGo // dst = (x-mu)·rs·gamma + beta, gamma/beta optional
-	mulAddK  = mulAddGo  // dst += x·y
-	lnDxK    = lnDxGo    // dx = rs·(g - mg - xh·mgx)
+	lnRowsK  = layerNormRowsGo
+	mulAddK  = mulAddGo // dst += x·y
+	lnDxK    = lnDxGo   // dx = rs·(g - mg - xh·mgx)
 )
 
 // Dot returns the inner product of x and y[:len(x)].
@@ -70,6 +71,10 @@ func Max(x []float32) float32 { return maxK(x) }
 // to within 2 ulp; it is 0 below -87.33 and +Inf above 88.72.
 func Exp(dst, x []float32) {
 	checkLen("Exp", len(dst), len(x))
+	if !bigElems(len(dst)) {
+		expK(dst, x[:len(dst)])
+		return
+	}
 	parallelElems(len(dst), func(lo, hi int) { expK(dst[lo:hi], x[lo:hi]) })
 }
 
@@ -81,15 +86,21 @@ func SoftmaxRows(dst, x []float32, rows, cols int) {
 		argPanic("SoftmaxRows", "negative shape %dx%d", rows, cols)
 	}
 	checkLen("SoftmaxRows", rows*cols, len(dst), len(x))
-	parallelRows(rows, cols, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			xr := x[r*cols : (r+1)*cols]
-			dr := dst[r*cols : (r+1)*cols]
-			m := maxK(xr)
-			s := expSubK(dr, xr, m)
-			scaleK(1/s, dr)
-		}
-	})
+	if !bigRows(rows, cols) {
+		softmaxRows(dst, x, 0, rows, cols)
+		return
+	}
+	parallelRows(rows, cols, func(lo, hi int) { softmaxRows(dst, x, lo, hi, cols) })
+}
+
+func softmaxRows(dst, x []float32, lo, hi, cols int) {
+	for r := lo; r < hi; r++ {
+		xr := x[r*cols : (r+1)*cols]
+		dr := dst[r*cols : (r+1)*cols]
+		m := maxK(xr)
+		s := expSubK(dr, xr, m)
+		scaleK(1/s, dr)
+	}
 }
 
 // parallelWork is the element count above which row and elementwise
@@ -97,23 +108,21 @@ func SoftmaxRows(dst, x []float32, rows, cols int) {
 // the same way whoever runs it, so results do not depend on the split.
 const parallelWork = 1 << 15
 
-// parallelRows runs fn over [0,rows) on the pool when the rows hold enough
-// work, else on the caller.
+// bigRows and bigElems say whether a row or elementwise kernel is worth
+// splitting over the pool; callers test them before making the closure, so
+// that small calls allocate nothing.
+func bigRows(rows, cols int) bool { return rows > 1 && rows*cols >= parallelWork && Threads() > 1 }
+
+func bigElems(n int) bool { return n >= 2*parallelWork && Threads() > 1 }
+
+// parallelRows runs fn over [0,rows) on the pool.
 func parallelRows(rows, cols int, fn func(lo, hi int)) {
-	if rows > 1 && rows*cols >= parallelWork && Threads() > 1 {
-		Parallel(rows, fn)
-		return
-	}
-	fn(0, rows)
+	Parallel(rows, fn)
 }
 
-// parallelElems runs fn over [0,n) in chunks that are multiples of 64
-// elements, on the pool when n is large.
+// parallelElems runs fn over [0,n) on the pool in chunks that are multiples
+// of 64 elements.
 func parallelElems(n int, fn func(lo, hi int)) {
-	if n < 2*parallelWork || Threads() < 2 {
-		fn(0, n)
-		return
-	}
 	blocks := (n + 63) / 64
 	Parallel(blocks, func(lo, hi int) { fn(lo*64, min(hi*64, n)) })
 }
@@ -133,11 +142,23 @@ func LayerNormRows(dst, x, gamma, beta, mean, rstd []float32, rows, cols int, ep
 	if cols == 0 {
 		return
 	}
-	parallelRows(rows, cols, func(lo, hi int) { layerNormRows(dst, x, gamma, beta, mean, rstd, lo, hi, cols, eps) })
+	if !bigRows(rows, cols) {
+		lnRowsK(dst, x, gamma, beta, mean, rstd, rows, cols, eps)
+		return
+	}
+	parallelRows(rows, cols, func(lo, hi int) {
+		var m, rs []float32
+		if mean != nil {
+			m, rs = mean[lo:hi], rstd[lo:hi]
+		}
+		lnRowsK(dst[lo*cols:hi*cols], x[lo*cols:hi*cols], gamma, beta, m, rs, hi-lo, cols, eps)
+	})
 }
 
-func layerNormRows(dst, x, gamma, beta, mean, rstd []float32, lo, hi, cols int, eps float32) {
-	for r := lo; r < hi; r++ {
+// layerNormRowsGo is LayerNormRows over rows rows (cols > 0) with mean and
+// rstd indexed from 0, through the row kernels.
+func layerNormRowsGo(dst, x, gamma, beta, mean, rstd []float32, rows, cols int, eps float32) {
+	for r := 0; r < rows; r++ {
 		xr := x[r*cols : (r+1)*cols]
 		dr := dst[r*cols : (r+1)*cols]
 		mu := sumK(xr) / float32(cols)
@@ -241,6 +262,10 @@ func LayerNormRowsBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32
 // 2e-7.
 func GELU(dst, x []float32) {
 	checkLen("GELU", len(dst), len(x))
+	if !bigElems(len(dst)) {
+		geluK(dst, x[:len(dst)])
+		return
+	}
 	parallelElems(len(dst), func(lo, hi int) { geluK(dst[lo:hi], x[lo:hi]) })
 }
 
@@ -248,6 +273,10 @@ func GELU(dst, x []float32) {
 // dx may be dy or x.
 func GELUBackward(dx, dy, x []float32) {
 	checkLen("GELUBackward", len(dx), len(dy), len(x))
+	if !bigElems(len(dx)) {
+		geluBK(dx, dy[:len(dx)], x[:len(dx)])
+		return
+	}
 	parallelElems(len(dx), func(lo, hi int) { geluBK(dx[lo:hi], dy[lo:hi], x[lo:hi]) })
 }
 
@@ -255,12 +284,20 @@ func GELUBackward(dx, dy, x []float32) {
 // 0.044715x³))) elementwise; dst may be x.
 func GELUTanh(dst, x []float32) {
 	checkLen("GELUTanh", len(dst), len(x))
+	if !bigElems(len(dst)) {
+		geluTK(dst, x[:len(dst)])
+		return
+	}
 	parallelElems(len(dst), func(lo, hi int) { geluTK(dst[lo:hi], x[lo:hi]) })
 }
 
 // GELUTanhBackward computes dx = dy·d/dx GELUTanh(x); dx may be dy or x.
 func GELUTanhBackward(dx, dy, x []float32) {
 	checkLen("GELUTanhBackward", len(dx), len(dy), len(x))
+	if !bigElems(len(dx)) {
+		geluTBK(dx, dy[:len(dx)], x[:len(dx)])
+		return
+	}
 	parallelElems(len(dx), func(lo, hi int) { geluTBK(dx[lo:hi], dy[lo:hi], x[lo:hi]) })
 }
 
@@ -285,7 +322,11 @@ func AdamStep(param, grad, m, v []float32, lr, beta1, beta2, eps, wd, bc1, bc2 f
 	} else {
 		p.decay, p.l2 = 1, wd
 	}
-	parallelElems(n, func(lo, hi int) { adamK(param[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], &p) })
+	if !bigElems(n) {
+		adamK(param, grad[:n], m[:n], v[:n], p)
+		return
+	}
+	parallelElems(n, func(lo, hi int) { adamK(param[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], p) })
 }
 
 // adamParams are AdamStep's scalars as the kernels use them (bc1 and bc2
@@ -535,7 +576,7 @@ func geluTanhBackwardGo(dx, dy, x []float32) {
 	}
 }
 
-func adamGo(param, grad, m, v []float32, p *adamParams) {
+func adamGo(param, grad, m, v []float32, p adamParams) {
 	grad, m, v = grad[:len(param)], m[:len(param)], v[:len(param)]
 	for i, w := range param {
 		g := grad[i] + p.l2*w
