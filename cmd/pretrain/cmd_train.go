@@ -61,6 +61,7 @@ func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 type trainArgs struct {
 	objective, model, out string
 	data, plugins, opts   listFlag
+	allow                 listFlag
 	evalData              listFlag
 	evalEvery             int
 	tokenizer             string
@@ -86,6 +87,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&a.threads, "threads", 0, "worker threads (0: all cores)")
 	fs.Uint64Var(&a.seed, "seed", 1, "random seed")
 	fs.Var(&a.plugins, "plugin", "plugin folder to load objectives from (repeatable)")
+	fs.Var(&a.allow, "allow", "permission granted to plugins: file, network, exec, unsafe (repeatable)")
 	fs.Var(&a.opts, "opt", "objective setting key=value (repeatable)")
 	fs.IntVar(&a.saveEvery, "save-every", 0, "checkpoint every N steps (registry objectives; 0: at the end)")
 	fs.IntVar(&a.logEvery, "log-every", 10, "metrics record every N steps")
@@ -109,8 +111,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if a.steps > 0 && a.epochs > 0 {
 		return errors.New("set --steps or --epochs, not both")
 	}
-	if len(a.plugins) > 0 {
-		return fmt.Errorf("--plugin %s: plugin loading is not available in this build yet", a.plugins[0])
+	if err := loadPlugins(a.plugins, a.allow, stdout, stderr); err != nil {
+		return err
 	}
 	a.options = map[string]string{}
 	for _, kv := range a.opts {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
+	"github.com/pretrain-go/pretrain/sdk/task"
 )
 
 // writeText writes a small corpus with some repeated structure.
@@ -167,6 +168,16 @@ func TestTrainRegistryObjectiveAndResume(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "clm2", "checkpoints", checkpoint.StepDir(1), checkpoint.ConfigFile))
 	if string(a) != string(b) || !strings.Contains(string(a), `"hidden_size": 16`) {
 		t.Fatalf("config.json differs:\n%s\n%s", a, b)
+	}
+	// An objective from a plugin folder trains the same way. (The registry
+	// is process-wide: with -count > 1 the plugin is already loaded.)
+	pluginArgs := []string{"train", "--plugin", "../../plugins/examples/neighbormlm"}
+	if task.Default.ObjectiveDoc("neighbor-mlm") != "" {
+		pluginArgs = pluginArgs[:1]
+	}
+	code, stdout, errs = runCLI(t, append(pluginArgs, "--objective", "neighbor-mlm", "--data", data, "--out", filepath.Join(dir, "plugin"), "--steps", "2", "--opt", "seq-len=16", "--opt", "batch=2")...)
+	if code != 0 || !strings.Contains(stdout, "done: 2 steps") {
+		t.Fatalf("plugin objective: %d %q %q", code, stdout, errs)
 	}
 	code, stdout, _ = runCLI(t, "train", "--objective", "list")
 	if code != 0 || !strings.Contains(stdout, "bilm") || !strings.Contains(stdout, "mlm") || !strings.Contains(stdout, "skipgram") {
