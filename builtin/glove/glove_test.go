@@ -57,7 +57,7 @@ func topicCorpus(nTopics, perTopic, sentences int, seed int64) string {
 
 func TestTrainLearnsTopicsAndCostFalls(t *testing.T) {
 	if raceEnabled {
-		t.Skip("Hogwild training races by design")
+		t.Skip("slow under the race detector (race builds train on one thread)")
 	}
 	text := topicCorpus(4, 25, 2000, 1)
 	var costs []float64

@@ -9,8 +9,8 @@
 // of sentences, as word2vec.c's threads each read their own part of the file.
 //
 // The threads update the shared weight matrices without locks, by design:
-// the races are the algorithm. The tests of this package skip the training
-// runs under the race detector.
+// the races are the algorithm. In race-detector builds training runs one
+// thread, so programs that call it stay clean under -race.
 package word2vec
 
 import (
@@ -200,6 +200,9 @@ func TrainCorpus(ctx context.Context, cfg Config, corpus *tokenizer.WordCorpus) 
 	V := corpus.Vocab.Len()
 	if V == 0 || len(corpus.IDs) == 0 {
 		return nil, errors.New("word2vec: the corpus has no word seen MinCount times")
+	}
+	if raceEnabled {
+		cfg.Threads = 1
 	}
 	m := newModel(cfg, corpus)
 	if err := m.run(ctx); err != nil {
