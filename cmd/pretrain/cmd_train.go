@@ -66,6 +66,7 @@ type trainArgs struct {
 	evalEvery             int
 	tokenizer             string
 	bf16                  bool
+	formats               listFlag
 	steps, epochs         int
 	resume                bool
 	threads               int
@@ -93,6 +94,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&a.logEvery, "log-every", 10, "metrics record every N steps")
 	fs.StringVar(&a.tokenizer, "tokenizer", "", "tokenizer.json for registry objectives (default: bytes plus special ids 256-262)")
 	fs.BoolVar(&a.bf16, "bf16", false, "write the final model.safetensors in bfloat16 (checkpoints stay float32)")
+	fs.Var(&a.formats, "format", "extra vector file: word2vec-text (vectors.txt) or glove (vectors.glove.txt); vectors.bin is always written (repeatable)")
 	fs.Var(&a.evalData, "eval-data", "held-out text for evaluation (registry objectives; repeatable)")
 	fs.IntVar(&a.evalEvery, "eval-every", 0, "evaluate on --eval-data every N steps (0: at the end)")
 	if err := parseFlags(fs, "train", args, stderr); err != nil {
@@ -286,6 +288,16 @@ func trainWordVectors(ctx context.Context, a *trainArgs, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
+	extra := map[string]vectors.Format{}
+	for _, f := range a.formats {
+		format, err := vectors.ParseFormat(f)
+		if err != nil {
+			return fmt.Errorf("--format: %v", err)
+		}
+		if name := vectorFileNames[format]; name != vectorsFile {
+			extra[name] = format
+		}
+	}
 	c, what, err := openData(a.data)
 	if err != nil {
 		return err
@@ -347,26 +359,38 @@ func trainWordVectors(ctx context.Context, a *trainArgs, stdout, stderr io.Write
 	if a.objective == "glove" {
 		cfg["model_type"] = "glove"
 	}
-	if err := writeVectorsDir(a.out, vec, cfg, a.bf16); err != nil {
+	if err := writeVectorsDir(a.out, vec, cfg, a.bf16, extra); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (%s, %s, %s, %s)\n\n", a.out, vectorsFile, checkpoint.ModelFile, vocabFile, checkpoint.ConfigFile)
+	files := []string{vectorsFile}
+	for name := range extra {
+		files = append(files, name)
+	}
+	sort.Strings(files[1:])
+	files = append(files, checkpoint.ModelFile, vocabFile, checkpoint.ConfigFile)
+	fmt.Fprintf(stdout, "wrote %s (%s)\n\n", a.out, strings.Join(files, ", "))
 	showNeighbors(stdout, vec, 8)
 	return nil
 }
 
 // Files of a word-vector output directory.
 const (
-	vectorsFile = "vectors.bin" // word2vec binary format
+	vectorsFile = "vectors.bin" // word2vec binary format, always written
 	vocabFile   = "vocab.txt"   // one word per line, in row order
 	// embeddingKey names the vector table in model.safetensors.
 	embeddingKey = "embeddings.weight"
 )
 
-// writeVectorsDir writes vectors.bin, model.safetensors, vocab.txt and
-// config.json into a temporary sibling of out and renames it into place,
-// replacing an earlier run's directory.
-func writeVectorsDir(out string, vec *vectors.Vectors, cfg map[string]any, bf16 bool) error {
+// vectorFileNames names the vector file of each format in an output
+// directory.
+var vectorFileNames = map[vectors.Format]string{
+	vectors.Word2VecBinary: vectorsFile, vectors.Word2VecText: "vectors.txt", vectors.GloVeText: "vectors.glove.txt",
+}
+
+// writeVectorsDir writes vectors.bin, the extra vector files, model.safetensors,
+// vocab.txt and config.json into a temporary sibling of out and renames it
+// into place, replacing an earlier run's directory.
+func writeVectorsDir(out string, vec *vectors.Vectors, cfg map[string]any, bf16 bool, extra map[string]vectors.Format) error {
 	parent := filepath.Dir(filepath.Clean(out))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
@@ -383,6 +407,11 @@ func writeVectorsDir(out string, vec *vectors.Vectors, cfg map[string]any, bf16 
 	}()
 	if err := vec.Save(filepath.Join(tmp, vectorsFile), vectors.Word2VecBinary); err != nil {
 		return err
+	}
+	for name, format := range extra {
+		if err := vec.Save(filepath.Join(tmp, name), format); err != nil {
+			return err
+		}
 	}
 	emb := tensor.FromFloat32s(vec.Data, vec.Len(), vec.Dim)
 	if bf16 {

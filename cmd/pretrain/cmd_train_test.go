@@ -79,17 +79,26 @@ func TestTrainWordVectorsAndQueries(t *testing.T) {
 	data := writeText(t, dir)
 	out := filepath.Join(dir, "vec")
 	code, stdout, errs := runCLI(t, "train", "--objective", "cbow", "--data", data, "--out", out, "--epochs", "2",
-		"--opt", "dim=16", "--opt", "min-count=1", "--threads", "1")
+		"--opt", "dim=16", "--opt", "min-count=1", "--threads", "1", "--format", "text", "--format", "glove")
 	if code != 0 {
 		t.Fatalf("train: code %d, stderr %q", code, errs)
 	}
 	if !strings.Contains(stdout, "nearest neighbours") || !strings.Contains(stdout, "vocabulary 15") {
 		t.Fatalf("stdout %q", stdout)
 	}
-	for _, f := range []string{vectorsFile, checkpoint.ModelFile, vocabFile, checkpoint.ConfigFile} {
+	for _, f := range []string{vectorsFile, "vectors.txt", "vectors.glove.txt", checkpoint.ModelFile, vocabFile, checkpoint.ConfigFile} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The three files hold the same vectors.
+	var texts []string
+	for _, f := range []string{vectorsFile, "vectors.txt", "vectors.glove.txt"} {
+		_, so, _ := runCLI(t, "neighbors", filepath.Join(out, f), "cat")
+		texts = append(texts, so)
+	}
+	if texts[0] != texts[1] || texts[0] != texts[2] {
+		t.Fatalf("vector files disagree: %q", texts)
 	}
 	// A second run replaces the directory and leaves no temporary.
 	if code, _, errs := runCLI(t, "train", "--objective", "glove", "--data", data, "--out", out, "--epochs", "2", "--opt", "dim=8", "--opt", "min-count=1", "--threads", "1"); code != 0 {

@@ -50,7 +50,7 @@ func loadVectors(path string) (*vectors.Vectors, error) {
 		return nil, err
 	}
 	if st.IsDir() {
-		for _, name := range []string{vectorsFile, "vectors.txt", checkpoint.ModelFile} {
+		for _, name := range []string{vectorsFile, "vectors.txt", "vectors.glove.txt", checkpoint.ModelFile} {
 			p := filepath.Join(path, name)
 			if _, err := os.Stat(p); err == nil {
 				return loadVectors(p)
