@@ -19,6 +19,7 @@ import (
 	_ "github.com/pretrain-go/pretrain/builtin/elmo" // registers bilm
 	"github.com/pretrain-go/pretrain/builtin/glove"
 	_ "github.com/pretrain-go/pretrain/builtin/lm" // registers clm, mlm, electra, contrastive
+	"github.com/pretrain-go/pretrain/builtin/presets"
 	_ "github.com/pretrain-go/pretrain/builtin/t5" // registers span, dae
 	"github.com/pretrain-go/pretrain/builtin/vectors"
 	"github.com/pretrain-go/pretrain/builtin/word2vec"
@@ -601,6 +602,41 @@ func readModelConfig(path string) (string, map[string]string, error) {
 	return preset, opts, nil
 }
 
+// flopsPerToken is the training cost of a token for MFU: 6N for the
+// parameters plus 12·L·D·T for attention over T positions (DESIGN.md §7),
+// the attention term for the transformer objectives whose preset is known.
+func flopsPerToken(objective, preset string, opts map[string]string, seqLen, params int) float64 {
+	f := 6 * float64(params)
+	defaults := map[string]string{"clm": "gpt-tiny", "mlm": "bert-tiny", "electra": "bert-tiny", "contrastive": "bert-tiny"}
+	def, ok := defaults[objective]
+	if !ok {
+		return f
+	}
+	if preset == "" {
+		preset = def
+	}
+	p, err := presets.Lookup(preset)
+	if err != nil {
+		return f
+	}
+	var layers, dim int
+	switch {
+	case p.GPT != nil:
+		layers, dim = p.GPT.Layers, p.GPT.Dim
+	case p.BERT != nil:
+		layers, dim = p.BERT.Layers, p.BERT.Dim
+	default:
+		return f
+	}
+	if v, err := strconv.Atoi(opts["layers"]); err == nil {
+		layers = v
+	}
+	if v, err := strconv.Atoi(opts["dim"]); err == nil {
+		dim = v
+	}
+	return f + 12*float64(layers)*float64(dim)*float64(seqLen)
+}
+
 func finalDType(bf16 bool) tensor.DType {
 	if bf16 {
 		return tensor.BF16
@@ -734,8 +770,9 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 		Steps: a.steps, Epochs: a.epochs, GradAccum: accum, Schedule: sched, ClipNorm: float32(clip),
 		LogEvery: a.logEvery, SaveEvery: a.saveEvery, EvalEvery: a.evalEvery, EvalBatches: 50, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,
 		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()),
-		Perplexity:  a.objective == "clm" || a.objective == "mlm" || a.objective == "bilm",
-		ModelConfig: modelConfig(a.objective, preset, allOpts, vocab, seqLen, tokName, special, module.NumParams()),
+		FLOPsPerToken: flopsPerToken(a.objective, preset, allOpts, seqLen, module.NumParams()),
+		Perplexity:    a.objective == "clm" || a.objective == "mlm" || a.objective == "bilm",
+		ModelConfig:   modelConfig(a.objective, preset, allOpts, vocab, seqLen, tokName, special, module.NumParams()),
 	})
 	if _, ok := special["eos"]; !ok {
 		tr.Data.PackSep = -1

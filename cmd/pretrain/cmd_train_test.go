@@ -208,3 +208,16 @@ func TestTrainDefaultCorpus(t *testing.T) {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout, errs)
 	}
 }
+
+func TestFLOPsPerToken(t *testing.T) {
+	// gpt-tiny: 4 layers of width 128; options override the preset.
+	if got := flopsPerToken("clm", "", nil, 64, 1000); got != 6000+12*4*128*64 {
+		t.Fatalf("clm gpt-tiny: %v", got)
+	}
+	if got := flopsPerToken("mlm", "bert-tiny", map[string]string{"layers": "1", "dim": "16"}, 32, 10); got != 60+12*16*32 {
+		t.Fatalf("mlm with options: %v", got)
+	}
+	if got := flopsPerToken("bilm", "", nil, 64, 1000); got != 6000 {
+		t.Fatalf("bilm: %v", got)
+	}
+}
