@@ -30,6 +30,7 @@ type FormatError struct {
 	Msg    string
 }
 
+// Error formats the problem with the file and offset.
 func (e *FormatError) Error() string {
 	if e.Offset < 0 {
 		return fmt.Sprintf("%s: safetensors: %s", e.File, e.Msg)

@@ -180,6 +180,7 @@ type StepError struct {
 	Err  error
 }
 
+// Error names the step and the cause.
 func (e *StepError) Error() string { return fmt.Sprintf("train: step %d: %v", e.Step, e.Err) }
 
 // Unwrap returns the cause.
