@@ -314,8 +314,9 @@ func trainWordVectors(ctx context.Context, a *trainArgs, stdout, stderr io.Write
 	if wc.Vocab.Len() == 0 {
 		return fmt.Errorf("%s: no word occurs %d times or more (lower --opt min-count)", what, s.MinCount)
 	}
-	fmt.Fprintf(stdout, "pretrain train: %s on %s: %d words, vocabulary %d (min-count %d); dim %d, window %d, %d epochs\n",
-		a.objective, what, wc.Tokens, wc.Vocab.Len(), s.MinCount, s.Dim, s.Window, s.Epochs)
+	fmt.Fprintf(stdout, "pretrain train: %s on %s: %d words read in %s, vocabulary %d (min-count %d); dim %d, window %d, %d epochs\n",
+		a.objective, what, wc.Tokens, time.Since(start).Round(100*time.Millisecond), wc.Vocab.Len(), s.MinCount, s.Dim, s.Window, s.Epochs)
+	start = time.Now()
 	bar := newStatus(stderr)
 	var vec *vectors.Vectors
 	var speed float64
