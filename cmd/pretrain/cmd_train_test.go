@@ -135,6 +135,16 @@ func TestTrainWordVectorsAndQueries(t *testing.T) {
 		!strings.Contains(stdout, "(3/4 pairs, coverage 75.0%)") {
 		t.Fatalf("eval-vectors: %d %q %q", code, stdout, errs)
 	}
+	// Without --questions and --sim the evaluation folder is found.
+	evalDir := filepath.Join(dir, "eval")
+	os.MkdirAll(evalDir, 0o755)
+	os.Rename(q, filepath.Join(evalDir, "questions-words.txt"))
+	os.Rename(sim, filepath.Join(evalDir, "wordsim353.tsv"))
+	t.Setenv("PRETRAIN_EVAL_DIR", evalDir)
+	code, stdout, errs = runCLI(t, "eval-vectors", out)
+	if code != 0 || !strings.Contains(stdout, "coverage 50.0%") || !strings.Contains(stdout, "similarity wordsim353.tsv: spearman") {
+		t.Fatalf("eval-vectors with PRETRAIN_EVAL_DIR: %d %q %q", code, stdout, errs)
+	}
 	if code, _, errs = runCLI(t, "neighbors", filepath.Join(dir, "nothing"), "cat"); code != 1 {
 		t.Fatalf("missing vectors: %d %q", code, errs)
 	}

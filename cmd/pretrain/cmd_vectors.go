@@ -20,8 +20,17 @@ func init() {
 	register(&command{Name: "eval-vectors", Summary: "score word vectors: analogy accuracy and similarity correlation, with coverage", Run: runEvalVectors})
 }
 
-// defaultEvalDir holds the standard evaluation sets when present.
-const defaultEvalDir = "/work/shared/data/eval"
+// evalDir returns the first folder holding questions-words.txt among
+// $PRETRAIN_EVAL_DIR, the shared data folder beside a checkout and the
+// development machines' copy, or "".
+func evalDir() string {
+	for _, d := range []string{os.Getenv("PRETRAIN_EVAL_DIR"), filepath.Join("..", "shared", "data", "eval"), "/work/shared/data/eval"} {
+		if d != "" && exists(filepath.Join(d, "questions-words.txt")) {
+			return d
+		}
+	}
+	return ""
+}
 
 // parseFlags parses fs, reporting a bad flag as one line; -h prints the
 // usage.
@@ -160,8 +169,8 @@ func runAnalogy(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runEvalVectors(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval-vectors", "[flags] VECTORS\n\nScores vectors on the Google analogy questions (accuracy on the questions whose\nwords are in the vocabulary, with coverage) and on word-similarity sets\n(Spearman correlation, with coverage). Defaults read "+defaultEvalDir+".", stderr)
-	questions := fs.String("questions", "", "analogy questions file (default "+defaultEvalDir+"/questions-words.txt when present)")
+	fs := newFlagSet("eval-vectors", "[flags] VECTORS\n\nScores vectors on the Google analogy questions (accuracy on the questions whose\nwords are in the vocabulary, with coverage) and on word-similarity sets\n(Spearman correlation, with coverage). Without --questions and --sim it reads\nquestions-words.txt, wordsim353.tsv and simlex999.txt from $PRETRAIN_EVAL_DIR,\n../shared/data/eval or /work/shared/data/eval, the first that has them.", stderr)
+	questions := fs.String("questions", "", "analogy questions file (default: questions-words.txt of the evaluation folder)")
 	var sims listFlag
 	fs.Var(&sims, "sim", "word-similarity file \"w1 w2 score\" (repeatable; default the WordSim353 and SimLex-999 files there)")
 	restrict := fs.Int("restrict", 30000, "analogy: use the N most frequent words, as compute-accuracy does (0: all)")
@@ -174,16 +183,15 @@ func runEvalVectors(ctx context.Context, args []string, stdout, stderr io.Writer
 		return errUsage
 	}
 	if *questions == "" && len(sims) == 0 {
-		if p := filepath.Join(defaultEvalDir, "questions-words.txt"); exists(p) {
-			*questions = p
+		dir := evalDir()
+		if dir == "" {
+			return errors.New("no evaluation files: pass --questions or --sim, or set PRETRAIN_EVAL_DIR")
 		}
+		*questions = filepath.Join(dir, "questions-words.txt")
 		for _, n := range []string{"wordsim353.tsv", "simlex999.txt"} {
-			if p := filepath.Join(defaultEvalDir, n); exists(p) {
+			if p := filepath.Join(dir, n); exists(p) {
 				sims = append(sims, p)
 			}
-		}
-		if *questions == "" && len(sims) == 0 {
-			return fmt.Errorf("no evaluation files: pass --questions or --sim (%s is absent)", defaultEvalDir)
 		}
 	}
 	v, err := loadVectors(fs.Arg(0))
