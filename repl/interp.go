@@ -26,6 +26,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/traefik/yaegi/interp"
@@ -57,9 +58,17 @@ type Interpreter struct {
 	opts   Options
 	in     *interp.Interpreter
 	stderr *panicWriter
-	dead   error  // set when a timeout abandoned a call; the interpreter must be discarded
+	dead   error  // set when a timeout stopped the interpreter; it must be discarded
 	input  string // the last REPL input, to resolve its positions
 	fs     *sourceFS
+	mu     sync.Mutex // guards dead, set from timer goroutines
+	intr   sync.Mutex // one interrupt at a time
+}
+
+func (i *Interpreter) discarded() error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.dead
 }
 
 // gopath is the virtual GOPATH where Sources are mapped.
@@ -205,7 +214,7 @@ var ErrDiscarded = errors.New("repl: interpreter discarded after a timeout; crea
 // and returns the value of the last expression. Cancelling ctx stops
 // interpreted code at its next loop or call.
 func (i *Interpreter) Eval(ctx context.Context, src string) (reflect.Value, error) {
-	if i.dead != nil {
+	if i.discarded() != nil {
 		return reflect.Value{}, ErrDiscarded
 	}
 	if err := i.opts.Policy.CheckSource("input", []byte(src), i.opts.Sources); err != nil && !isPackageless(src) {
@@ -213,7 +222,44 @@ func (i *Interpreter) Eval(ctx context.Context, src string) (reflect.Value, erro
 	}
 	i.stderr.reset()
 	i.input = src
-	v, err := i.in.EvalWithContext(ctx, src)
+	var v reflect.Value
+	var err error
+	eval := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				v, err = reflect.Value{}, interp.Panic{Value: r}
+			}
+		}()
+		v, err = i.in.Eval(src)
+	}
+	if ctx.Done() == nil {
+		eval()
+	} else {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			eval()
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			// Stop the statement and wait until it has really stopped, so
+			// the next Eval never runs beside it (yaegi's own
+			// EvalWithContext returns at once and races with the next one).
+			i.interrupt()
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for waiting := true; waiting; {
+				select {
+				case <-done:
+					waiting = false
+				case <-tick.C:
+					i.interrupt() // it may have been inside a compiled call
+				}
+			}
+			return reflect.Value{}, ctx.Err()
+		}
+	}
 	if err != nil {
 		return reflect.Value{}, i.convert(err, src)
 	}
@@ -227,7 +273,7 @@ func isPackageless(src string) bool { return !strings.HasPrefix(strings.TrimSpac
 // RunPath runs a Go script: a file, or a folder holding one package main.
 // The main function runs; os.Exit(n) with n != 0 returns an *ExitError.
 func (i *Interpreter) RunPath(ctx context.Context, p string) error {
-	if i.dead != nil {
+	if i.discarded() != nil {
 		return ErrDiscarded
 	}
 	st, err := os.Stat(p)
@@ -299,22 +345,38 @@ func goFiles(dir string) ([]string, error) {
 
 // Call runs fn, a host call into interpreted code (e.g. an objective's
 // Loss), recovering panics into an *Error with the script position. With
-// timeout > 0, a call that does not return in time is abandoned: the
-// interpreter is stopped and discarded (yaegi cannot cancel a function the
-// host is calling) and a *TimeoutError is returned; load the code again
-// into a new Interpreter.
+// timeout > 0, a call that does not return in time stops the interpreter
+// (yaegi cannot cancel just the function the host is calling), which is
+// then discarded, and a *TimeoutError is returned; load the code again into
+// a new Interpreter.
 func (i *Interpreter) Call(ctx context.Context, timeout time.Duration, what string, fn func()) error {
-	if i.dead != nil {
+	if i.discarded() != nil {
 		return ErrDiscarded
 	}
 	i.stderr.reset()
 	return i.guard(ctx, timeout, what, "", func() error { fn(); return nil })
 }
 
-// guard runs fn with panics recovered; with a timeout or a cancellable
-// context it runs fn on its own goroutine and abandons it when time is up.
+// guard runs fn with panics recovered. fn runs on the caller's goroutine
+// (a host→script call costs no goroutine switch); a timeout or a cancelled
+// context stops the interpreter from a timer, which ends interpreted code
+// at its next loop or call, and the call then reports the timeout. Code
+// blocked inside one compiled call cannot be interrupted this way.
 func (i *Interpreter) guard(ctx context.Context, timeout time.Duration, what, src string, fn func() error) (err error) {
-	call := func() (err error) {
+	var fired atomic.Pointer[error]
+	stop := func(reason error) {
+		if fired.CompareAndSwap(nil, &reason) {
+			i.kill(reason)
+		}
+	}
+	if timeout > 0 {
+		t := time.AfterFunc(timeout, func() { stop(&TimeoutError{What: what, Timeout: timeout}) })
+		defer t.Stop()
+	}
+	if ctx.Done() != nil {
+		defer context.AfterFunc(ctx, func() { stop(ctx.Err()) })()
+	}
+	err = func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = i.panicError(r)
@@ -324,41 +386,44 @@ func (i *Interpreter) guard(ctx context.Context, timeout time.Duration, what, sr
 			return i.convert(err, src)
 		}
 		return nil
+	}()
+	if reason := fired.Load(); reason != nil {
+		return *reason
 	}
-	if timeout <= 0 && ctx.Done() == nil {
-		return call()
-	}
-	var timer <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		timer = t.C
-	}
-	done := make(chan error, 1)
-	go func() { done <- call() }()
-	select {
-	case err := <-done:
-		return err
-	case <-timer:
-		i.kill(&TimeoutError{What: what, Timeout: timeout})
-		return i.dead
-	case <-ctx.Done():
-		i.kill(ctx.Err())
-		return ctx.Err()
-	}
+	return err
 }
 
 // kill stops every running frame of the interpreter and marks it dead.
-// yaegi stops frames only from EvalWithContext, so evaluate a statement
-// that waits under an already cancelled context: the cancel bumps the
-// interpreter's run id, which ends every interpreted loop, and closes its
-// done channel, which ends the waiting select itself.
 func (i *Interpreter) kill(reason error) {
+	i.mu.Lock()
 	i.dead = reason
+	i.mu.Unlock()
+	i.interrupt()
+}
+
+// interrupt makes running interpreted code stop at its next loop or call.
+// yaegi stops frames only from EvalWithContext/EvalPathWithContext: give
+// the latter a cancelled context and a path that does not exist, which
+// loads nothing, so it touches little interpreter state while code runs.
+//
+// EvalPathWithContext's helper goroutine writes the results the function
+// has already returned; holding that goroutine in sourceFS.Open until the
+// call is over orders the two writes.
+func (i *Interpreter) interrupt() {
+	i.intr.Lock()
+	defer i.intr.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, _ = i.in.EvalWithContext(ctx, "select {}")
+	gate := make(chan struct{})
+	i.fs.mu.Lock()
+	i.fs.gate = gate
+	i.fs.mu.Unlock()
+	_, _ = i.in.EvalPathWithContext(ctx, interruptPath)
+	close(gate)
 }
+
+// interruptPath is the path interrupt loads; sourceFS holds it at the gate.
+const interruptPath = "/_pretrain/interrupt/none"
 
 // convert turns an error from yaegi into an *Error with a position.
 func (i *Interpreter) convert(err error, src string) error {
@@ -529,6 +594,7 @@ func (p *panicWriter) first() string {
 type sourceFS struct {
 	mu      sync.Mutex
 	sources map[string]string
+	gate    chan struct{} // see Interpreter.interrupt
 }
 
 // scriptImport is the import path a script folder is mapped to.
@@ -541,9 +607,18 @@ func (s *sourceFS) add(importPath, dir string) {
 }
 
 func (s *sourceFS) Open(name string) (fs.File, error) {
+	name = filepath.ToSlash(name)
+	if name == interruptPath {
+		s.mu.Lock()
+		gate := s.gate
+		s.mu.Unlock()
+		if gate != nil {
+			<-gate
+		}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	name = filepath.ToSlash(name)
 	if strings.HasPrefix(name, gopath+"/src/") || name == gopath+"/src" || name == gopath {
 		rel := strings.TrimPrefix(strings.TrimPrefix(name, gopath), "/src")
 		rel = strings.TrimPrefix(rel, "/")

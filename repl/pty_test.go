@@ -151,7 +151,10 @@ func TestPTYCompletionMultiLineRecoveryCtrlC(t *testing.T) {
 	go func() { done <- tm.cmd.Wait() }()
 	select {
 	case err := <-done:
-		require.NoError(t, err)
+		tm.mu.Lock()
+		out := tm.buf.String()
+		tm.mu.Unlock()
+		require.NoError(t, err, "REPL output:\n%s", out)
 	case <-time.After(10 * time.Second):
 		t.Fatal("the REPL did not exit on Ctrl-D")
 	}
