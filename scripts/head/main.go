@@ -151,9 +151,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	if err := task.RegisterHead("attn-pool", "attention pooling classifier (script)", newAttnPool); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	// Register once: a REPL session (or a test) may run this again.
+	if !contains(task.Default.Heads(), "attn-pool") {
+		if err := task.RegisterHead("attn-pool", "attention pooling classifier (script)", newAttnPool); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
 	backbone := newByteBackbone(32, tensor.NewRNG(7))
 	head, err := task.NewHead("attn-pool", backbone, task.Config{Labels: labels.Len(), Seed: 1})
@@ -189,4 +192,13 @@ func main() {
 	after := accuracy(head, evalEx, 256, *seqLen)
 	fmt.Printf("trained %d steps: loss %.4f -> %.4f, eval accuracy %.3f -> %.3f (chance %.3f)\n",
 		*steps, first, last, before, after, 1/float64(labels.Len()))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
