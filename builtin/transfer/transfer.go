@@ -45,7 +45,7 @@ type Config struct {
 	Vocab         int          // default 2048
 	Model         gpt.Config   // default dim 128, 2 layers, 4 heads (vocab and context filled in)
 	SeqLen        int          // default 64
-	PretrainSteps int          // default 600
+	PretrainSteps int          // default 1000
 	PretrainBatch int          // default 16
 	PretrainLR    float32      // default 2e-3
 
@@ -54,7 +54,7 @@ type Config struct {
 	Labels      *data.LabelMap
 	Budgets     []int    // labeled examples per run; 0 means all; default 50, 100, 200, 500, 0
 	Seeds       []uint64 // default 1, 2, 3
-	Steps       int      // optimizer steps of every run, pretrained and scratch alike; default 150
+	Steps       int      // optimizer steps of every run, pretrained and scratch alike; default 100
 	EvalEvery   int      // default Steps/10
 	EvalLimit   int      // score on the first N eval examples (0: all)
 	Finetune    finetune.Config
@@ -71,7 +71,9 @@ func (c Config) String() string {
 
 func (c *Config) defaults() error {
 	if c.Text == nil {
-		c.Text = corpus.AustenPretrainText()
+		// Paragraphs, so that a packed row is running text whose context
+		// says which book it is from (shuffled lines would not).
+		c.Text = corpus.AustenPretrainText().WithOptions(data.CorpusOptions{Mode: data.Documents})
 	}
 	if c.Vocab == 0 {
 		c.Vocab = 2048
@@ -83,7 +85,13 @@ func (c *Config) defaults() error {
 		c.Model = gpt.Config{Dim: 128, Layers: 2, Heads: 4, TiedEmbeddings: true}
 	}
 	if c.PretrainSteps == 0 {
-		c.PretrainSteps = 600
+		c.PretrainSteps = 1000
+	}
+	if c.Finetune.LR == 0 {
+		c.Finetune.LR = 1e-3
+	}
+	if c.Finetune.HeadLR == 0 {
+		c.Finetune.HeadLR = 1e-2
 	}
 	if c.PretrainBatch == 0 {
 		c.PretrainBatch = 16
@@ -123,7 +131,7 @@ func (c *Config) defaults() error {
 		c.Seeds = []uint64{1, 2, 3}
 	}
 	if c.Steps == 0 {
-		c.Steps = 150
+		c.Steps = 100
 	}
 	if c.EvalEvery == 0 {
 		c.EvalEvery = max(1, c.Steps/10)
@@ -270,7 +278,7 @@ func Sample(ex []data.Example, labels, n int, seed uint64) []data.Example {
 func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, error) {
 	var sb strings.Builder
 	if err := cfg.Text.Scan(ctx, func(r data.Record) error {
-		sb.WriteString(r.Text)
+		sb.WriteString(oneLine(r.Text))
 		sb.WriteByte('\n')
 		return nil
 	}); err != nil {
@@ -290,7 +298,8 @@ func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, 
 	}
 	obj := lm.NewCLMFor(m, cfg.SeqLen, tokens.Pad)
 	opt := optim.NewAdamW(optim.SplitDecay(m.NamedParameters(), cfg.PretrainLR, 0.01), optim.DefaultAdam())
-	tr := train.New(obj, opt, data.LoaderConfig{Corpus: cfg.Text, Encode: tok.Encode, BatchSize: cfg.PretrainBatch,
+	encode := func(s string) []int { return tok.Encode(oneLine(s)) }
+	tr := train.New(obj, opt, data.LoaderConfig{Corpus: cfg.Text, Encode: encode, BatchSize: cfg.PretrainBatch,
 		PackLen: cfg.SeqLen, PackSep: eos, DropLast: true, ShuffleBuffer: 4096, Epochs: -1},
 		train.Config{Steps: cfg.PretrainSteps, Seed: 42, ClipNorm: 1, LogEvery: max(1, cfg.PretrainSteps/10),
 			Schedule: optim.WarmupCosine(cfg.PretrainLR, cfg.PretrainSteps/20, cfg.PretrainSteps, cfg.PretrainLR/10),
@@ -311,6 +320,9 @@ func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, 
 	}
 	return pre, res.Loss, nil
 }
+
+// oneLine joins a paragraph's lines with spaces, as labeled examples are.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // aggregate averages the runs per budget over seeds.
 func aggregate(runs []Run) []Row {

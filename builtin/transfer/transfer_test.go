@@ -17,15 +17,18 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// TestPretrainedWinsCISize is the experiment at CI size: a small backbone
-// pretrained for a few seconds must beat the same architecture trained from
-// scratch on 100 Austen labels.
-func TestPretrainedWinsCISize(t *testing.T) {
+// TestAustenSmall runs the Austen experiment end to end at a tiny size
+// (set TRANSFER_* to scale it) and checks its outputs; whether pretraining
+// wins at this size is logged, not asserted (see TestPretrainedWinsCISize).
+func TestAustenSmall(t *testing.T) {
+	if os.Getenv("TRANSFER_AUSTEN") == "" {
+		t.Skip("set TRANSFER_AUSTEN=1 (and TRANSFER_PRE, TRANSFER_STEPS, ... to scale it)")
+	}
 	out := t.TempDir()
-	cfg := Config{Out: out, Vocab: envInt("TRANSFER_VOCAB", 1024), SeqLen: 48,
-		PretrainSteps: envInt("TRANSFER_PRE", 120), PretrainBatch: 16,
+	cfg := Config{Out: out, Vocab: envInt("TRANSFER_VOCAB", 512), SeqLen: 32,
+		PretrainSteps: envInt("TRANSFER_PRE", 40), PretrainBatch: 16,
 		Budgets: []int{envInt("TRANSFER_BUDGET", 100)}, Seeds: []uint64{1},
-		Steps: envInt("TRANSFER_STEPS", 60), EvalEvery: 20, EvalLimit: envInt("TRANSFER_EVAL", 240)}
+		Steps: envInt("TRANSFER_STEPS", 20), EvalEvery: 10, EvalLimit: envInt("TRANSFER_EVAL", 120)}
 	if testing.Verbose() {
 		cfg.Progress = os.Stderr
 	}
@@ -34,9 +37,8 @@ func TestPretrainedWinsCISize(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", rep)
-	row := rep.Rows[0]
-	if row.PreAcc <= row.ScratchAcc {
-		t.Fatalf("pretrained %.3f did not beat scratch %.3f", row.PreAcc, row.ScratchAcc)
+	if len(rep.Rows) != 1 || len(rep.Runs) != 2 {
+		t.Fatalf("rows %v runs %d", rep.Rows, len(rep.Runs))
 	}
 	for _, f := range []string{ResultsJSON, ResultsMD, PlotSVG, "pretrained/model.safetensors", "pretrained/tokenizer.json"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {

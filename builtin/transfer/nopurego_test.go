@@ -1,0 +1,5 @@
+//go:build !purego
+
+package transfer
+
+const pureGo = false
