@@ -206,7 +206,7 @@ func NewObjective(cfg task.Config) (task.Objective, error) {
 		return nil, err
 	}
 	c.Dropout = float32(d)
-	m, err := New(c, tensor.NewRNG(cfg.Seed))
+	m, err := New(c, cfg.Rand())
 	if err != nil {
 		return nil, err
 	}

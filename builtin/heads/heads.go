@@ -133,7 +133,7 @@ func NewClassifier(bb task.Backbone, cfg task.Config) (task.Head, error) {
 	if err != nil {
 		return nil, err
 	}
-	rng := tensor.NewRNG(cfg.Seed)
+	rng := cfg.Rand()
 	h := &Classifier{Base: nn.NewBase(), Backbone: bb, Pooling: pool, Labels: cfg.Labels,
 		Drop: nn.NewDropout(float32(drop), rng), Out: nn.NewLinear(bb.Dim(), cfg.Labels, true, rng)}
 	nn.InitNormal(h.Out.Weight, 0.02, rng)
@@ -184,7 +184,7 @@ func NewTokenClassifier(bb task.Backbone, cfg task.Config) (task.Head, error) {
 	if err != nil {
 		return nil, err
 	}
-	rng := tensor.NewRNG(cfg.Seed)
+	rng := cfg.Rand()
 	h := &TokenClassifier{Base: nn.NewBase(), Backbone: bb, Labels: cfg.Labels,
 		Drop: nn.NewDropout(float32(drop), rng), Out: nn.NewLinear(bb.Dim(), cfg.Labels, true, rng)}
 	h.AddModule("drop", h.Drop)
@@ -240,7 +240,7 @@ func NewRegressor(bb task.Backbone, cfg task.Config) (task.Head, error) {
 	if err != nil || scale == 0 {
 		return nil, fmt.Errorf("regress: option scale must be a non-zero number")
 	}
-	rng := tensor.NewRNG(cfg.Seed)
+	rng := cfg.Rand()
 	h := &Regressor{Base: nn.NewBase(), Backbone: bb, Pooling: pool, Scale: float32(scale),
 		Drop: nn.NewDropout(float32(drop), rng), Out: nn.NewLinear(bb.Dim(), 1, true, rng)}
 	h.AddModule("drop", h.Drop)

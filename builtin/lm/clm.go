@@ -29,7 +29,7 @@ func NewCLM(cfg task.Config) (task.Objective, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := gpt.New(mc, tensor.NewRNG(cfg.Seed))
+	m, err := gpt.New(mc, cfg.Rand())
 	if err != nil {
 		return nil, err
 	}

@@ -93,7 +93,7 @@ func NewELECTRA(cfg task.Config) (task.Objective, error) {
 	if err != nil {
 		return nil, err
 	}
-	rng := tensor.NewRNG(cfg.Seed)
+	rng := cfg.Rand()
 	m, err := NewELECTRAModel(mc, gl, rng)
 	if err != nil {
 		return nil, err

@@ -37,7 +37,7 @@ func NewMLM(cfg task.Config) (task.Objective, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := bert.New(mc, tensor.NewRNG(cfg.Seed))
+	m, err := bert.New(mc, cfg.Rand())
 	if err != nil {
 		return nil, err
 	}

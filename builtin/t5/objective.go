@@ -140,7 +140,7 @@ func newObjective(name string, cfg task.Config, decLen int, col data.Collator) (
 	if err != nil {
 		return nil, err
 	}
-	m, err := New(mc, tensor.NewRNG(cfg.Seed))
+	m, err := New(mc, cfg.Rand())
 	if err != nil {
 		return nil, err
 	}

@@ -732,8 +732,11 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 		}
 		vocab, encode, tokName, special = tok.VocabSize(), tok.Encode, filepath.Base(a.tokenizer), specialRoles(tok)
 	}
+	// The objective draws weights and dropout masks from modelRNG; the
+	// Trainer checkpoints it so that --resume is bit-exact.
+	modelRNG := tensor.NewRNG(a.seed)
 	obj, err := task.NewObjective(a.objective, task.Config{
-		VocabSize: vocab, SeqLen: seqLen, Seed: a.seed, Model: preset, Options: a.options, Special: special,
+		VocabSize: vocab, SeqLen: seqLen, Seed: a.seed, Model: preset, Options: a.options, Special: special, RNG: modelRNG,
 	})
 	if err != nil {
 		return err
@@ -770,7 +773,7 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 	tr := train.New(obj, opt, loaderCfg, train.Config{
 		Steps: a.steps, Epochs: a.epochs, GradAccum: accum, Schedule: sched, ClipNorm: float32(clip),
 		LogEvery: a.logEvery, SaveEvery: a.saveEvery, EvalEvery: a.evalEvery, EvalBatches: 50, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,
-		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()),
+		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()), RNGs: map[string]*tensor.RNG{"model": modelRNG},
 		FLOPsPerToken: flopsPerToken(a.objective, preset, allOpts, seqLen, module.NumParams()),
 		Perplexity:    a.objective == "clm" || a.objective == "mlm" || a.objective == "bilm",
 		ModelConfig:   modelConfig(a.objective, preset, allOpts, vocab, seqLen, tokName, special, module.NumParams()),

@@ -69,6 +69,19 @@ type Config struct {
 	Special   map[string]int // special token ids by role: "pad", "mask", "bos", "eos", "sep", "cls", "unk"
 	Labels    int            // number of classes, for heads
 	Options   map[string]string
+	// RNG, when set, is the generator a factory draws initial weights and
+	// dropout masks from, so that a Trainer can checkpoint and restore it
+	// and a resumed run stays bit-exact; nil means a new generator seeded
+	// with Seed. Factories get it through Rand.
+	RNG *tensor.RNG
+}
+
+// Rand returns RNG, or a new generator seeded with Seed when RNG is nil.
+func (c Config) Rand() *tensor.RNG {
+	if c.RNG != nil {
+		return c.RNG
+	}
+	return tensor.NewRNG(c.Seed)
 }
 
 // String lists the settings, for logs and the REPL.
