@@ -1,4 +1,4 @@
 package main
 
 // defaultCommand runs when pretrain is started with no command.
-const defaultCommand = "demo"
+const defaultCommand = "train"
