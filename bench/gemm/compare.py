@@ -5,6 +5,7 @@ bf16 GEMM against PyTorch's bf16 matmul, with ratios and % of the measured
 one-core peak times the thread count."""
 import re, statistics, sys
 
+loads = []
 blocks, cur, peaks = {}, None, {"ymm_fma": [], "zmm_fma": [], "zmm_dpbf16ps": []}
 for line in sys.stdin:
     for k in peaks:
@@ -13,6 +14,9 @@ for line in sys.stdin:
             peaks[k].append(float(m.group(1)))
     m = re.match(r"# (\w+) threads=(\d+)", line)
     if m:
+        ld = re.search(r"loadavg=\[?'?([\d.]+)", line)
+        if ld:
+            loads.append(float(ld.group(1)))
         name = m.group(1)
         ct = re.search(r"OPENBLAS_CORETYPE=(\w+)", line)
         if name == "numpy" and ct and ct.group(1) != "None":
@@ -23,11 +27,18 @@ for line in sys.stdin:
     if cur is not None and len(f) >= 4 and all(x.isdigit() for x in f[:3]):
         cur[tuple(int(x) for x in f[:3])] = float(f[3])
 
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
 peak = {k: statistics.median(v) for k, v in peaks.items() if v}
 f32peak = max(peak.get("zmm_fma", 0), peak.get("ymm_fma", 0))
 bfpeak = peak.get("zmm_dpbf16ps", 0)
 print(f"one-core peak (median of fma_peak reps): f32 {f32peak:.1f} GFLOP/s, "
       f"bf16 VDPBF16PS {bfpeak:.1f} GFLOP/s")
+if loads:
+    print(f"1-minute load average during the blocks: {min(loads):.2f} to {max(loads):.2f} "
+          f"(2 CPUs; above about 2, other processes were competing)")
 for t in sorted({t for _, t in blocks}):
     ours, oursbf = blocks.get(("go_f32", t), {}), blocks.get(("go_bf16", t), {})
     blas = [blocks[k] for k in blocks if k[1] == t and k[0].startswith("numpy")]
@@ -40,5 +51,5 @@ for t in sorted({t for _, t in blocks}):
         b = max((x.get(s, 0) for x in blas), default=float("nan"))
         ob, tb = oursbf.get(s, float("nan")), torchbf.get(s, float("nan"))
         pk = f32peak * t if f32peak else float("nan")
-        print(f"| {s[0]}×{s[1]}×{s[2]} | {o:.1f} | {b:.1f} | **{o / b:.2f}** | {torch.get(s, float('nan')):.1f} | "
-              f"{100 * o / pk:.0f}% | {ob:.1f} | {tb:.1f} | **{ob / tb:.2f}** | {100 * ob / pk:.0f}% |")
+        print(f"| {s[0]}×{s[1]}×{s[2]} | {o:.1f} | {b:.1f} | **{ratio(o, b):.2f}** | {torch.get(s, float('nan')):.1f} | "
+              f"{100 * ratio(o, pk):.0f}% | {ob:.1f} | {tb:.1f} | **{ratio(ob, tb):.2f}** | {100 * ratio(ob, pk):.0f}% |")
