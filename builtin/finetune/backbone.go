@@ -11,6 +11,7 @@ import (
 
 	"github.com/pretrain-go/pretrain/builtin/gpt"
 	"github.com/pretrain-go/pretrain/builtin/lora"
+	"github.com/pretrain-go/pretrain/builtin/presets"
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/data"
 	"github.com/pretrain-go/pretrain/sdk/nn"
@@ -201,7 +202,12 @@ func inferGPT(path string, sd map[string]*tensor.Tensor, cfg map[string]any) (gp
 			c.Heads = int(v)
 		}
 	}
-	if c.Heads == 0 {
+	if name, _ := cfg["preset"].(string); c.Heads == 0 && name != "" {
+		if p, err := presets.Lookup(name); err == nil && p.GPT != nil && p.GPT.Dim == c.Dim {
+			c.Heads = p.GPT.Heads
+		}
+	}
+	if c.Heads == 0 { // the built-in presets' head width
 		switch c.Dim {
 		case 32:
 			c.Heads = 2

@@ -3,9 +3,11 @@ package transfer
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/pretrain-go/pretrain/builtin/finetune"
 	"github.com/pretrain-go/pretrain/builtin/gpt"
 	"github.com/pretrain-go/pretrain/sdk/data"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
@@ -106,5 +108,35 @@ func TestPretrainedWinsCISize(t *testing.T) {
 	}
 	if row.PreReached != row.SeedsCounted || row.StepRatio > 0.5 {
 		t.Fatalf("pretrained reached scratch's best in %d of %d seeds, step ratio %.2f", row.PreReached, row.SeedsCounted, row.StepRatio)
+	}
+
+	// LoRA on the same backbone: at least 95% of full fine-tuning's
+	// accuracy while training under 5% of the parameters.
+	acc := map[string]float64{}
+	for _, strategy := range []string{"full", "lora"} {
+		pre, err := finetune.LoadPretrained(filepath.Join(cfg.Out, "pretrained"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := finetune.NewModel(pre.Backbone, pre.Tokens, "classify", nil, labels, 32, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc := finetune.Config{Strategy: strategy, LR: 1e-3, HeadLR: 1e-2, Steps: 60, EvalEvery: 10, Seed: 1, LoRARank: 2, LoRAAlpha: 4}
+		if strategy == "lora" {
+			fc.LR = 3e-2
+		}
+		res, err := finetune.Run(context.Background(), m, Sample(cfg.Train, 4, 40, 1), cfg.Eval, fc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %v", strategy, res)
+		acc[strategy] = res.Best.Accuracy
+		if frac := float64(res.Trainable) / float64(res.Total); strategy == "lora" && frac >= 0.05 {
+			t.Errorf("lora trained %.1f%% of the parameters", 100*frac)
+		}
+	}
+	if acc["lora"] < 0.95*acc["full"] {
+		t.Fatalf("lora accuracy %.3f is below 95%% of full fine-tuning's %.3f", acc["lora"], acc["full"])
 	}
 }
