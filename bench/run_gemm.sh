@@ -8,6 +8,7 @@
 #
 #   bash bench/run_gemm.sh            # everything, 7 samples per shape
 #   SAMPLES=3 THREADS="1" bash bench/run_gemm.sh
+#   CPUTIME=0 ...   # skip the extra 1-thread runs timed by CPU time
 #
 # Needs go, gcc and /usr/bin/python3 with numpy and torch (apt-get install
 # python3-numpy python3-torch). Measure on a quiet machine: the load average
@@ -42,6 +43,13 @@ peer() { # lib threads [env...]
     peer torch "$t"
     peer torch_bf16 "$t"
   done
+  if [ "${CPUTIME:-1}" = 1 ]; then
+    # 1 thread timed by process CPU time: comparable on a busy machine.
+    "$W/gemm" -threads 1 -samples "$SAMPLES" -cputime
+    peer numpy 1 CPUTIME=1
+    peer numpy 1 CPUTIME=1 OPENBLAS_CORETYPE=Haswell
+    peer torch_bf16 1 CPUTIME=1
+  fi
 } 2>&1 | tee "$RAW"
 echo
 $PY "$HERE/gemm/compare.py" < "$RAW"

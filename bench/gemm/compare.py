@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reads the raw output of bench/run_gemm.sh on stdin and prints a Markdown
-table per thread count: our f32 GEMM against OpenBLAS's best kernel and our
+table per thread count (and for the 1-thread CPU-time runs): our f32 GEMM against OpenBLAS's best kernel and our
 bf16 GEMM against PyTorch's bf16 matmul, with ratios and % of the measured
 one-core peak times the thread count."""
 import re, statistics, sys
@@ -21,7 +21,11 @@ for line in sys.stdin:
         ct = re.search(r"OPENBLAS_CORETYPE=(\w+)", line)
         if name == "numpy" and ct and ct.group(1) != "None":
             name = "numpy_" + ct.group(1)
-        cur = blocks.setdefault((name, int(m.group(2))), {})
+        t = int(m.group(2))
+        label = f"{t} thread{'s' if t > 1 else ''}"
+        if re.search(r"cputime=(True|true)", line):
+            label += ", CPU time"
+        cur = blocks.setdefault((name, label), {})
         continue
     f = line.split()
     if cur is not None and len(f) >= 4 and all(x.isdigit() for x in f[:3]):
@@ -39,11 +43,12 @@ print(f"one-core peak (median of fma_peak reps): f32 {f32peak:.1f} GFLOP/s, "
 if loads:
     print(f"1-minute load average during the blocks: {min(loads):.2f} to {max(loads):.2f} "
           f"(2 CPUs; above about 2, other processes were competing)")
-for t in sorted({t for _, t in blocks}):
-    ours, oursbf = blocks.get(("go_f32", t), {}), blocks.get(("go_bf16", t), {})
-    blas = [blocks[k] for k in blocks if k[1] == t and k[0].startswith("numpy")]
-    torch, torchbf = blocks.get(("torch", t), {}), blocks.get(("torch_bf16", t), {})
-    print(f"\n### {t} thread{'s' if t > 1 else ''} (median GFLOP/s)\n")
+for label in sorted({l for _, l in blocks}):
+    t = int(label.split()[0])
+    ours, oursbf = blocks.get(("go_f32", label), {}), blocks.get(("go_bf16", label), {})
+    blas = [blocks[k] for k in blocks if k[1] == label and k[0].startswith("numpy")]
+    torch, torchbf = blocks.get(("torch", label), {}), blocks.get(("torch_bf16", label), {})
+    print(f"\n### {label} (median GFLOP/s)\n")
     print("| M×K×N | ours f32 | OpenBLAS best | ratio | torch f32 | ours % peak | ours bf16 | torch bf16 | ratio | ours bf16 % f32 peak |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for s in sorted(ours, key=lambda s: (s[0] * s[1] * s[2], s)):
