@@ -398,3 +398,17 @@ func meanSD(x []float64) (float64, float64) {
 	}
 	return mean, math.Sqrt(ss / float64(len(x)))
 }
+
+// String summarises the run.
+func (r Run) String() string {
+	kind := "scratch"
+	if r.Pretrained {
+		kind = "pretrained"
+	}
+	return fmt.Sprintf("Run(%s, %d labels, seed %d: accuracy %.3f, macro-F1 %.3f at step %d)", kind, r.Budget, r.Seed, r.Accuracy, r.MacroF1, r.BestStep)
+}
+
+// String summarises the row.
+func (r Row) String() string {
+	return fmt.Sprintf("Row(%d labels: pretrained %.3f, scratch %.3f, step ratio %.2f)", r.Budget, r.PreAcc, r.ScratchAcc, r.StepRatio)
+}
