@@ -13,7 +13,9 @@ import (
 // amxBF16Panel computes C[0:32, 0:32·nt] += Â·B̂ with AMX tiles
 // (TDPBF16PS) for a 32-row panel of A packed row by row in bf16 pairs (kcs
 // pairs per row, a multiple of 16) and nt 32-column panels of B in pair
-// layout; with acc == 0 C is not read (C = Â·B̂). In Go, with pair products
+// layout; with acc == 0 C is not read (C = Â·B̂). Row i of the A panel
+// starts ldaBytes after row i-1 (4·kcs when packed; 2·lda when read in place
+// from a non-transposed A). In Go, with pair products
 // widened to float32:
 //
 //	for t := 0; t < nt; t++ {
@@ -27,7 +29,7 @@ import (
 //	}
 //
 //go:noescape
-func amxBF16Panel(kcs int, a, b, c *float32, ldc, nt, acc int)
+func amxBF16Panel(kcs int, a, b, c *float32, ldc, nt, acc, ldaBytes int)
 
 // amxEnabled asks Linux for the AMX tile state (arch_prctl
 // ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA); without it the first tile
@@ -147,17 +149,30 @@ func (j *amxJob) workRange(lo, hi int) {
 		ib, js := t/j.nSplit, t%j.nSplit
 		i0 := ib * j.mc
 		mcb := min(j.mc, j.m-i0)
-		packAMXRows(abuf, s, i0, mcb, j.pc, j.kc, kcs, mr)
+		// A non-transposed A whose k block is whole 32-element chunks is read
+		// in place by the tile loads; only a bottom panel of fewer than 32
+		// rows is packed.
+		direct := !s.transA && j.kc%32 == 0
+		if !direct {
+			packAMXRows(abuf, s, i0, mcb, j.pc, j.kc, kcs, mr)
+		} else if rem := mcb % mr; rem != 0 {
+			packAMXRows(abuf[(mcb-rem)*kcs:], s, i0+mcb-rem, rem, j.pc, j.kc, kcs, mr)
+		}
 		q0, q1 := js*j.np/j.nSplit, (js+1)*j.np/j.nSplit
 		for ir := 0; ir < mcb; ir += mr {
 			rows := min(mr, mcb-ir)
-			aq := &abuf[ir*kcs]
+			aq, ldaBytes := &abuf[ir*kcs], 4*kcs
+			if direct && rows == mr {
+				a := s.a16[s.offA+(i0+ir)*s.lda+j.pc:]
+				_ = a[(mr-1)*s.lda+j.kc-1]
+				aq, ldaBytes = (*float32)(unsafe.Pointer(&a[0])), 2*s.lda
+			}
 			full := q1 - q0
 			if jc+q1*nr > n {
 				full-- // the last panel is partial
 			}
 			if rows == mr && full > 0 {
-				amxBF16Panel(kcs, aq, &j.bbuf[q0*nr*kcs], &c[(i0+ir)*ldc+jc+q0*nr], ldc, full, j.acc)
+				amxBF16Panel(kcs, aq, &j.bbuf[q0*nr*kcs], &c[(i0+ir)*ldc+jc+q0*nr], ldc, full, j.acc, ldaBytes)
 			} else {
 				full = 0
 			}
@@ -171,7 +186,7 @@ func (j *amxJob) workRange(lo, hi int) {
 						copy(tmp[i*nr:i*nr+cols], ci[i*ldc:i*ldc+cols])
 					}
 				}
-				amxBF16Panel(kcs, aq, &j.bbuf[q*nr*kcs], &tmp[0], nr, 1, j.acc)
+				amxBF16Panel(kcs, aq, &j.bbuf[q*nr*kcs], &tmp[0], nr, 1, j.acc, ldaBytes)
 				for i := 0; i < rows; i++ {
 					copy(ci[i*ldc:i*ldc+cols], tmp[i*nr:i*nr+cols])
 				}

@@ -33,13 +33,13 @@ GLOBL amxcfg<>(SB), RODATA|NOPTR, $64
 // TDPBF16PS tmmC, tmmA, tmmB: C += A·B over bf16 pairs
 #define TDPBF16PS(c, a, b) BYTE $0xc4; BYTE $0xe2; BYTE $(((15-b)<<3)|0x02); BYTE $0x5c; BYTE $(0xc0|(c<<3)|a)
 
-// func amxBF16Panel(kcs int, a, b, c *float32, ldc, nt, acc int)
+// func amxBF16Panel(kcs int, a, b, c *float32, ldc, nt, acc, ldaBytes int)
 //
 // C[0:32, 0:32·nt] += Â·B̂ (= Â·B̂ without reading C when acc is 0) for one 32-row panel of A stored row by row
 // (row i at i·kcs 32-bit pair slots) and nt consecutive 32-column panels
 // of B in pair layout (slot q·32+j holds rows 2q and 2q+1 of column j).
 // kcs is a multiple of 16. Tiles: C in tmm0-3, A in tmm4-5, B in tmm6-7.
-TEXT ·amxBF16Panel(SB), NOSPLIT, $0-56
+TEXT ·amxBF16Panel(SB), NOSPLIT, $0-64
 	MOVQ kcs+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -47,8 +47,7 @@ TEXT ·amxBF16Panel(SB), NOSPLIT, $0-56
 	MOVQ ldc+32(FP), SI
 	MOVQ nt+40(FP), R10
 	SHLQ $2, SI
-	MOVQ CX, R12
-	SHLQ $2, R12
+	MOVQ ldaBytes+56(FP), R12
 	MOVQ $128, R9
 	LEAQ amxcfg<>(SB), R8
 	LDTILECFG_R8

@@ -65,7 +65,7 @@ func BenchmarkTuneKC(b *testing.B) {
 // BenchmarkDirectA alternates reading A in place and packing it, in CPU
 // time, so that a noisy machine hits both alike.
 func BenchmarkDirectA(b *testing.B) {
-	for _, s := range [][3]int{{1024, 1024, 1024}, {4096, 1024, 256}, {512, 768, 3072}} {
+	for _, s := range [][3]int{{2048, 2048, 2048}, {1024, 1024, 1024}, {4096, 1024, 256}} {
 		m, k, n := s[0], s[1], s[2]
 		a, bm, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
 		SetThreads(1)
