@@ -227,6 +227,9 @@ func TestSgemmLarge(t *testing.T) {
 		defer SetThreads(0)
 		runGemmCase(t, r, gemmCase{m: 211, n: 197, k: 400, alpha: 1, beta: 0.5, padA: 1, padC: 3})
 		runGemmCase(t, r, gemmCase{transA: true, transB: true, m: 97, n: 400, k: 300, alpha: 1, beta: 0, bf16: true})
+		// Fewer row blocks than threads: the columns are split instead.
+		runGemmCase(t, r, gemmCase{m: 5, n: 700, k: 200, alpha: 1, beta: 1, padB: 3})
+		runGemmCase(t, r, gemmCase{m: 20, n: 700, k: 160, alpha: 1, beta: 0, bf16: true})
 	})
 }
 
