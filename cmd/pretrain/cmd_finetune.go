@@ -53,7 +53,7 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	)
 	fs := newFlagSet("finetune", finetuneSynopsis, stderr)
 	fs.StringVar(&from, "from", "", "pretrained checkpoint directory (required)")
-	fs.StringVar(&head, "head", "classify", "task head: classify (tokens and regress need token or numeric labels)")
+	fs.StringVar(&head, "head", "classify", "task head: classify, or a head registered by a plugin")
 	fs.StringVar(&trainPath, "data", "", "training examples: .jsonl, .csv or .tsv (required)")
 	fs.StringVar(&evalPath, "eval", "", "evaluation examples (labels must appear in --data)")
 	fs.StringVar(&out, "out", "runs/finetune", "output directory for the best model")
@@ -87,6 +87,9 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if from == "" || trainPath == "" {
 		fmt.Fprintln(stderr, "pretrain finetune: --from and --data are required (see pretrain finetune -h)")
 		return errUsage
+	}
+	if head == "tokens" || head == "regress" {
+		return fmt.Errorf("--head %s needs per-token or numeric targets; finetune reads (text, label) classification data (use classify, or a script or plugin head)", head)
 	}
 	cfg.LR, cfg.HeadLR, cfg.Decay, cfg.AuxLM = float32(lr), float32(headLR), float32(decay), float32(auxLM)
 	cfg.LoRAAlpha, cfg.LoRADropout = float32(loraAlpha), float32(loraDropout)
