@@ -64,6 +64,13 @@ type Config struct {
 	// tied LM head.
 	AuxLM float32
 
+	// AuxMLM weights an auxiliary masked-LM loss with dynamic masking
+	// (0: off): each step re-draws BERT-style corruption (15% of tokens,
+	// 80/10/10) of the batch's text, and the backbone's LM head predicts
+	// every corrupted token from the position before it (the causal
+	// model's own convention). Needs a mask token in the tokenizer.
+	AuxMLM float32
+
 	// OnEval, when set, is called after each evaluation.
 	OnEval func(p EvalPoint)
 }
@@ -139,7 +146,7 @@ func (c *Config) defaults(n int) error {
 	if c.ClipNorm == 0 {
 		c.ClipNorm = 1
 	}
-	if c.LR < 0 || c.HeadLR < 0 || c.Decay < 0 || c.BatchSize < 0 || c.Steps < 0 || c.Epochs < 0 || c.Patience < 0 || c.AuxLM < 0 {
+	if c.LR < 0 || c.HeadLR < 0 || c.Decay < 0 || c.BatchSize < 0 || c.Steps < 0 || c.Epochs < 0 || c.Patience < 0 || c.AuxLM < 0 || c.AuxMLM < 0 {
 		return &ConfigError{"negative setting in " + c.String()}
 	}
 	perEpoch := (n + c.BatchSize - 1) / c.BatchSize
@@ -203,6 +210,18 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 	for i, e := range train {
 		seqs[i] = m.encode(e.Text)
 	}
+	var mlm *data.MLMCollator
+	if cfg.AuxMLM > 0 {
+		mask := m.Tokens.MaskID()
+		if mask < 0 {
+			return nil, &ConfigError{fmt.Sprintf("AuxMLM needs a mask token (<mask> or [MASK]) in %v", m.Tokens)}
+		}
+		var err error
+		if mlm, err = data.NewMLMCollator(data.DefaultMLMConfig(m.Tokens.Vocab, mask, m.Tokens.Pad, m.Tokens.Pad)); err != nil {
+			return nil, err
+		}
+	}
+	mlmRNG := data.NewRNG(cfg.Seed ^ 0x6d6c6d)
 	rng := tensor.NewRNG(cfg.Seed)
 	perEpoch := (len(train) + cfg.BatchSize - 1) / cfg.BatchSize
 	var order []int
@@ -270,6 +289,14 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 			loss = m.Head.Loss(b)
 			if cfg.AuxLM > 0 {
 				loss = loss.Add(auxLM(bb, b).MulScalar(cfg.AuxLM))
+			}
+			if mlm != nil {
+				mb, err := mlm.Collate(bs, mlmRNG.Derive(uint64(step)))
+				if err != nil {
+					panic(err)
+				}
+				targets := lm.ShiftLabels(nil, mb.Labels, mb.Size, mb.SeqLen)
+				loss = loss.Add(tensor.CrossEntropy(bb.Forward(mb.InputIDs, mb.Size, mb.SeqLen), targets).MulScalar(cfg.AuxMLM))
 			}
 			loss.Backward()
 		}); err != nil {

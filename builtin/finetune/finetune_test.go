@@ -210,3 +210,22 @@ func TestLoadErrors(t *testing.T) {
 	}
 	_ = fmt.Sprint(m)
 }
+
+func TestAuxiliaryLosses(t *testing.T) {
+	train, _ := toy(64, 1)
+	eval, _ := toy(30, 2)
+	for _, c := range []Config{{AuxMLM: 0.5}, {AuxLM: 0.5}} {
+		m := tinyModel(t, 6)
+		c.LR, c.HeadLR, c.Steps, c.EvalEvery, c.Seed = 3e-3, 1e-2, 40, 20, 1
+		res, err := Run(context.Background(), m, train, eval, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Best.Accuracy < 0.6 {
+			t.Fatalf("with %v: accuracy %.3f", c, res.Best.Accuracy)
+		}
+	}
+	if _, err := Run(context.Background(), tinyModel(t, 6), train, nil, Config{Steps: 1, AuxMLM: -1}); err == nil {
+		t.Fatal("negative AuxMLM accepted")
+	}
+}

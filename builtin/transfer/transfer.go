@@ -284,7 +284,7 @@ func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, 
 	}); err != nil {
 		return nil, 0, err
 	}
-	tok, err := tokenizer.TrainBPE(ctx, strings.NewReader(sb.String()), tokenizer.TrainOptions{VocabSize: cfg.Vocab, SpecialTokens: []string{"<pad>", "<eos>"}})
+	tok, err := tokenizer.TrainBPE(ctx, strings.NewReader(sb.String()), tokenizer.TrainOptions{VocabSize: cfg.Vocab, SpecialTokens: []string{"<pad>", "<eos>", "<mask>"}})
 	if err != nil {
 		return nil, 0, err
 	}

@@ -47,7 +47,7 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		nLabels                                       int
 		cols                                          labeledFlags
 		cfg                                           finetune.Config
-		lr, headLR, decay, dropout, auxLM             float64
+		lr, headLR, decay, dropout, auxLM, auxMLM     float64
 		seqLen                                        int
 		loraAlpha, loraDropout                        float64
 	)
@@ -75,7 +75,8 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.LoRARank, "lora-rank", 8, "lora: adapter rank")
 	fs.Float64Var(&loraAlpha, "lora-alpha", 16, "lora: scale numerator (update scaled by alpha/rank)")
 	fs.Float64Var(&loraDropout, "lora-dropout", 0, "lora: adapter input dropout")
-	fs.Float64Var(&auxLM, "aux-lm", 0, "weight of an auxiliary LM loss on the training text (0: off)")
+	fs.Float64Var(&auxLM, "aux-lm", 0, "weight of an auxiliary causal-LM loss on the training text (0: off)")
+	fs.Float64Var(&auxMLM, "aux-mlm", 0, "weight of an auxiliary masked-LM loss with dynamic masking on the training text (0: off)")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
 	if err := parseFlags(fs, "finetune", args, stderr); err != nil {
 		return err
@@ -91,7 +92,7 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if head == "tokens" || head == "regress" {
 		return fmt.Errorf("--head %s needs per-token or numeric targets; finetune reads (text, label) classification data (use classify, or a script or plugin head)", head)
 	}
-	cfg.LR, cfg.HeadLR, cfg.Decay, cfg.AuxLM = float32(lr), float32(headLR), float32(decay), float32(auxLM)
+	cfg.LR, cfg.HeadLR, cfg.Decay, cfg.AuxLM, cfg.AuxMLM = float32(lr), float32(headLR), float32(decay), float32(auxLM), float32(auxMLM)
 	cfg.LoRAAlpha, cfg.LoRADropout = float32(loraAlpha), float32(loraDropout)
 
 	// Everything is read and checked before training, so bad input
