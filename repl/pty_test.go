@@ -162,3 +162,32 @@ func TestPTYCompletionMultiLineRecoveryCtrlC(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(b), "cube(3)", "history is saved")
 }
+
+// BenchmarkColdStartToPrompt starts a REPL process on a pseudo-terminal
+// and waits for its first prompt (the acceptance bound is 300 ms). The
+// child is this test binary in REPL mode, which links the same packages as
+// `pretrain repl`.
+func BenchmarkColdStartToPrompt(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"=1", "PRETRAIN_REPL_HISTORY=", "TERM=xterm")
+		f, err := pty.Start(cmd)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out []byte
+		buf := make([]byte, 4096)
+		for !bytes.Contains(out, []byte(">>> ")) {
+			n, err := f.Read(buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out = append(out, buf[:n]...)
+		}
+		b.StopTimer()
+		_, _ = f.Write([]byte{4})
+		_ = cmd.Wait()
+		f.Close()
+		b.StartTimer()
+	}
+}
