@@ -466,6 +466,16 @@ var packGatherOK bool
 // rows ≤ i < w), where X(i,p) is x[i·ld+p], or x[p·ld+i] when trans.
 func packF32(d []float32, x []float32, ld int, trans bool, r0, rows, p0, kc, w int) {
 	d = d[:kc*w]
+	if trans && rows == 6 && w == 6 {
+		// The MR=6 panels of a transposed A: six floats per step are too
+		// few for copy's call to pay off.
+		for p := 0; p < kc; p++ {
+			src := x[(p0+p)*ld+r0:][:6:6]
+			dp := d[p*6:][:6:6]
+			dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = src[0], src[1], src[2], src[3], src[4], src[5]
+		}
+		return
+	}
 	if trans {
 		for p := 0; p < kc; p++ {
 			src := x[(p0+p)*ld+r0 : (p0+p)*ld+r0+rows]

@@ -148,3 +148,19 @@ func BenchmarkPrefetchA(b *testing.B) {
 		b.Logf("%dx%dx%d: off %.1f, on %.1f cpuGFLOP/s", m, k, n, f/t[0], f/t[1])
 	}
 }
+
+// BenchmarkTransA reports a transposed-A GEMM (the weight gradient XᵀdY of
+// a linear layer), in CPU time.
+func BenchmarkTransA(b *testing.B) {
+	for _, s := range [][3]int{{128, 2048, 512}, {512, 2048, 128}} {
+		m, k, n := s[0], s[1], s[2]
+		a, bm, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		SetThreads(1)
+		t0 := cpuSeconds()
+		for i := 0; i < 20; i++ {
+			Sgemm(true, false, m, n, k, 1, a, m, bm, n, 1, c, n)
+		}
+		b.Logf("Aᵀ·B %dx%dx%d: %.1f cpuGFLOP/s", m, k, n, 2*float64(m*n*k)*20/(cpuSeconds()-t0)/1e9)
+		SetThreads(0)
+	}
+}
