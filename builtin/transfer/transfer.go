@@ -9,9 +9,11 @@ package transfer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,6 +23,7 @@ import (
 	"github.com/pretrain-go/pretrain/builtin/finetune"
 	"github.com/pretrain-go/pretrain/builtin/gpt"
 	"github.com/pretrain-go/pretrain/builtin/lm"
+	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/data"
 	"github.com/pretrain-go/pretrain/sdk/optim"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
@@ -411,4 +414,38 @@ func (r Run) String() string {
 // String summarises the row.
 func (r Row) String() string {
 	return fmt.Sprintf("Row(%d labels: pretrained %.3f, scratch %.3f, step ratio %.2f)", r.Budget, r.PreAcc, r.ScratchAcc, r.StepRatio)
+}
+
+// WriteJSONL writes labeled examples as JSONL ({"text": ..., "label": ...}
+// per line), the format `pretrain finetune --data` reads.
+func WriteJSONL(path string, ex []data.Example) error {
+	return checkpoint.WriteFileAtomic(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for _, e := range ex {
+			if err := enc.Encode(map[string]string{"text": e.Text, "label": e.Label}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ExportAusten writes the Austen paragraph task into dir as
+// austen-train.jsonl and austen-eval.jsonl and returns their paths.
+func ExportAusten(dir string) (trainPath, evalPath string, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	trainPath, evalPath = filepath.Join(dir, "austen-train.jsonl"), filepath.Join(dir, "austen-eval.jsonl")
+	for _, s := range []struct{ split, path string }{{"train", trainPath}, {"eval", evalPath}} {
+		ex, _, err := corpus.AustenClassification(s.split)
+		if err != nil {
+			return "", "", err
+		}
+		if err := WriteJSONL(s.path, ex); err != nil {
+			return "", "", err
+		}
+	}
+	return trainPath, evalPath, nil
 }

@@ -152,6 +152,10 @@ func TestTransferSmall(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	code, stdout, _ = runCmd("transfer", "--export", filepath.Join(dir, "austen"))
+	if b, err := os.ReadFile(filepath.Join(dir, "austen", "austen-eval.jsonl")); code != 0 || err != nil || strings.Count(string(b), "\n") != 744 {
+		t.Fatalf("export: exit %d, %v, %q", code, err, stdout)
+	}
 	if code, _, stderr := runCmd("transfer", "--budgets", "ten"); code != 1 || !strings.Contains(stderr, "--budgets") {
 		t.Fatalf("bad budgets: %d %q", code, stderr)
 	}

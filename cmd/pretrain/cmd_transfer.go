@@ -34,6 +34,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var budgets, seeds, trainPath, evalPath string
 	var cols labeledFlags
 	var quick bool
+	var export string
 	var lr, headLR float64
 	fs := newFlagSet("transfer", transferSynopsis, stderr)
 	fs.StringVar(&cfg.From, "from", "", "pretrained backbone directory (default: pretrain one into OUT/pretrained)")
@@ -50,6 +51,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&evalPath, "eval", "", "labeled evaluation file (with --data)")
 	fs.StringVar(&cols.text, "text-column", "text", "column or JSON key of the text")
 	fs.StringVar(&cols.label, "label-column", "label", "column or JSON key of the label")
+	fs.StringVar(&export, "export", "", "write the Austen task as DIR/austen-train.jsonl and DIR/austen-eval.jsonl and stop")
 	fs.BoolVar(&quick, "quick", false, "a seconds-long smoke run: one seed, budget 100, short pretraining")
 	if err := parseFlags(fs, "transfer", args, stderr); err != nil {
 		return err
@@ -57,6 +59,14 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "pretrain transfer: unexpected argument %q (see pretrain transfer -h)\n", fs.Arg(0))
 		return errUsage
+	}
+	if export != "" {
+		tr, ev, err := transfer.ExportAusten(export)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s and %s\n", tr, ev)
+		return nil
 	}
 	var err error
 	if cfg.Budgets, err = parseInts(budgets, "--budgets", true); err != nil {
