@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"go/scanner"
 	"io"
@@ -116,6 +117,9 @@ func New(opts Options) (*Interpreter, error) {
 	if err := in.Use(ex); err != nil {
 		return nil, fmt.Errorf("repl: loading symbol tables: %w", err)
 	}
+	if err := in.Use(map[string]map[string]reflect.Value{"flag/flag": flagTable(opts.Args, opts.Stderr)}); err != nil {
+		return nil, fmt.Errorf("repl: loading symbol tables: %w", err)
+	}
 	i := &Interpreter{opts: opts, in: in, stderr: pw, fs: sfs}
 	if opts.Preimport {
 		var b strings.Builder
@@ -146,6 +150,34 @@ func restrictedOS() map[string]reflect.Value {
 		"Stdin":     reflect.ValueOf(&r).Elem(),
 		"Exit":      reflect.ValueOf(func(code int) { panic(symbols.Exit{Code: code}) }),
 	}
+}
+
+// flagTable binds the package-level functions of flag to a flag set of the
+// interpreter's own, parsing its Args: the compiled flag package would
+// define flags on, and parse, the host's command line.
+func flagTable(args []string, stderr io.Writer) map[string]reflect.Value {
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	t := map[string]reflect.Value{"CommandLine": reflect.ValueOf(&fs).Elem()}
+	for _, name := range []string{"Arg", "Args", "Bool", "BoolFunc", "BoolVar", "Duration", "DurationVar",
+		"Float64", "Float64Var", "Func", "Int", "Int64", "Int64Var", "IntVar", "Lookup", "NArg", "NFlag",
+		"Parsed", "PrintDefaults", "Set", "String", "StringVar", "TextVar", "Uint", "Uint64", "Uint64Var",
+		"UintVar", "Var", "Visit", "VisitAll"} {
+		if m := reflect.ValueOf(fs).MethodByName(name); m.IsValid() {
+			t[name] = m
+		}
+	}
+	// Parse behaves like flag.ExitOnError: -h exits 0, a bad flag 2.
+	t["Parse"] = reflect.ValueOf(func() {
+		if err := fs.Parse(args[1:]); err != nil {
+			code := 2
+			if errors.Is(err, flag.ErrHelp) {
+				code = 0
+			}
+			panic(symbols.Exit{Code: code})
+		}
+	})
+	return t
 }
 
 // SDKPackages lists the import paths of the project packages scripts can

@@ -187,3 +187,20 @@ func TestFormatScriptStructWithEmbeddedSDKType(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, Format(v), "Module(0 params")
 }
+
+func TestFlagPackageParsesScriptArgs(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "flags.go")
+	require.NoError(t, os.WriteFile(f, []byte("package main\n\nimport (\n\t\"flag\"\n\t\"fmt\"\n)\n\nfunc main() {\n\tn := flag.Int(\"n\", 1, \"count\")\n\tflag.Parse()\n\tfmt.Println(*n, flag.Args())\n}\n"), 0o644))
+	var out bytes.Buffer
+	in, err := New(Options{Stdout: &out, Args: []string{"flags.go", "-n", "5", "rest"}})
+	require.NoError(t, err)
+	require.NoError(t, in.RunPath(context.Background(), f))
+	assert.Equal(t, "5 [rest]\n", out.String(), "flag reads the script's arguments, not the host's")
+
+	in, err = New(Options{Args: []string{"flags.go", "-bad"}})
+	require.NoError(t, err)
+	var ex *ExitError
+	require.True(t, errors.As(in.RunPath(context.Background(), f), &ex))
+	assert.Equal(t, 2, ex.Code)
+}
