@@ -12,6 +12,9 @@ func cpuSeconds() float64 { return cpuTime() }
 // BenchmarkMicroKernel measures the micro-kernels alone on cache-resident
 // panels: the ceiling for the whole GEMM.
 func BenchmarkMicroKernel(b *testing.B) {
+	if !hasAVX512() {
+		b.Skip("needs the AVX-512 tier")
+	}
 	for _, g := range []*gemmImpl{&tierAVX512, &tierAVX512BF, &tierAVX2} {
 		for _, kc := range []int{128, 192, 256, 384} {
 			kern, kunit := g.kern, 1
@@ -36,6 +39,9 @@ func BenchmarkMicroKernel(b *testing.B) {
 
 // BenchmarkTuneKC runs whole GEMMs with other tiles and KC values.
 func BenchmarkTuneKC(b *testing.B) {
+	if !hasAVX512() {
+		b.Skip("needs the AVX-512 tier")
+	}
 	for _, g := range []gemmImpl{tierAVX512, tierAVX2} {
 		for _, kc := range []int{128, 192, 256, 384} {
 			for _, s := range [][3]int{{1024, 1024, 1024}, {4096, 256, 1024}, {256, 256, 256}} {
@@ -65,6 +71,9 @@ func BenchmarkTuneKC(b *testing.B) {
 // BenchmarkDirectA alternates reading A in place and packing it, in CPU
 // time, so that a noisy machine hits both alike.
 func BenchmarkDirectA(b *testing.B) {
+	if !hasAVX512() {
+		b.Skip("needs the AVX-512 tier")
+	}
 	for _, s := range [][3]int{{2048, 2048, 2048}, {1024, 1024, 1024}, {4096, 1024, 256}} {
 		m, k, n := s[0], s[1], s[2]
 		a, bm, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
@@ -90,6 +99,9 @@ func BenchmarkDirectA(b *testing.B) {
 // BenchmarkLoopOrder alternates the two inner loop orders (and NC), in CPU
 // time.
 func BenchmarkLoopOrder(b *testing.B) {
+	if !hasAVX512() {
+		b.Skip("needs the AVX-512 tier")
+	}
 	restore := forceTier("avx512")
 	defer restore()
 	saved := tierAVX512
@@ -125,6 +137,9 @@ func BenchmarkLoopOrder(b *testing.B) {
 // BenchmarkPrefetchA alternates prefetching the next in-place A micro-panel
 // on and off, in CPU time.
 func BenchmarkPrefetchA(b *testing.B) {
+	if !hasAVX512() {
+		b.Skip("needs the AVX-512 tier")
+	}
 	restore := forceTier("avx512")
 	defer restore()
 	defer func() { prefetchOn = true }()
