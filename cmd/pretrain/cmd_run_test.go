@@ -38,7 +38,7 @@ func TestRunObjectiveScriptTrains(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("code %d, stderr %q", code, errs)
 	}
-	if !strings.Contains(out, "Objective(trigram-lm)") {
+	if !strings.Contains(out, "Objective(neighbor-mlm)") {
 		t.Errorf("the objective is built from the registry:\n%s", out)
 	}
 	first, last := lossesOf(t, out)

@@ -4,9 +4,12 @@
 // (sdk/train): only the loss, a handful of coarse tensor ops, runs
 // interpreted.
 //
-// The objective is a neural trigram language model (Bengio et al., 2003)
-// over bytes: each byte is predicted from the embeddings of the two before
-// it.
+// The objective is "neighbour MLM": BERT's masking (the SDK's MLM
+// collator), but the model predicts each masked byte from the two bytes
+// around it only. The same objective ships as the plugin
+// plugins/examples/neighbormlm; if that plugin is loaded
+// (pretrain run --plugin plugins/examples ...), the script trains the
+// plugin's registration instead of its own.
 //
 //	pretrain run scripts/objective -steps 200
 //	go run ./scripts/objective -steps 200
@@ -27,30 +30,36 @@ import (
 	"github.com/pretrain-go/pretrain/sdk/train"
 )
 
-const pad = 256 // byte ids are 0-255; one more id pads
+// Byte ids are 0-255; two more ids mask and pad.
+const (
+	maskID = 256
+	padID  = 257
+	vocab  = 258
+)
 
-// trigram holds the model. Its parameters live in base, the nn.Module
+// model holds the network. Its parameters live in base, the nn.Module
 // handed to the SDK (script types must not embed SDK types).
-type trigram struct {
+type model struct {
 	base   *nn.Base
 	embed  *nn.Embedding
 	hidden *nn.Linear
 	out    *nn.Linear
 }
 
-// loss predicts bytes 2..T-1 of each row from the two bytes before each.
-func (m *trigram) loss(b *data.Batch) *tensor.Tensor {
+// loss predicts the masked bytes of positions 1..T-2 from their left and
+// right neighbours.
+func (m *model) loss(b *data.Batch) *tensor.Tensor {
 	t := b.SeqLen
 	x := m.embed.Forward(b.InputIDs, b.Size, t)
-	ctx := tensor.Concat(2, x.Narrow(1, 0, t-2), x.Narrow(1, 1, t-2))
-	logits := m.out.Forward(m.hidden.Forward(ctx).Tanh())
-	targets := tensor.FromInts(b.Labels, b.Size, t).Narrow(1, 2, t-2).Ints()
-	return tensor.CrossEntropyWith(logits.Reshape(b.Size*(t-2), m.out.Out), targets, data.IgnoreIndex, 0)
+	ctx := tensor.Concat(2, x.Narrow(1, 0, t-2), x.Narrow(1, 2, t-2))
+	logits := m.out.Forward(m.hidden.Forward(ctx).GELU())
+	labels := tensor.FromInts(b.Labels, b.Size, t).Narrow(1, 1, t-2).Ints()
+	return tensor.CrossEntropyWith(logits.Reshape(b.Size*(t-2), m.out.Out), labels, data.IgnoreIndex, 0)
 }
 
-// newTrigram is the objective's factory, as a plugin would export it.
-func newTrigram(cfg task.Config) (task.Objective, error) {
-	dim, err := cfg.Int("dim", 24)
+// newObjective is the objective's factory, as a plugin exports it.
+func newObjective(cfg task.Config) (task.Objective, error) {
+	dim, err := cfg.Int("dim", 32)
 	if err != nil {
 		return nil, err
 	}
@@ -58,20 +67,22 @@ func newTrigram(cfg task.Config) (task.Objective, error) {
 	if err != nil {
 		return nil, err
 	}
+	mask, pad := cfg.SpecialID("mask", cfg.VocabSize-2), cfg.SpecialID("pad", cfg.VocabSize-1)
+	mc := data.DefaultMLMConfig(cfg.VocabSize, mask, pad, mask, pad)
+	mc.SeqLen = cfg.SeqLen
+	collator, err := data.NewMLMCollator(mc)
+	if err != nil {
+		return nil, err
+	}
 	rng := tensor.NewRNG(cfg.Seed)
-	m := &trigram{base: nn.NewBase()}
+	m := &model{base: nn.NewBase()}
 	m.embed = nn.NewEmbedding(cfg.VocabSize, dim, rng)
 	m.hidden = nn.NewLinear(2*dim, hidden, true, rng)
 	m.out = nn.NewLinear(hidden, cfg.VocabSize, true, rng)
 	m.base.AddModule("embed", m.embed)
 	m.base.AddModule("hidden", m.hidden)
 	m.base.AddModule("out", m.out)
-	return &task.ObjectiveFuncs{
-		ObjectiveName: "trigram-lm",
-		Model:         m.base,
-		Collate:       &data.CausalLMCollator{SeqLen: cfg.SeqLen, PadID: pad},
-		LossFunc:      m.loss,
-	}, nil
+	return &task.ObjectiveFuncs{ObjectiveName: "neighbor-mlm", Model: m.base, Collate: collator, LossFunc: m.loss}, nil
 }
 
 // encode maps text to byte ids (data preparation, not the training step).
@@ -93,13 +104,14 @@ func main() {
 	}
 
 	// Register once: a REPL session (or a test) may run this again.
-	if !contains(task.Default.Objectives(), "trigram-lm") {
-		if err := task.RegisterObjective("trigram-lm", "neural trigram byte LM (script)", newTrigram); err != nil {
+	if !contains(task.Default.Objectives(), "neighbor-mlm") {
+		if err := task.RegisterObjective("neighbor-mlm", "masked bytes from their two neighbours (script)", newObjective); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 	}
-	obj, err := task.NewObjective("trigram-lm", task.Config{VocabSize: pad + 1, SeqLen: *seqLen, Seed: 1})
+	obj, err := task.NewObjective("neighbor-mlm", task.Config{VocabSize: vocab, SeqLen: *seqLen, Seed: 1,
+		Special: map[string]int{"mask": maskID, "pad": padID}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
