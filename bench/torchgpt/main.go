@@ -338,7 +338,8 @@ func compare(dir string) error {
 		px := func(i int) float64 { return x0 + pad + float64(i)/float64(len(p.ours)-1)*(w-2*pad) }
 		py := func(v float64) float64 { return h - pad - (v-lo)/(hi-lo)*(h-2*pad) }
 		fmt.Fprintf(&sb, `<rect x="%g" y="%d" width="%d" height="%d" fill="none" stroke="#999"/>`+"\n", x0+pad, pad, w-2*pad, h-2*pad)
-		fmt.Fprintf(&sb, `<text x="%g" y="30">%s: training loss, PyTorch 1.13 (wide, orange) vs pretrain (thin, blue)</text>`+"\n", x0+pad, p.name)
+		fmt.Fprintf(&sb, `<text x="%g" y="20" font-weight="bold">%s training loss, f32, same init and batches</text>`+"\n", x0+pad, p.name)
+		fmt.Fprintf(&sb, `<text x="%g" y="38"><tspan fill="#e08a10">PyTorch 1.13 (wide)</tspan> vs <tspan fill="#1f4e9c">pretrain (thin)</tspan></text>`+"\n", x0+pad)
 		fmt.Fprintf(&sb, `<text x="%g" y="%d">step 1</text><text x="%g" y="%d" text-anchor="end">step %d</text>`+"\n", x0+pad, h-pad+16, x0+w-pad, h-pad+16, len(p.ours))
 		fmt.Fprintf(&sb, `<text x="%g" y="%g" text-anchor="end">%.2f</text><text x="%g" y="%g" text-anchor="end">%.2f</text>`+"\n", x0+pad-4, py(hi)+4, hi, x0+pad-4, py(lo)+4, lo)
 		for j, s := range [][]float64{p.ref, p.ours} {
