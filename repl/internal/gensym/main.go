@@ -65,7 +65,10 @@ func run(dir string, check bool) error {
 	}
 	out := dir
 	if check {
-		if out, err = os.MkdirTemp("", "gensym"); err != nil {
+		// The temporary folder lies inside the module (as a dot-folder, which
+		// ./... patterns skip) because `go tool yaegi` only resolves the
+		// pinned tool and the SDK packages from within the module.
+		if out, err = os.MkdirTemp(dir, ".gensym-check-"); err != nil {
 			return err
 		}
 		defer os.RemoveAll(out)
