@@ -48,7 +48,7 @@ func hasAMX() bool { return amxEnabled && hasBF16() && cpu.X86.HasAMXBF16 && cpu
 // AMX blocking: k in steps of 32 bf16, 32×32 tiles. A 32-row panel of A
 // (KC·64 bytes) stays in L1 while the panels of B stream from L2, so a
 // KC×NC block of B (KC·NC·2 bytes) should fit in L2.
-var amxKC, amxMC, amxNC = 384, 256, 768
+var amxKC, amxMC, amxNC = 256, 256, 1024
 
 // gemmAMX is gemmRun for bf16 A and B on AMX (alpha == 1 only; the caller
 // checks). C is first scaled by beta (cleared without reading when beta is

@@ -13,10 +13,12 @@ func BenchmarkAMXBlocking(b *testing.B) {
 	restore := forceTier("avx512+amx")
 	defer restore()
 	type blk struct{ kc, mc, nc int }
-	cands := []blk{{256, 256, 1024}, {256, 128, 512}, {128, 256, 1024}, {256, 256, 512}, {384, 256, 768}}
+	cands := []blk{{256, 256, 1024}, {256, 512, 1024}, {256, 256, 2048}, {192, 256, 1024}, {320, 256, 1024}}
 	for _, s := range [][3]int{{2048, 2048, 2048}, {512, 768, 3072}, {4096, 256, 1024}} {
 		m, k, n := s[0], s[1], s[2]
-		a, bm, c := make([]uint16, m*k), make([]uint16, k*n), make([]float32, m*n)
+		a, bm, c := make([]uint16, m*k), make([]uint16, k*n), benchMat(m*n)
+		F32ToBF16(a, benchMat(m*k))
+		F32ToBF16(bm, benchMat(k*n))
 		SetThreads(1)
 		t := make([]float64, len(cands))
 		for rep := 0; rep < 4; rep++ {
@@ -29,7 +31,7 @@ func BenchmarkAMXBlocking(b *testing.B) {
 				t[i] += cpuSeconds() - t0
 			}
 		}
-		amxKC, amxMC, amxNC = 384, 256, 768
+		amxKC, amxMC, amxNC = 256, 256, 1024
 		SetThreads(0)
 		for i, cb := range cands {
 			b.Logf("%dx%dx%d kc=%d mc=%d nc=%d: %.0f cpuGFLOP/s", m, k, n, cb.kc, cb.mc, cb.nc, 2*float64(m*n*k)*12/1e9/t[i])
