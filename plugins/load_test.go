@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +11,7 @@ import (
 	"github.com/pretrain-go/pretrain/plugins/examples/meanpool"
 	"github.com/pretrain-go/pretrain/plugins/examples/neighbormlm"
 	"github.com/pretrain-go/pretrain/plugins/internal/plugintest"
+	"github.com/pretrain-go/pretrain/sdk/data"
 	"github.com/pretrain-go/pretrain/sdk/task"
 )
 
@@ -68,4 +70,26 @@ func TestHeadPluginFineTunes(t *testing.T) {
 	_, err = r.NewHead("meanpool-classify", bb, task.Config{Labels: 1})
 	require.Error(t, err, "factory errors come back")
 	assert.Contains(t, err.Error(), "needs at least 2 labels")
+}
+
+func TestVendoredDependencySubpackageAndScriptCollator(t *testing.T) {
+	p, err := Load("testdata/vendored", Options{})
+	require.NoError(t, err)
+	obj, err := p.NewObjective("vendored", task.Config{})
+	require.NoError(t, err)
+	assert.Equal(t, float32(72), obj.Loss(&data.Batch{}).Item(), "2 * (2² · 3²) through the vendored package and the subpackage")
+
+	c := obj.Collator()
+	b, err := c.Collate([][]int{{1, 2}, {3}}, data.NewRNG(1))
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 2, 3, 0}, b.InputIDs)
+	_, err = c.Collate([][]int{{1}}, nil)
+	require.EqualError(t, err, "no rng", "the collator's own errors pass through")
+	_, err = c.Collate([][]int{{}}, data.NewRNG(1))
+	require.Error(t, err, "a panic in a script collator becomes an error")
+	var pe *Error
+	require.True(t, errors.As(err, &pe), "%v", err)
+	assert.Equal(t, "Collate", pe.Call)
+	assert.Contains(t, err.Error(), `plugin "vendored": Collate:`)
+	assert.Contains(t, err.Error(), "index out of range")
 }
