@@ -664,7 +664,7 @@ func (s *sourceFS) Open(name string) (fs.File, error) {
 			// Intermediate folders of a mapped import path must exist.
 			for ip := range s.sources {
 				if rel == "" || strings.HasPrefix(ip, rel+"/") {
-					return os.Open(os.TempDir())
+					return emptyDir(path.Base(name)), nil
 				}
 			}
 			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
@@ -673,3 +673,18 @@ func (s *sourceFS) Open(name string) (fs.File, error) {
 	}
 	return os.Open(filepath.FromSlash(name))
 }
+
+// emptyDir is a folder with nothing in it: the parents of a mapped import
+// path inside the virtual GOPATH.
+type emptyDir string
+
+func (d emptyDir) Stat() (fs.FileInfo, error)         { return d, nil }
+func (d emptyDir) Read([]byte) (int, error)           { return 0, io.EOF }
+func (d emptyDir) Close() error                       { return nil }
+func (d emptyDir) ReadDir(int) ([]fs.DirEntry, error) { return nil, nil }
+func (d emptyDir) Name() string                       { return string(d) }
+func (d emptyDir) Size() int64                        { return 0 }
+func (d emptyDir) Mode() fs.FileMode                  { return fs.ModeDir | 0o555 }
+func (d emptyDir) ModTime() time.Time                 { return time.Time{} }
+func (d emptyDir) IsDir() bool                        { return true }
+func (d emptyDir) Sys() any                           { return nil }
