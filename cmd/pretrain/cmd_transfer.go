@@ -47,6 +47,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Float64Var(&lr, "lr", 1e-3, "fine-tuning learning rate (both arms)")
 	fs.Float64Var(&headLR, "head-lr", 1e-2, "learning rate of the classification head (both arms)")
 	fs.IntVar(&cfg.SeqLen, "seq-len", 0, "tokens per example and pretraining row (default 64)")
+	fs.StringVar(&cfg.Finetune.Strategy, "strategy", "full", "fine-tuning strategy of both arms: full, llrd, gradual, lora (probe freezes scratch's random backbone)")
 	fs.StringVar(&trainPath, "data", "", "labeled training file instead of the Austen task (.jsonl, .csv, .tsv)")
 	fs.StringVar(&evalPath, "eval", "", "labeled evaluation file (with --data)")
 	fs.StringVar(&cols.text, "text-column", "text", "column or JSON key of the text")
