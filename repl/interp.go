@@ -64,6 +64,7 @@ type Interpreter struct {
 	fs     *sourceFS
 	mu     sync.Mutex // guards dead, set from timer goroutines
 	intr   sync.Mutex // one interrupt at a time
+	runCtx atomic.Pointer[context.Context]
 }
 
 func (i *Interpreter) discarded() error {
@@ -121,6 +122,12 @@ func New(opts Options) (*Interpreter, error) {
 		return nil, fmt.Errorf("repl: loading symbol tables: %w", err)
 	}
 	i := &Interpreter{opts: opts, in: in, stderr: pw, fs: sfs}
+	if err := in.Use(map[string]map[string]reflect.Value{"context/context": {
+		"Background": reflect.ValueOf(i.background),
+		"TODO":       reflect.ValueOf(i.background),
+	}}); err != nil {
+		return nil, fmt.Errorf("repl: loading symbol tables: %w", err)
+	}
 	if opts.Preimport {
 		var b strings.Builder
 		for _, p := range SDKPackages() {
@@ -267,6 +274,7 @@ func (i *Interpreter) Eval(ctx context.Context, src string) (reflect.Value, erro
 	if ctx.Done() == nil {
 		eval()
 	} else {
+		defer i.setRunContext(ctx)()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -405,10 +413,7 @@ func (i *Interpreter) guard(ctx context.Context, timeout time.Duration, what, sr
 		t := time.AfterFunc(timeout, func() { stop(&TimeoutError{What: what, Timeout: timeout}) })
 		defer t.Stop()
 	}
-	if ctx.Done() != nil {
-		defer context.AfterFunc(ctx, func() { stop(ctx.Err()) })()
-	}
-	err = func() (err error) {
+	run := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = i.panicError(r)
@@ -418,11 +423,56 @@ func (i *Interpreter) guard(ctx context.Context, timeout time.Duration, what, sr
 			return i.convert(err, src)
 		}
 		return nil
-	}()
+	}
+	if ctx.Done() == nil {
+		err = run()
+	} else {
+		// While fn runs, a script's context.Background() is ctx, so SDK
+		// calls that take a context (Trainer.Run) stop cleanly on cancel.
+		defer i.setRunContext(ctx)()
+		done := make(chan error, 1)
+		go func() { done <- run() }()
+		select {
+		case err = <-done:
+		case <-ctx.Done():
+			// Let code that watches ctx finish; then stop interpreted
+			// frames; then give up on code stuck in a compiled call.
+			select {
+			case err = <-done:
+			case <-time.After(cancelGrace):
+				stop(ctx.Err())
+				select {
+				case err = <-done:
+				case <-time.After(cancelGrace):
+					return ctx.Err()
+				}
+			}
+		}
+	}
 	if reason := fired.Load(); reason != nil {
 		return *reason
 	}
 	return err
+}
+
+// cancelGrace is how long a cancelled run may take to stop by itself,
+// then after its interpreted code is stopped.
+const cancelGrace = 2 * time.Second
+
+// setRunContext makes ctx what scripts get from context.Background and
+// context.TODO, and returns the function that restores the previous one.
+func (i *Interpreter) setRunContext(ctx context.Context) func() {
+	old := i.runCtx.Swap(&ctx)
+	return func() { i.runCtx.Store(old) }
+}
+
+// background is the script's context.Background: the context of the
+// current run, or a never-cancelled one.
+func (i *Interpreter) background() context.Context {
+	if p := i.runCtx.Load(); p != nil {
+		return *p
+	}
+	return context.Background()
 }
 
 // kill stops every running frame of the interpreter and marks it dead.

@@ -204,3 +204,27 @@ func TestFlagPackageParsesScriptArgs(t *testing.T) {
 	require.True(t, errors.As(in.RunPath(context.Background(), f), &ex))
 	assert.Equal(t, 2, ex.Code)
 }
+
+func TestRunContextReachesScripts(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "wait.go")
+	require.NoError(t, os.WriteFile(f, []byte("package main\n\nimport (\n\t\"context\"\n\t\"fmt\"\n)\n\nfunc main() {\n\tctx := context.Background()\n\t<-ctx.Done()\n\tfmt.Println(\"stopped:\", ctx.Err())\n}\n"), 0o644))
+	var out bytes.Buffer
+	in, err := New(Options{Stdout: &out})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	require.NoError(t, in.RunPath(ctx, f), "the script ends by itself when its context is cancelled")
+	assert.Less(t, time.Since(start), cancelGrace, "no need to stop it by force")
+	assert.Equal(t, "stopped: context deadline exceeded\n", out.String())
+
+	// Outside a run, context.Background is never cancelled.
+	in, err = New(Options{})
+	require.NoError(t, err)
+	_, err = in.Eval(context.Background(), "import \"context\"")
+	require.NoError(t, err)
+	v, err := in.Eval(context.Background(), "context.Background().Err() == nil")
+	require.NoError(t, err)
+	assert.Equal(t, "true", Format(v))
+}
