@@ -301,9 +301,37 @@ func (i *Interpreter) Eval(ctx context.Context, src string) (reflect.Value, erro
 		}
 	}
 	if err != nil {
-		return reflect.Value{}, i.convert(err, src)
+		err = i.convert(err, src)
+		var e *Error
+		if errors.As(err, &e) && e.Panic == nil {
+			// A compile error is in the input, whatever file name yaegi
+			// kept from the last file it loaded.
+			e.Pos = i.inputPos(e.Pos)
+		}
+		return reflect.Value{}, err
 	}
 	return v, nil
+}
+
+// inputPos renames a compile-error position to the REPL input, unless
+// it is in a source package the input imported.
+func (i *Interpreter) inputPos(pos string) string {
+	file, line, col, ok := splitPos(pos)
+	if !ok || file == "input" {
+		return pos
+	}
+	i.fs.mu.Lock()
+	for _, dir := range i.fs.sources {
+		if strings.HasPrefix(file, strings.TrimSuffix(dir, "/")+"/") {
+			i.fs.mu.Unlock()
+			return pos // an error in an imported source package
+		}
+	}
+	i.fs.mu.Unlock()
+	if line == 1 {
+		col -= len(wrapPrefix(i.input))
+	}
+	return formatPos("input", line, col)
 }
 
 // isPackageless reports whether src is REPL input without a package

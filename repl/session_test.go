@@ -90,3 +90,11 @@ func TestIncomplete(t *testing.T) {
 		assert.Equal(t, want, incomplete(src), "%q", src)
 	}
 }
+
+func TestInputErrorsAfterLoadNameTheInput(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "lib.go")
+	require.NoError(t, os.WriteFile(lib, []byte("package main\n\nfunc one() int { return 1 }\n"), 0o644))
+	out, _ := session(t, ":load "+lib+"\nx := one() + nosuch\n")
+	assert.Contains(t, out, "error: input:1:14: undefined: nosuch")
+}
