@@ -1,16 +1,17 @@
 #!/usr/bin/python3
 """Time gensim Word2Vec with word2vec.c's hyper-parameters on a one-sentence-per-line corpus.
-usage: gensim_w2v.py CORPUS SG(0|1) WORKERS OUT.bin MODE(corpus_file|iterable)
+usage: gensim_w2v.py CORPUS SG(0|1) WORKERS OUT.bin MODE(corpus_file|iterable) [SEED]
 words/s = raw corpus words x epochs / wall of train() (vocab building excluded, which favours gensim)."""
 import sys, time, logging
 from gensim.models import Word2Vec
 from gensim.models.word2vec import LineSentence
 import gensim
 corpus, sg, workers, out, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+seed = int(sys.argv[6]) if len(sys.argv) > 6 else 1
 logging.basicConfig(format="%(asctime)s %(message)s", level=logging.WARNING)
 alpha = 0.025 if sg else 0.05   # word2vec.c defaults for -cbow 0 / 1
 m = Word2Vec(vector_size=100, window=5, negative=5, hs=0, sample=1e-3, min_count=5,
-             sg=sg, cbow_mean=1, alpha=alpha, min_alpha=alpha * 1e-4, workers=workers, seed=1)
+             sg=sg, cbow_mean=1, alpha=alpha, min_alpha=alpha * 1e-4, workers=workers, seed=seed)
 t0 = time.perf_counter()
 if mode == "corpus_file":
     m.build_vocab(corpus_file=corpus)
