@@ -49,7 +49,8 @@ type Options struct {
 	// code in the interpreter may import them, and they may vendor their
 	// own dependencies under vendor/.
 	Sources map[string]string
-	// Preimport imports every SDK package under its name, as the REPL does.
+	// Preimport imports every SDK package and fmt under their names, as
+	// the REPL does.
 	Preimport bool
 }
 
@@ -130,6 +131,7 @@ func New(opts Options) (*Interpreter, error) {
 	}
 	if opts.Preimport {
 		var b strings.Builder
+		b.WriteString("import \"fmt\"\n")
 		for _, p := range SDKPackages() {
 			fmt.Fprintf(&b, "import %q\n", p)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
 	"go/parser"
 	"go/scanner"
 	"go/token"
@@ -199,13 +200,38 @@ func (s *Session) eval(parent context.Context, src string, sig chan os.Signal) {
 	case err != nil:
 		fmt.Fprintln(s.Out, "error:", err)
 	default:
-		// Only expressions print: a declaration or statement would show
-		// yaegi's internal value.
-		if _, perr := parser.ParseExpr(src); perr != nil {
+		// Only expressions with one value print: a declaration, a
+		// statement or a call without results would show whatever value
+		// yaegi has at hand.
+		expr, perr := parser.ParseExpr(src)
+		if perr != nil || s.void(expr, src) {
 			return
 		}
 		if out := Format(v); out != "" {
 			fmt.Fprintln(s.Out, out)
+		}
+	}
+}
+
+// void reports whether expr calls a function that does not have exactly
+// one result (yaegi hands back only the first of several, e.g. the byte
+// count of fmt.Println). The callee is looked up only when it is a name or
+// a chain of selectors, which has no side effects; other calls are
+// assumed to have one value.
+func (s *Session) void(expr ast.Expr, src string) bool {
+	call, ok := expr.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	for e := call.Fun; ; {
+		switch x := e.(type) {
+		case *ast.Ident:
+			fn, err := s.in.in.Eval(src[call.Fun.Pos()-1 : call.Fun.End()-1])
+			return err == nil && fn.IsValid() && fn.Kind() == reflect.Func && fn.Type().NumOut() != 1
+		case *ast.SelectorExpr:
+			e = x.X
+		default:
+			return false
 		}
 	}
 }

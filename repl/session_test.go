@@ -98,3 +98,11 @@ func TestInputErrorsAfterLoadNameTheInput(t *testing.T) {
 	out, _ := session(t, ":load "+lib+"\nx := one() + nosuch\n")
 	assert.Contains(t, out, "error: input:1:14: undefined: nosuch")
 }
+
+func TestSessionPrintsOnlySingleValues(t *testing.T) {
+	out, _ := session(t, "x := tensor.Ones(2).SetRequiresGrad(true)\ny := x.Sum()\ny.Backward()\nfmt.Println(\"hello\")\nx.Grad()\nfmt.Sprint(7)\n")
+	assert.Equal(t, 1, strings.Count(out, "tensor("), "only x.Grad() prints a tensor:\n%s", out)
+	assert.Contains(t, out, "tensor([1.0000, 1.0000], shape=[2], dtype=f32)")
+	assert.Contains(t, out, ">>> hello\n>>> ", "fmt.Println's byte count is not printed")
+	assert.Contains(t, out, `"7"`)
+}
