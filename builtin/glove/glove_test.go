@@ -120,3 +120,56 @@ func BenchmarkGloVeAusten(b *testing.B) {
 		}
 	}
 }
+
+// TestCooccurrencesDenseAndSparse checks the dense block and the sparse map
+// against a plain map on a vocabulary larger than the dense side.
+func TestCooccurrencesDenseAndSparse(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	var b strings.Builder
+	for s := 0; s < 1500; s++ {
+		for k := 0; k < 12; k++ {
+			// Zipf-ish ids so both blocks get entries.
+			fmt.Fprintf(&b, "w%d ", int(math.Exp(r.Float64()*math.Log(4*denseSide))))
+		}
+		b.WriteByte('\n')
+	}
+	c, err := tokenizer.ReadWordCorpus(context.Background(), strings.NewReader(b.String()), "t", tokenizer.WordCorpusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Vocab.Len() <= denseSide {
+		t.Fatalf("vocabulary %d does not exceed the dense side", c.Vocab.Len())
+	}
+	want := map[[2]int32]float64{}
+	for s := range c.Ends {
+		sen := c.Sentence(s)
+		for i := range sen {
+			for j := max(0, i-3); j < i; j++ {
+				want[[2]int32{sen[i], sen[j]}] += 1 / float64(i-j)
+				want[[2]int32{sen[j], sen[i]}] += 1 / float64(i-j)
+			}
+		}
+	}
+	got, err := Cooccurrences(context.Background(), c, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d entries, want %d", len(got), len(want))
+	}
+	sparse := 0
+	for k, e := range got {
+		if k > 0 && (got[k-1].I > e.I || got[k-1].I == e.I && got[k-1].J >= e.J) {
+			t.Fatalf("not sorted at %d", k)
+		}
+		if w := want[[2]int32{e.I, e.J}]; math.Abs(float64(e.X)-w) > 1e-5*w {
+			t.Fatalf("entry %+v, want %v", e, want[[2]int32{e.I, e.J}])
+		}
+		if e.I >= denseSide || e.J >= denseSide {
+			sparse++
+		}
+	}
+	if sparse == 0 {
+		t.Fatal("no sparse entries exercised")
+	}
+}
