@@ -152,16 +152,18 @@ type Cooc struct {
 // denseSide bounds the dense block of the co-occurrence counts: pairs of
 // the denseSide most frequent words (most of the updates) are counted in a
 // flat array, the rest in a map.
-const denseSide = 2048
+const denseSide = 2048 // 32 MB of float64
 
 // Cooccurrences counts the distance-weighted (1/d), symmetric
 // co-occurrences of corpus within window, and returns them sorted by (I, J).
 func Cooccurrences(ctx context.Context, corpus *tokenizer.WordCorpus, window int) ([]Cooc, error) {
 	V := corpus.Vocab.Len()
 	D := min(V, denseSide)
-	dense := make([]float32, D*D)
-	sparse := make(map[uint64]float32, 1<<16)
-	add := func(a, b int32, x float32) {
+	// Counts accumulate in float64, as the reference does: adding 1/d to a
+	// float32 count in the hundreds of thousands would lose most of it.
+	dense := make([]float64, D*D)
+	sparse := make(map[uint64]float64, 1<<16)
+	add := func(a, b int32, x float64) {
 		if int(a) < D && int(b) < D {
 			dense[int(a)*D+int(b)] += x
 			return
@@ -178,7 +180,7 @@ func Cooccurrences(ctx context.Context, corpus *tokenizer.WordCorpus, window int
 		for i, wi := range sen {
 			lo := max(0, i-window)
 			for j := lo; j < i; j++ {
-				x := 1 / float32(i-j)
+				x := 1 / float64(i-j)
 				add(wi, sen[j], x)
 				add(sen[j], wi, x)
 			}
@@ -206,13 +208,13 @@ func Cooccurrences(ctx context.Context, corpus *tokenizer.WordCorpus, window int
 			}
 			key := uint64(i)<<32 | uint64(j)
 			for ; k < len(keys) && keys[k] < key; k++ {
-				out = append(out, Cooc{int32(keys[k] >> 32), int32(uint32(keys[k])), sparse[keys[k]]})
+				out = append(out, Cooc{int32(keys[k] >> 32), int32(uint32(keys[k])), float32(sparse[keys[k]])})
 			}
-			out = append(out, Cooc{int32(i), int32(j), x})
+			out = append(out, Cooc{int32(i), int32(j), float32(x)})
 		}
 	}
 	for ; k < len(keys); k++ {
-		out = append(out, Cooc{int32(keys[k] >> 32), int32(uint32(keys[k])), sparse[keys[k]]})
+		out = append(out, Cooc{int32(keys[k] >> 32), int32(uint32(keys[k])), float32(sparse[keys[k]])})
 	}
 	return out, nil
 }

@@ -162,7 +162,7 @@ func TestCooccurrencesDenseAndSparse(t *testing.T) {
 		if k > 0 && (got[k-1].I > e.I || got[k-1].I == e.I && got[k-1].J >= e.J) {
 			t.Fatalf("not sorted at %d", k)
 		}
-		if w := want[[2]int32{e.I, e.J}]; math.Abs(float64(e.X)-w) > 1e-5*w {
+		if w := want[[2]int32{e.I, e.J}]; math.Abs(float64(e.X)-w) > 1e-6*w {
 			t.Fatalf("entry %+v, want %v", e, want[[2]int32{e.I, e.J}])
 		}
 		if e.I >= denseSide || e.J >= denseSide {
