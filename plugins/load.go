@@ -62,6 +62,7 @@ type Error struct {
 	Err    error
 }
 
+// Error names the plugin, the call, the position and the failure.
 func (e *Error) Error() string {
 	msg := e.Err.Error()
 	var re *repl.Error

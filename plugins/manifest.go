@@ -102,6 +102,7 @@ type ManifestError struct {
 	Msg       string
 }
 
+// Error gives the file, the position of a syntax error and the problem.
 func (e *ManifestError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)

@@ -213,6 +213,7 @@ type Error struct {
 	Hint  string // pointer to the docs when a construct outside the dialect failed
 }
 
+// Error formats the position, the message and any dialect hint.
 func (e *Error) Error() string {
 	s := e.Msg
 	if e.Pos != "" {
@@ -235,6 +236,7 @@ func (e *Error) Unwrap() error {
 // ExitError reports os.Exit with a non-zero code from a script.
 type ExitError struct{ Code int }
 
+// Error names the exit status.
 func (e *ExitError) Error() string { return fmt.Sprintf("script exited with status %d", e.Code) }
 
 // TimeoutError reports a call that did not return in time; the
@@ -244,6 +246,7 @@ type TimeoutError struct {
 	Timeout time.Duration
 }
 
+// Error names the call and the bound.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("%s did not return within %v; the interpreter was discarded", e.What, e.Timeout)
 }
@@ -645,6 +648,15 @@ func (i *Interpreter) Symbols(importPath string) []string {
 // variable or function), for host code that calls into scripts.
 func (i *Interpreter) Value(name string) (reflect.Value, error) {
 	return i.Eval(context.Background(), name)
+}
+
+// String describes the interpreter's sandbox and source folders.
+func (i *Interpreter) String() string {
+	state := "live"
+	if err := i.discarded(); err != nil {
+		state = "discarded"
+	}
+	return fmt.Sprintf("Interpreter(%v, %d source folders, %s)", i.opts.Policy, len(i.opts.Sources), state)
 }
 
 // Yaegi exposes the underlying interpreter to host code that needs more;

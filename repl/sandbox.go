@@ -151,6 +151,7 @@ type SandboxError struct {
 	Msg        string
 }
 
+// Error gives the position and what was refused.
 func (e *SandboxError) Error() string {
 	return e.Pos + ": " + e.Msg
 }

@@ -298,6 +298,11 @@ func (s *Session) reset() error {
 	return nil
 }
 
+// String describes the session.
+func (s *Session) String() string {
+	return fmt.Sprintf("Session(history=%q, %v)", s.History, s.in)
+}
+
 // Interpreter returns the session's current interpreter.
 func (s *Session) Interpreter() *Interpreter { return s.in }
 
