@@ -90,8 +90,8 @@ func (j *amxJob) run(src *gemmSrc) {
 	if 2*m*n*k < smallGemmFlops {
 		threads = 1
 	}
-	kcMax := min(amxKC, roundUp(k, 32))
-	ncMax := min(amxNC, roundUp(n, amxNR))
+	kcMax := roundUp(balanced(k, amxKC), 32)
+	ncMax := roundUp(balanced(n, amxNC), amxNR)
 	j.mc = min(amxMC, roundUp(m, amxMR))
 	if threads > 1 && (m+j.mc-1)/j.mc < threads {
 		j.mc = roundUp((m+threads-1)/threads, amxMR)

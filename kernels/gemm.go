@@ -85,6 +85,14 @@ func putBuf(pool *sync.Pool, p *[]float32) { pool.Put(p) }
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
+// balanced is the block size that covers n in as few blocks of at most b
+// as possible, all of about the same size (2048 in blocks of 640 becomes
+// 4×512, not 3×640 and a thin 128).
+func balanced(n, b int) int {
+	blocks := (n + b - 1) / b
+	return (n + blocks - 1) / blocks
+}
+
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
 // op(X) is X or its transpose. op(A) is m×k, op(B) is k×n and C is m×n.
 // lda, ldb and ldc are the leading dimensions of A, B and C as stored (so for
@@ -251,8 +259,8 @@ func (j *gemmJob) run(src *gemmSrc, g *gemmImpl) {
 		threads = 1
 	}
 	j.m, j.n, j.mr, j.nr = m, n, g.mr, g.nr
-	kcMax := roundUp(min(g.kc, k), s.kunit)
-	ncMax := min(g.nc, roundUp(n, j.nr))
+	kcMax := roundUp(balanced(k, g.kc), s.kunit)
+	ncMax := roundUp(balanced(n, g.nc), j.nr)
 	// Rows per task: an MC block, made smaller so that every thread works.
 	j.mc = min(g.mc, roundUp(m, j.mr))
 	if threads > 1 && (m+j.mc-1)/j.mc < threads {
