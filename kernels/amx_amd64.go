@@ -46,9 +46,10 @@ var amxEnabled = func() bool {
 func hasAMX() bool { return amxEnabled && hasBF16() && cpu.X86.HasAMXBF16 && cpu.X86.HasAMXTile }
 
 // AMX blocking: k in steps of 32 bf16, 32×32 tiles. A 32-row panel of A
-// (KC·64 bytes) stays in L1 while the panels of B stream from L2, so a
-// KC×NC block of B (KC·NC·2 bytes) should fit in L2.
-var amxKC, amxMC, amxNC = 256, 256, 1024
+// (KC·64 bytes) stays in L1 while the panels of B stream from L2; the B
+// block (all of k × NC, at most amxBBudget bytes) and the task's MC×NC part
+// of C share L2. Tuned with BenchmarkAMXBlocking.
+var amxKC, amxMC, amxNC = 256, 128, 1024
 
 // gemmAMX is gemmRun for bf16 A and B on AMX (alpha == 1 only; the caller
 // checks). C is first scaled by beta (cleared without reading when beta is
@@ -61,13 +62,18 @@ func gemmAMX(src *gemmSrc) {
 }
 
 // amxJob is gemmJob's counterpart for gemmAMX: loop state with method
-// values made once per pooled job.
+// values made once per pooled job. Its loops differ from gemmJob's: B is
+// packed for the whole of k (one KC×NC block after another) and each task
+// runs all the k blocks of its row block, so that the task's part of C
+// stays in L2 while it accumulates instead of travelling to memory once per
+// k block (AMX is fast enough for that traffic to dominate).
 type amxJob struct {
-	s                            gemmSrc
-	m, n, mc, mBlocks, nSplit    int
-	jc, nc, np, pc, kc, kcs, acc int
-	bbuf                         []float32
-	packBFn, workFn              func(lo, hi int)
+	s                    gemmSrc
+	m, n, k, mc, mBlocks int
+	nSplit, kcMax, nPC   int
+	jc, nc, np           int
+	bbuf                 []float32
+	packBFn, workFn      func(lo, hi int)
 }
 
 var amxPool = sync.Pool{New: func() any {
@@ -78,11 +84,15 @@ var amxPool = sync.Pool{New: func() any {
 
 const amxMR, amxNR = 32, 32
 
+// amxBBudget is the size in bytes of the packed B block (all of k × NC),
+// which stays in L2 next to the task's part of C.
+var amxBBudget = 1 << 20
+
 func (j *amxJob) run(src *gemmSrc) {
 	j.s = *src
 	s := &j.s
 	m, n, k := s.m, s.n, s.k
-	j.m, j.n = m, n
+	j.m, j.n, j.k = m, n, k
 	if s.beta != 1 && s.beta != 0 {
 		scaleC(s.c[s.offC:], m, n, s.ldc, s.beta)
 	}
@@ -90,8 +100,11 @@ func (j *amxJob) run(src *gemmSrc) {
 	if 2*m*n*k < smallGemmFlops {
 		threads = 1
 	}
-	kcMax := roundUp(balanced(k, amxKC), 32)
-	ncMax := roundUp(balanced(n, amxNC), amxNR)
+	j.kcMax = roundUp(balanced(k, amxKC), 32)
+	j.nPC = (k + j.kcMax - 1) / j.kcMax
+	kPad := (j.nPC-1)*j.kcMax + roundUp(k-(j.nPC-1)*j.kcMax, 32)
+	ncCap := min(amxNC, max(2*amxNR, amxBBudget/(2*kPad)/amxNR*amxNR))
+	ncMax := roundUp(balanced(n, ncCap), amxNR)
 	j.mc = min(amxMC, roundUp(m, amxMR))
 	if threads > 1 && (m+j.mc-1)/j.mc < threads {
 		j.mc = roundUp((m+threads-1)/threads, amxMR)
@@ -101,94 +114,107 @@ func (j *amxJob) run(src *gemmSrc) {
 	if j.mBlocks < threads {
 		j.nSplit = threads
 	}
-	bp, bbuf := getBuf(&bufPoolB, kcMax/2*ncMax)
+	bp, bbuf := getBuf(&bufPoolB, kPad/2*ncMax)
 	defer putBuf(&bufPoolB, bp)
 	j.bbuf = bbuf
 	for j.jc = 0; j.jc < n; j.jc += ncMax {
 		j.nc = min(ncMax, n-j.jc)
 		j.np = (j.nc + amxNR - 1) / amxNR
-		for j.pc = 0; j.pc < k; j.pc += kcMax {
-			j.kc = min(kcMax, k-j.pc)
-			j.kcs = roundUp(j.kc, 32) / 2
-			j.acc = 1 // accumulate into C, except over a beta = 0 C at first
-			if j.pc == 0 && s.beta == 0 {
-				j.acc = 0
-			}
-			tasks := j.mBlocks * j.nSplit
-			if threads > 1 {
-				parallelN(threads, j.np, j.packBFn)
-				parallelN(threads, tasks, j.workFn)
-			} else {
-				j.packBRange(0, j.np)
-				j.workRange(0, tasks)
-			}
+		tasks := j.mBlocks * j.nSplit
+		if threads > 1 {
+			parallelN(threads, j.np*j.nPC, j.packBFn)
+			parallelN(threads, tasks, j.workFn)
+		} else {
+			j.packBRange(0, j.np*j.nPC)
+			j.workRange(0, tasks)
 		}
 	}
 	j.bbuf = nil
 }
 
+// kBlock returns k block b: its start, length, packed pairs and the offset
+// of its B panels in bbuf (panel q at off + q·32·kcs).
+func (j *amxJob) kBlock(b int) (pc, kc, kcs, off int) {
+	pc = b * j.kcMax
+	kc = min(j.kcMax, j.k-pc)
+	kcs = roundUp(kc, 32) / 2
+	off = b * j.np * amxNR * (j.kcMax / 2)
+	return
+}
+
+// packBRange packs B panels: item t is panel t%np of k block t/np.
 func (j *amxJob) packBRange(lo, hi int) {
 	s := &j.s
-	nr, kcs := amxNR, j.kcs
-	for q := lo; q < hi; q++ {
-		d := j.bbuf[q*nr*kcs : (q+1)*nr*kcs]
-		packPairs(d, s.b16[s.offB:], s.ldb, !s.transB, j.jc+q*nr, min(nr, j.nc-q*nr), j.pc, j.kc, nr)
-		clear(d[(j.kc+1)/2*nr:])
+	const nr = amxNR
+	for t := lo; t < hi; t++ {
+		b, q := t/j.np, t%j.np
+		pc, kc, kcs, off := j.kBlock(b)
+		d := j.bbuf[off+q*nr*kcs : off+(q+1)*nr*kcs]
+		packPairs(d, s.b16[s.offB:], s.ldb, !s.transB, j.jc+q*nr, min(nr, j.nc-q*nr), pc, kc, nr)
+		clear(d[(kc+1)/2*nr:])
 	}
 }
 
 func (j *amxJob) workRange(lo, hi int) {
 	s := &j.s
 	const mr, nr = amxMR, amxNR
-	kcs, ldc, jc, n := j.kcs, s.ldc, j.jc, j.n
+	ldc, jc, n := s.ldc, j.jc, j.n
 	c := s.c[s.offC:]
-	ap, abuf := getBuf(&bufPoolA, j.mc*kcs+mr*nr)
+	kcsMax := j.kcMax / 2
+	ap, abuf := getBuf(&bufPoolA, j.mc*kcsMax+mr*nr)
 	defer putBuf(&bufPoolA, ap)
-	tmp := abuf[j.mc*kcs:]
+	tmp := abuf[j.mc*kcsMax:]
 	for t := lo; t < hi; t++ {
 		ib, js := t/j.nSplit, t%j.nSplit
 		i0 := ib * j.mc
 		mcb := min(j.mc, j.m-i0)
-		// A non-transposed A whose k block is whole 32-element chunks is read
-		// in place by the tile loads; only a bottom panel of fewer than 32
-		// rows is packed.
-		direct := !s.transA && j.kc%32 == 0
-		if !direct {
-			packAMXRows(abuf, s, i0, mcb, j.pc, j.kc, kcs, mr)
-		} else if rem := mcb % mr; rem != 0 {
-			packAMXRows(abuf[(mcb-rem)*kcs:], s, i0+mcb-rem, rem, j.pc, j.kc, kcs, mr)
-		}
 		q0, q1 := js*j.np/j.nSplit, (js+1)*j.np/j.nSplit
-		for ir := 0; ir < mcb; ir += mr {
-			rows := min(mr, mcb-ir)
-			aq, ldaBytes := &abuf[ir*kcs], 4*kcs
-			if direct && rows == mr {
-				a := s.a16[s.offA+(i0+ir)*s.lda+j.pc:]
-				_ = a[(mr-1)*s.lda+j.kc-1]
-				aq, ldaBytes = (*float32)(unsafe.Pointer(&a[0])), 2*s.lda
+		for b := 0; b < j.nPC; b++ {
+			pc, kc, kcs, off := j.kBlock(b)
+			acc := 1 // accumulate into C, except over a beta = 0 C at first
+			if b == 0 && s.beta == 0 {
+				acc = 0
 			}
-			full := q1 - q0
-			if jc+q1*nr > n {
-				full-- // the last panel is partial
+			// A non-transposed A whose k block is whole 32-element chunks is
+			// read in place by the tile loads; only a bottom panel of fewer
+			// than 32 rows is packed.
+			direct := !s.transA && kc%32 == 0
+			if !direct {
+				packAMXRows(abuf, s, i0, mcb, pc, kc, kcs, mr)
+			} else if rem := mcb % mr; rem != 0 {
+				packAMXRows(abuf[(mcb-rem)*kcs:], s, i0+mcb-rem, rem, pc, kc, kcs, mr)
 			}
-			if rows == mr && full > 0 {
-				amxBF16Panel(kcs, aq, &j.bbuf[q0*nr*kcs], &c[(i0+ir)*ldc+jc+q0*nr], ldc, full, j.acc, ldaBytes)
-			} else {
-				full = 0
-			}
-			for q := q0 + full; q < q1; q++ {
-				j0 := jc + q*nr
-				cols := min(nr, n-j0)
-				ci := c[(i0+ir)*ldc+j0:]
-				if j.acc == 1 {
-					clear(tmp)
-					for i := 0; i < rows; i++ {
-						copy(tmp[i*nr:i*nr+cols], ci[i*ldc:i*ldc+cols])
-					}
+			for ir := 0; ir < mcb; ir += mr {
+				rows := min(mr, mcb-ir)
+				aq, ldaBytes := &abuf[ir*kcs], 4*kcs
+				if direct && rows == mr {
+					a := s.a16[s.offA+(i0+ir)*s.lda+pc:]
+					_ = a[(mr-1)*s.lda+kc-1]
+					aq, ldaBytes = (*float32)(unsafe.Pointer(&a[0])), 2*s.lda
 				}
-				amxBF16Panel(kcs, aq, &j.bbuf[q*nr*kcs], &tmp[0], nr, 1, j.acc, ldaBytes)
-				for i := 0; i < rows; i++ {
-					copy(ci[i*ldc:i*ldc+cols], tmp[i*nr:i*nr+cols])
+				full := q1 - q0
+				if jc+q1*nr > n {
+					full-- // the last panel is partial
+				}
+				if rows == mr && full > 0 {
+					amxBF16Panel(kcs, aq, &j.bbuf[off+q0*nr*kcs], &c[(i0+ir)*ldc+jc+q0*nr], ldc, full, acc, ldaBytes)
+				} else {
+					full = 0
+				}
+				for q := q0 + full; q < q1; q++ {
+					j0 := jc + q*nr
+					cols := min(nr, n-j0)
+					ci := c[(i0+ir)*ldc+j0:]
+					if acc == 1 {
+						clear(tmp)
+						for i := 0; i < rows; i++ {
+							copy(tmp[i*nr:i*nr+cols], ci[i*ldc:i*ldc+cols])
+						}
+					}
+					amxBF16Panel(kcs, aq, &j.bbuf[off+q*nr*kcs], &tmp[0], nr, 1, acc, ldaBytes)
+					for i := 0; i < rows; i++ {
+						copy(ci[i*ldc:i*ldc+cols], tmp[i*nr:i*nr+cols])
+					}
 				}
 			}
 		}

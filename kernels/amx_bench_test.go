@@ -12,9 +12,9 @@ func BenchmarkAMXBlocking(b *testing.B) {
 	}
 	restore := forceTier("avx512+amx")
 	defer restore()
-	type blk struct{ kc, mc, nc int }
-	cands := []blk{{256, 256, 1024}, {256, 512, 1024}, {256, 256, 2048}, {192, 256, 1024}, {320, 256, 1024}}
-	for _, s := range [][3]int{{2048, 2048, 2048}, {512, 768, 3072}, {4096, 256, 1024}} {
+	type blk struct{ kc, mc, nc, budget int }
+	cands := []blk{{256, 256, 1024, 1 << 20}, {256, 128, 1024, 1 << 20}, {256, 256, 1024, 512 << 10}, {384, 256, 1024, 1 << 20}, {256, 256, 2048, 3 << 19}}
+	for _, s := range [][3]int{{2048, 2048, 2048}, {512, 768, 3072}, {4096, 256, 1024}, {4096, 1024, 256}, {512, 512, 512}} {
 		m, k, n := s[0], s[1], s[2]
 		a, bm, c := make([]uint16, m*k), make([]uint16, k*n), benchMat(m*n)
 		F32ToBF16(a, benchMat(m*k))
@@ -23,7 +23,7 @@ func BenchmarkAMXBlocking(b *testing.B) {
 		t := make([]float64, len(cands))
 		for rep := 0; rep < 4; rep++ {
 			for i, cb := range cands {
-				amxKC, amxMC, amxNC = cb.kc, cb.mc, cb.nc
+				amxKC, amxMC, amxNC, amxBBudget = cb.kc, cb.mc, cb.nc, cb.budget
 				t0 := cpuSeconds()
 				for j := 0; j < 3; j++ {
 					SgemmBF16(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
@@ -31,10 +31,10 @@ func BenchmarkAMXBlocking(b *testing.B) {
 				t[i] += cpuSeconds() - t0
 			}
 		}
-		amxKC, amxMC, amxNC = 256, 256, 1024
+		amxKC, amxMC, amxNC, amxBBudget = 256, 128, 1024, 1<<20
 		SetThreads(0)
 		for i, cb := range cands {
-			b.Logf("%dx%dx%d kc=%d mc=%d nc=%d: %.0f cpuGFLOP/s", m, k, n, cb.kc, cb.mc, cb.nc, 2*float64(m*n*k)*12/1e9/t[i])
+			b.Logf("%dx%dx%d kc=%d mc=%d nc=%d budget=%dK: %.0f cpuGFLOP/s", m, k, n, cb.kc, cb.mc, cb.nc, cb.budget>>10, 2*float64(m*n*k)*12/1e9/t[i])
 		}
 	}
 }
