@@ -358,9 +358,18 @@ func compare(dir string) error {
 	return os.WriteFile(filepath.Join(dir, "parity.svg"), []byte(sb.String()), 0o644)
 }
 
+// cpuTime is the process's user plus system time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // speed trains a preset on random ids as torch_gpt.py does (same batch,
 // AdamW, the objective's own loss: clm for gpt, mlm for bert) and prints
-// tokens/s per step (median, min, max after warm-up), peak RSS and MFU.
+// tokens/s per step (median, min, max after warm-up), tokens per CPU
+// second (median; on a shared machine the fairer 1-thread figure, since
+// time spent waiting for a core is not counted), peak RSS and MFU.
 func speed(preset string, threads, steps, warmup int, bf16 bool) error {
 	p, err := presets.Lookup(preset)
 	if err != nil {
@@ -389,7 +398,7 @@ func speed(preset string, threads, steps, warmup int, bf16 bool) error {
 	rng := data.NewRNG(7)
 	seqs := make([][]int, bsz)
 	arena := tensor.NewArena()
-	var tps []float64
+	var tps, cps []float64 // tokens per wall second and per CPU second
 	var fwd, bwd, ost []time.Duration
 	var last float32
 	for s := 0; s < warmup+steps; s++ {
@@ -404,6 +413,7 @@ func speed(preset string, threads, steps, warmup int, bf16 bool) error {
 		if err != nil {
 			return err
 		}
+		c0 := cpuTime()
 		t0 := time.Now()
 		var t1 time.Time
 		tensor.WithArena(arena, func() {
@@ -419,6 +429,7 @@ func speed(preset string, threads, steps, warmup int, bf16 bool) error {
 		t3 := time.Now()
 		if s >= warmup {
 			tps = append(tps, float64(bsz*t)/t3.Sub(t0).Seconds())
+			cps = append(cps, float64(bsz*t)/(cpuTime()-c0).Seconds())
 			fwd, bwd, ost = append(fwd, t1.Sub(t0)), append(bwd, t2.Sub(t1)), append(ost, t3.Sub(t2))
 		}
 	}
@@ -452,8 +463,8 @@ func speed(preset string, threads, steps, warmup int, bf16 bool) error {
 	}
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("RESULT pretrain config=%s mode=%s prec=%s threads=%d params=%d tokens_per_step=%d steps=%d "+
-		"tok_per_s_median=%.0f min=%.0f max=%.0f fwd_ms=%.1f bwd_ms=%.1f opt_ms=%.1f final_loss=%.3f peak_rss_kb=%d mfu=%.1f%% loadavg=%s\n",
-		preset, name, prec, threads, n, bsz*t, steps, med(tps), mn, mx, medD(fwd), medD(bwd), medD(ost), last, ru.Maxrss,
+		"tok_per_s_median=%.0f min=%.0f max=%.0f tok_per_cpu_s=%.0f fwd_ms=%.1f bwd_ms=%.1f opt_ms=%.1f final_loss=%.3f peak_rss_kb=%d mfu=%.1f%% loadavg=%s\n",
+		preset, name, prec, threads, n, bsz*t, steps, med(tps), mn, mx, med(cps), medD(fwd), medD(bwd), medD(ost), last, ru.Maxrss,
 		100*med(tps)*flops/peak, strings.Fields(string(load))[0])
 	return nil
 }

@@ -15,11 +15,15 @@
 #    T threads it runs every OMP/OpenBLAS split that uses at most T (1/1 for
 #    T=1; 1/2, 2/1 and 2/2 for T=2) and the fastest is kept. Ours runs f32 and
 #    --bf16. Tokens/s are per-step medians after warm-up.
+# 3. CPU time: 1 thread, tokens per CPU second (torch_cpu.py, which runs
+#    torch_gpt.py's model and loop, and `torchgpt speed`), run before part 2
+#    because it is quick and less disturbed by a busy machine.
 #
 # Run from the repository root:  bash bench/torchgpt/run.sh
 # Env: W (work dir, default ${TMPDIR:-/tmp}/pretrain_torchgpt), STEPS (timed
 #      steps per speed run, default 15; gpt-small uses half), PARITY (0 skips
-#      part 1), SPEED (0 skips part 2), SHARED (default ../shared).
+#      part 1), SPEED (0 skips part 2), CPUTIME (0 skips part 3), SHARED
+#      (default ../shared).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 W=${W:-${TMPDIR:-/tmp}/pretrain_torchgpt}
@@ -42,9 +46,28 @@ if [ "${PARITY:-1}" != 0 ]; then
   echo "plot: $P/parity.svg"
 fi
 
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | head -1; }
+
+if [ "${CPUTIME:-1}" != 0 ]; then
+  # 3. (first, as it is quick) 1 thread, measured in CPU time: on a shared
+  # machine the wall-clock figures below depend on the neighbours; tokens per
+  # CPU second of a 1-thread run do much less. torch_cpu.py runs torch_gpt.py's
+  # own model and loop.
+  printf "%-10s | %16s | %16s %6s | %16s %6s\n" config "torch tok/cpu-s" "ours f32" ratio "ours bf16" ratio
+  for spec in "tiny gpt gpt-tiny" "small gpt gpt-small" "tiny mlm bert-tiny"; do
+    set -- $spec
+    steps=$STEPS
+    [ $1 = small ] && steps=$(( (STEPS + 1) / 2 ))
+    tc=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $PY bench/torchgpt/torch_cpu.py "$SHARED/bench" --config $1 --mode $2 --threads 1 --steps $steps | field tok_per_cpu_s)
+    of=$("$W/torchgpt" speed -model $3 -threads 1 -steps $steps | field tok_per_cpu_s)
+    ob=$("$W/torchgpt" speed -model $3 -threads 1 -steps $steps -bf16 | field tok_per_cpu_s)
+    printf "%-10s | %16.0f | %16.0f %5.2fx | %16.0f %5.2fx\n" $3 $tc $of "$(awk "BEGIN{print $of/$tc}")" $ob "$(awk "BEGIN{print $ob/$tc}")"
+  done
+  echo "# loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
 [ "${SPEED:-1}" = 0 ] && exit 0
 
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | head -1; }
 rss() { awk -F': ' '/Maximum resident/{print $2}' "$1"; }
 
 torch_run() { # config mode omp blas steps -> "tok/s rss_kb"
