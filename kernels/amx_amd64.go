@@ -49,7 +49,7 @@ func hasAMX() bool { return amxEnabled && hasBF16() && cpu.X86.HasAMXBF16 && cpu
 // (KC·64 bytes) stays in L1 while the panels of B stream from L2; the B
 // block (all of k × NC, at most amxBBudget bytes) and the task's MC×NC part
 // of C share L2. Tuned with BenchmarkAMXBlocking.
-var amxKC, amxMC, amxNC = 256, 128, 1024
+var amxKC, amxMC, amxNC = 256, 64, 1024
 
 // gemmAMX is gemmRun for bf16 A and B on AMX (alpha == 1 only; the caller
 // checks). C is first scaled by beta (cleared without reading when beta is
