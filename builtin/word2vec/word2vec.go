@@ -8,6 +8,12 @@
 // the 1 M-word Brown corpus. Each thread trains on its own contiguous slice
 // of sentences, as word2vec.c's threads each read their own part of the file.
 //
+// On amd64 with AVX-512, rows are padded to a multiple of 16 floats and the
+// negative-sampling step of one (context, word) pair is one assembly call
+// that keeps the hidden vector and its gradient in registers (rows up to 128
+// floats). AVX2+FMA kernels are the next tier (GODEBUG=cpu.avx512f=off), and
+// plain Go loops the last (-tags purego).
+//
 // The threads update the shared weight matrices without locks, by design:
 // the races are the algorithm. In race-detector builds training runs one
 // thread, so programs that call it stay clean under -race.
