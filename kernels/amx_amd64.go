@@ -105,10 +105,7 @@ func (j *amxJob) run(src *gemmSrc) {
 	kPad := (j.nPC-1)*j.kcMax + roundUp(k-(j.nPC-1)*j.kcMax, 32)
 	ncCap := min(amxNC, max(2*amxNR, amxBBudget/(2*kPad)/amxNR*amxNR))
 	ncMax := roundUp(balanced(n, ncCap), amxNR)
-	j.mc = min(amxMC, roundUp(m, amxMR))
-	if threads > 1 && (m+j.mc-1)/j.mc < threads {
-		j.mc = roundUp((m+threads-1)/threads, amxMR)
-	}
+	j.mc = rowBlock(m, amxMC, amxMR, threads)
 	j.mBlocks = (m + j.mc - 1) / j.mc
 	j.nSplit = 1
 	if j.mBlocks < threads {
@@ -123,7 +120,7 @@ func (j *amxJob) run(src *gemmSrc) {
 		tasks := j.mBlocks * j.nSplit
 		if threads > 1 {
 			parallelN(threads, j.np*j.nPC, j.packBFn)
-			parallelN(threads, tasks, j.workFn)
+			parallelItems(threads, tasks, j.workFn)
 		} else {
 			j.packBRange(0, j.np*j.nPC)
 			j.workRange(0, tasks)

@@ -261,11 +261,9 @@ func (j *gemmJob) run(src *gemmSrc, g *gemmImpl) {
 	j.m, j.n, j.mr, j.nr = m, n, g.mr, g.nr
 	kcMax := roundUp(balanced(k, g.kc), s.kunit)
 	ncMax := roundUp(balanced(n, g.nc), j.nr)
-	// Rows per task: an MC block, made smaller so that every thread works.
-	j.mc = min(g.mc, roundUp(m, j.mr))
-	if threads > 1 && (m+j.mc-1)/j.mc < threads {
-		j.mc = roundUp((m+threads-1)/threads, j.mr)
-	}
+	// Rows per task: at most MC, in a number of blocks that is a multiple
+	// of the thread count, all of about the same size.
+	j.mc = rowBlock(m, g.mc, j.mr, threads)
 	j.mBlocks = (m + j.mc - 1) / j.mc
 	j.nSplit = 1
 	if j.mBlocks < threads {
@@ -287,7 +285,7 @@ func (j *gemmJob) run(src *gemmSrc, g *gemmImpl) {
 			tasks := j.mBlocks * j.nSplit
 			if threads > 1 {
 				parallelN(threads, j.np, j.packBFn)
-				parallelN(threads, tasks, j.workFn)
+				parallelItems(threads, tasks, j.workFn)
 			} else {
 				j.packBRange(0, j.np)
 				j.workRange(0, tasks)
@@ -375,6 +373,17 @@ func (j *gemmJob) tile(abuf, tmp []float32, i0, mcb, q, ir int) {
 		j.kern(kcs, aq, bq, &tmp[0], nr, s.alpha, 0)
 	}
 	mergeTile(c[ci:], s.ldc, tmp, nr, rows, cols, j.beta)
+}
+
+// rowBlock returns the rows per task for m rows: at most mc (a multiple of
+// mr), with the number of blocks rounded up to a multiple of threads so
+// that threads get equal shares.
+func rowBlock(m, mc, mr, threads int) int {
+	blocks := (m + mc - 1) / mc
+	if threads > 1 {
+		blocks = roundUp(blocks, threads)
+	}
+	return max(mr, roundUp((m+blocks-1)/blocks, mr))
 }
 
 // parallelN is Parallel with an explicit thread count.

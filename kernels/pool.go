@@ -90,6 +90,33 @@ func (t *task) call(lo, hi int) {
 	t.fn(lo, hi)
 }
 
+// parallelItems runs fn(i, i+1) for every i in [0,n) on up to threads
+// threads, each item claimed separately, so that a thread slowed down by
+// other work on its core takes fewer items (GEMM row blocks).
+func parallelItems(threads, n int, fn func(lo, hi int)) {
+	t := min(threads, n)
+	if t <= 1 {
+		if n > 0 {
+			fn(0, n)
+		}
+		return
+	}
+	workers.start()
+	tk := &task{fn: fn, n: n, chunks: n}
+	tk.wg.Add(n)
+	for i := 1; i < t; i++ {
+		select {
+		case workers.wake <- tk:
+		default:
+		}
+	}
+	tk.run()
+	tk.wg.Wait()
+	if p := tk.panics.Load(); p != nil {
+		panic(*p)
+	}
+}
+
 // Parallel splits [0,n) into at most Threads() contiguous chunks and runs fn
 // on each, returning when all are done. The split depends only on n and the
 // thread count, so results are deterministic. Parallel may be called from

@@ -104,3 +104,22 @@ func TestParallelPanicReachesCaller(t *testing.T) {
 	})
 	t.Fatal("no panic")
 }
+
+func TestParallelItems(t *testing.T) {
+	for _, th := range []int{1, 2, 5} {
+		for _, n := range []int{0, 1, 3, 100} {
+			hits := make([]int32, n)
+			parallelItems(th, n, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					atomic.AddInt32(&hits[i], 1)
+					parallelItems(th, 3, func(int, int) {}) // nested
+				}
+			})
+			for i, h := range hits {
+				if h != 1 {
+					t.Fatalf("threads %d n %d: item %d run %d times", th, n, i, h)
+				}
+			}
+		}
+	}
+}
