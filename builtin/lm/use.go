@@ -14,6 +14,7 @@ import (
 	"github.com/pretrain-go/pretrain/builtin/bert"
 	"github.com/pretrain-go/pretrain/builtin/gpt"
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
+	"github.com/pretrain-go/pretrain/sdk/task"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
@@ -279,4 +280,33 @@ func Embed(hidden HiddenFunc, seqs [][]int, padID, maxLen, batchSize int, poolin
 		}
 	})
 	return out, ferr
+}
+
+// ModelConfig returns the Hugging Face-style configuration of an
+// objective's transformer ("num_attention_heads", "hidden_size",
+// "num_hidden_layers", "intermediate_size", "max_position_embeddings",
+// "vocab_size", "type_vocab_size"), for config.json next to a checkpoint, so
+// that ReadCheckpoint does not have to guess the head count. It returns nil
+// for objectives not defined in this package.
+func ModelConfig(obj task.Objective) map[string]any {
+	var c bert.Config
+	switch o := obj.(type) {
+	case *CLM:
+		g := o.model.Config
+		c = bert.Config{VocabSize: g.VocabSize, ContextLen: g.ContextLen, Dim: g.Dim, Layers: g.Layers, Heads: g.Heads, MLPHidden: g.MLPHidden}
+	case *MLM:
+		c = o.model.Config
+	case *ELECTRA:
+		c = o.model.Disc.Config
+	case *Contrastive:
+		c = o.model.Config
+	default:
+		return nil
+	}
+	mlp := c.MLPHidden
+	if mlp == 0 {
+		mlp = 4 * c.Dim
+	}
+	return map[string]any{"num_attention_heads": c.Heads, "hidden_size": c.Dim, "num_hidden_layers": c.Layers,
+		"intermediate_size": mlp, "max_position_embeddings": c.ContextLen, "vocab_size": c.VocabSize, "type_vocab_size": c.TypeVocab}
 }

@@ -9,7 +9,9 @@ import (
 
 	"github.com/pretrain-go/pretrain/builtin/bert"
 	"github.com/pretrain-go/pretrain/builtin/gpt"
+	"github.com/pretrain-go/pretrain/builtin/internal/objtest"
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
+	"github.com/pretrain-go/pretrain/sdk/task"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
@@ -70,4 +72,16 @@ func TestFillMaskAndEmbed(t *testing.T) {
 	assert.ErrorContains(t, err, "pooling")
 	_, err = Embed(hid, [][]int{{}}, 0, 8, 2, "mean")
 	assert.ErrorContains(t, err, "empty")
+}
+
+func TestModelConfig(t *testing.T) {
+	for _, name := range []string{"clm", "mlm", "electra", "contrastive"} {
+		obj, err := task.NewObjective(name, objtest.Config(32, map[string]string{"dim": "48", "heads": "3", "layers": "1"}))
+		require.NoError(t, err)
+		c := ModelConfig(obj)
+		assert.Equal(t, 3, c["num_attention_heads"], name)
+		assert.Equal(t, 192, c["intermediate_size"], name)
+		assert.Equal(t, 32, c["max_position_embeddings"], name)
+	}
+	assert.Nil(t, ModelConfig(&task.ObjectiveFuncs{}))
 }
