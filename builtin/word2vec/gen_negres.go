@@ -96,8 +96,10 @@ func main() {
 		p("\tMOVQ addH+56(FP), AX")
 		p("\tTESTQ AX, AX")
 		p("\tJE   store%d", n)
+		// h += e re-reads h from memory, as word2vec.c's final loop does, so
+		// that another thread's update of h during the call is kept.
 		for c := 0; c < n; c++ {
-			p("\tVADDPS Z%d, Z%d, Z%d", 24+c, 16+c, 16+c)
+			p("\tVADDPS %d(SI), Z%d, Z%d", 64*c, 24+c, 16+c)
 			p("\tVMOVUPS Z%d, %d(SI)", 16+c, 64*c)
 		}
 		p("\tVZEROUPPER")
