@@ -18,7 +18,7 @@ import (
 	"github.com/pretrain-go/pretrain/builtin/corpus"
 	_ "github.com/pretrain-go/pretrain/builtin/elmo" // registers bilm
 	"github.com/pretrain-go/pretrain/builtin/glove"
-	_ "github.com/pretrain-go/pretrain/builtin/lm" // registers clm, mlm, electra, contrastive
+	"github.com/pretrain-go/pretrain/builtin/lm" // registers clm, mlm, electra, contrastive
 	"github.com/pretrain-go/pretrain/builtin/presets"
 	_ "github.com/pretrain-go/pretrain/builtin/t5" // registers span, dae
 	"github.com/pretrain-go/pretrain/builtin/vectors"
@@ -571,6 +571,15 @@ func modelConfig(objective, preset string, opts map[string]string, vocab, seqLen
 	return m
 }
 
+// withModelShape adds the transformer shape an objective reports (heads,
+// layers, widths) to a config, so that checkpoints load without guessing.
+func withModelShape(m map[string]any, obj task.Objective) map[string]any {
+	for k, v := range lm.ModelConfig(obj) {
+		m[k] = v
+	}
+	return m
+}
+
 // readModelConfig reads a config.json written by `pretrain train` (or one
 // with Hugging Face key names) into a preset name and options.
 func readModelConfig(path string) (string, map[string]string, error) {
@@ -589,14 +598,17 @@ func readModelConfig(path string) (string, map[string]string, error) {
 		return fmt.Sprint(v)
 	}
 	opts := map[string]string{}
-	for opt, key := range hfNames {
-		if v, ok := m[key]; ok {
-			opts[opt] = str(v)
-		}
-	}
 	if po, ok := m["pretrain_options"].(map[string]any); ok {
+		// Our own config.json: the options it was trained with rebuild it
+		// exactly; the Hugging Face keys beside them are derived from them.
 		for k, v := range po {
 			opts[k] = str(v)
+		}
+	} else {
+		for opt, key := range hfNames {
+			if v, ok := m[key]; ok {
+				opts[opt] = str(v)
+			}
 		}
 	}
 	preset, _ := m["preset"].(string)
@@ -776,7 +788,7 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()), RNGs: map[string]*tensor.RNG{"model": modelRNG},
 		FLOPsPerToken: flopsPerToken(a.objective, preset, allOpts, seqLen, module.NumParams()),
 		Perplexity:    a.objective == "clm" || a.objective == "mlm" || a.objective == "bilm",
-		ModelConfig:   modelConfig(a.objective, preset, allOpts, vocab, seqLen, tokName, special, module.NumParams()),
+		ModelConfig:   withModelShape(modelConfig(a.objective, preset, allOpts, vocab, seqLen, tokName, special, module.NumParams()), obj),
 	})
 	if _, ok := special["eos"]; !ok {
 		tr.Data.PackSep = -1
