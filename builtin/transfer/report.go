@@ -53,8 +53,12 @@ func (r *Report) Write(dir string) error {
 		return err
 	}
 	if err := checkpoint.WriteFileAtomic(filepath.Join(dir, ResultsMD), func(w io.Writer) error {
-		fmt.Fprintf(w, "# Transfer experiment\n\n%s\n\nbackbone: %s\n\npretraining: %s, final loss %.3f; whole run %s\n\n",
-			r.Config, r.Backbone, r.PretrainTime.Round(1e9), r.PretrainLoss, r.Elapsed.Round(1e9))
+		loss := ""
+		if r.PretrainLoss != 0 { // word vectors report none
+			loss = fmt.Sprintf(", final loss %.3f", r.PretrainLoss)
+		}
+		fmt.Fprintf(w, "# Transfer experiment\n\n%s\n\nbackbone: %s\n\npretraining: %s%s; whole run %s\n\n",
+			r.Config, r.Backbone, r.PretrainTime.Round(1e9), loss, r.Elapsed.Round(1e9))
 		r.WriteTable(w)
 		return nil
 	}); err != nil {

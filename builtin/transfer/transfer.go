@@ -5,6 +5,12 @@
 // scratch, with the same step budget, hyper-parameters and seeds, and
 // reports accuracy, macro-F1 and how many steps the pretrained model needs to
 // reach the scratch model's best accuracy. `pretrain transfer` runs it.
+//
+// Config.Backbone "word2vec" runs the same comparison for skip-gram word
+// vectors trained on the same text (builtin/word2vec, seconds), mean-pooled
+// under the "classify" head (heads.WordVectors), against that model with a
+// random table of the same scale; words are split and normalised as
+// word2vec's corpus reader does and unknown words skipped.
 package transfer
 
 import (
@@ -23,6 +29,7 @@ import (
 	"github.com/pretrain-go/pretrain/builtin/finetune"
 	"github.com/pretrain-go/pretrain/builtin/gpt"
 	"github.com/pretrain-go/pretrain/builtin/lm"
+	"github.com/pretrain-go/pretrain/builtin/word2vec"
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/data"
 	"github.com/pretrain-go/pretrain/sdk/optim"
@@ -34,8 +41,16 @@ import (
 // Config sets up the experiment; zero fields take the defaults noted,
 // which are the full run of `pretrain transfer`.
 type Config struct {
+	// Backbone is "gpt" (default: a small GPT pretrained with the causal-LM
+	// objective, fine-tuned with the "classify" head) or "word2vec"
+	// (skip-gram word vectors in an embedding table, mean-pooled, with
+	// the "classify" head; the scratch arm draws the table at random with
+	// the same scale).
+	Backbone string
+
 	// From is a pretrained backbone directory (finetune.LoadPretrained);
-	// "" pretrains one into Out/pretrained.
+	// "" pretrains one into Out/pretrained. For Backbone "word2vec" it is
+	// a vector file or a directory holding vectors.txt.
 	From string
 	// Out receives pretrained/, results.json, results.md and transfer.svg;
 	// "" writes nothing.
@@ -63,16 +78,57 @@ type Config struct {
 	Finetune    finetune.Config
 	Progress    io.Writer // one line per run; nil: silent
 	Threads     int       // unused placeholder for symmetry with train.Config
+
+	// Word-vector path (Backbone "word2vec"): Word2Vec configures the
+	// skip-gram pretraining (default dim 100, window 50 — a paragraph-wide
+	// context, so that vectors capture which book a word belongs to rather
+	// than its syntax — min-count 5, 5 epochs; words are always
+	// normalised); WordSeqLen caps the words per example (default 256);
+	// the table trains at WordLR (default 1e-2) unless FreezeVectors, the
+	// head at WordHeadLR (default 1: mean-pooled vectors are small). The
+	// evaluations come every Steps/20 steps by default.
+	Word2Vec      word2vec.Config
+	WordSeqLen    int
+	WordLR        float32
+	WordHeadLR    float32
+	FreezeVectors bool
+
 	pretrainOut string
 }
 
 // String summarises the configuration.
 func (c Config) String() string {
+	if c.Backbone == BackboneWord2Vec {
+		return fmt.Sprintf("transfer.Config(backbone=word2vec, from=%q, %v, words=%d, lr=%g, head-lr=%g, frozen=%t, budgets=%v, seeds=%v, steps=%d, eval=%d)",
+			c.From, c.Word2Vec.Defaults(), c.WordSeqLen, c.WordLR, c.WordHeadLR, c.FreezeVectors, c.Budgets, c.Seeds, c.Steps, len(c.Eval))
+	}
 	return fmt.Sprintf("transfer.Config(from=%q, vocab=%d, %v, seq=%d, pretrain-steps=%d, budgets=%v, seeds=%v, steps=%d)",
 		c.From, c.Vocab, c.Model, c.SeqLen, c.PretrainSteps, c.Budgets, c.Seeds, c.Steps)
 }
 
 func (c *Config) defaults() error {
+	switch c.Backbone {
+	case "":
+		c.Backbone = BackboneGPT
+	case BackboneGPT, BackboneWord2Vec:
+	default:
+		return fmt.Errorf("transfer: unknown backbone %q (want gpt or word2vec)", c.Backbone)
+	}
+	if c.WordSeqLen == 0 {
+		c.WordSeqLen = 256
+	}
+	if c.WordLR == 0 {
+		c.WordLR = 1e-2
+	}
+	if c.WordHeadLR == 0 {
+		c.WordHeadLR = 1
+	}
+	if c.Word2Vec.Window == 0 {
+		c.Word2Vec.Window = 50
+	}
+	if c.Word2Vec.Seed == 0 {
+		c.Word2Vec.Seed = 42
+	}
 	if c.Text == nil {
 		// Paragraphs, so that a packed row is running text whose context
 		// says which book it is from (shuffled lines would not).
@@ -138,6 +194,9 @@ func (c *Config) defaults() error {
 	}
 	if c.EvalEvery == 0 {
 		c.EvalEvery = max(1, c.Steps/10)
+		if c.Backbone == BackboneWord2Vec {
+			c.EvalEvery = max(1, c.Steps/20) // evaluations are cheap here
+		}
 	}
 	return nil
 }
@@ -183,6 +242,9 @@ func RunExperiment(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	start := time.Now()
 	rep := &Report{Config: cfg.String()}
+	if cfg.Backbone == BackboneWord2Vec {
+		return runWordVectors(ctx, cfg, rep, start)
+	}
 	var pre *finetune.Pretrained
 	var err error
 	if cfg.From != "" {

@@ -27,7 +27,12 @@ evaluation paragraphs (or takes --from), then for each label budget fine-tunes
 it and trains the same architecture from scratch with the same steps and
 seeds, on the "which novel is this paragraph from" task (or --data/--eval).
 Prints a table (accuracy, macro-F1, steps to reach scratch's best) and writes
-results.md, results.json and transfer.svg into --out.`
+results.md, results.json and transfer.svg into --out.
+
+--backbone word2vec runs the same comparison for skip-gram word vectors
+(trained in seconds on the same text) in an embedding table, mean-pooled,
+with a linear classifier, against the same model with a random table; its
+--lr and --head-lr default to 1e-2 and 1.`
 
 func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg transfer.Config
@@ -36,16 +41,21 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var quick bool
 	var export string
 	var lr, headLR float64
+	var window, dim int
 	fs := newFlagSet("transfer", transferSynopsis, stderr)
-	fs.StringVar(&cfg.From, "from", "", "pretrained backbone directory (default: pretrain one into OUT/pretrained)")
+	fs.StringVar(&cfg.Backbone, "backbone", "gpt", "gpt (a small GPT pretrained as a causal LM) or word2vec (skip-gram word vectors, mean-pooled)")
+	fs.BoolVar(&cfg.FreezeVectors, "freeze-vectors", false, "word2vec: train the classifier only, the word vectors frozen (both arms)")
+	fs.IntVar(&window, "window", 0, "word2vec: context window (default 50)")
+	fs.IntVar(&dim, "dim", 0, "word2vec: vector size (default 100)")
+	fs.StringVar(&cfg.From, "from", "", "pretrained backbone directory, or for word2vec a vector file (default: pretrain one into OUT/pretrained)")
 	fs.StringVar(&cfg.Out, "out", "runs/transfer", "output directory")
 	fs.StringVar(&budgets, "budgets", "50,100,200,500,all", "label budgets, comma-separated (all: the whole training set)")
 	fs.StringVar(&seeds, "seeds", "1,2,3", "seeds, comma-separated")
 	fs.IntVar(&cfg.Steps, "steps", 0, "fine-tuning steps of every run (default 100)")
 	fs.IntVar(&cfg.PretrainSteps, "pretrain-steps", 0, "pretraining steps (default 1000)")
 	fs.IntVar(&cfg.EvalLimit, "eval-limit", 300, "score on a random N of the eval examples (0: all)")
-	fs.Float64Var(&lr, "lr", 1e-3, "fine-tuning learning rate (both arms)")
-	fs.Float64Var(&headLR, "head-lr", 1e-2, "learning rate of the classification head (both arms)")
+	fs.Float64Var(&lr, "lr", 0, "fine-tuning learning rate of the backbone (both arms; default 1e-3, word2vec 1e-2)")
+	fs.Float64Var(&headLR, "head-lr", 0, "learning rate of the classification head (both arms; default 1e-2, word2vec 1)")
 	fs.IntVar(&cfg.SeqLen, "seq-len", 0, "tokens per example and pretraining row (default 64)")
 	fs.StringVar(&cfg.Finetune.Strategy, "strategy", "full", "fine-tuning strategy of both arms: full, llrd, gradual, lora (probe freezes scratch's random backbone)")
 	fs.StringVar(&trainPath, "data", "", "labeled training file instead of the Austen task (.jsonl, .csv, .tsv)")
@@ -80,10 +90,19 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	for _, s := range ss {
 		cfg.Seeds = append(cfg.Seeds, uint64(s))
 	}
-	cfg.Finetune.LR, cfg.Finetune.HeadLR = float32(lr), float32(headLR)
+	switch cfg.Backbone {
+	case "gpt", "":
+		cfg.Finetune.LR, cfg.Finetune.HeadLR = float32(lr), float32(headLR)
+	case "word2vec":
+		cfg.WordLR, cfg.WordHeadLR = float32(lr), float32(headLR)
+		cfg.Word2Vec.Window, cfg.Word2Vec.Dim = window, dim
+	default:
+		return fmt.Errorf("--backbone: %q is not gpt or word2vec", cfg.Backbone)
+	}
 	if quick {
 		cfg.Budgets, cfg.Seeds, cfg.PretrainSteps, cfg.Steps, cfg.EvalLimit = []int{100}, []uint64{1}, 120, 60, 240
 		cfg.Vocab, cfg.SeqLen = 1024, 48
+		cfg.Word2Vec.Epochs = 2
 	}
 	if (trainPath == "") != (evalPath == "") {
 		return fmt.Errorf("--data and --eval go together")
@@ -105,7 +124,9 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "backbone: %s\n\n", rep.Backbone)
 	rep.WriteTable(stdout)
 	fmt.Fprintf(stdout, "\nwrote %s, %s and %s in %s (%s)\n", transfer.ResultsMD, transfer.ResultsJSON, transfer.PlotSVG, cfg.Out, rep.Elapsed.Round(1e9))
-	if cfg.From == "" {
+	if cfg.From == "" && cfg.Backbone == "word2vec" {
+		fmt.Fprintf(stdout, "word vectors in %s\n", filepath.Join(cfg.Out, "pretrained", transfer.VectorsFile))
+	} else if cfg.From == "" {
 		fmt.Fprintf(stdout, "pretrained backbone in %s (use with pretrain finetune --from)\n", filepath.Join(cfg.Out, "pretrained"))
 	}
 	return nil
