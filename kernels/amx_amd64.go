@@ -225,18 +225,41 @@ func packAMXRows(d []float32, s *gemmSrc, r0, rows, p0, kc, kcs, mr int) {
 	panels := (rows + mr - 1) / mr
 	u := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(d))), 2*panels*mr*kcs)
 	a := s.a16[s.offA:]
+	w := 2 * kcs
+	if s.transA {
+		// op(A) row i is column r0+i of A: walk A's rows, which hold one
+		// element of every packed row, so that reads are sequential and
+		// the rows' write positions stay in L1 (a gather down each column
+		// touches a new cache line per element).
+		// Four rows of A at a time, so that each packed row gets its four
+		// k elements in one 8-byte store (w and p are multiples of 4, so
+		// the stores are aligned).
+		p := 0
+		for ; p+4 <= kc; p += 4 {
+			o := (p0+p)*s.lda + r0
+			r0s := a[o : o+rows]
+			r1s := a[o+s.lda : o+s.lda+rows]
+			r2s := a[o+2*s.lda : o+2*s.lda+rows]
+			r3s := a[o+3*s.lda : o+3*s.lda+rows]
+			for i := range r0s {
+				v := uint64(r0s[i]) | uint64(r1s[i])<<16 | uint64(r2s[i])<<32 | uint64(r3s[i])<<48
+				*(*uint64)(unsafe.Pointer(&u[i*w+p])) = v
+			}
+		}
+		for ; p < kc; p++ {
+			for i, v := range a[(p0+p)*s.lda+r0 : (p0+p)*s.lda+r0+rows] {
+				u[i*w+p] = v
+			}
+		}
+	}
 	for i := 0; i < panels*mr; i++ {
-		ui := u[i*2*kcs : (i+1)*2*kcs]
+		ui := u[i*w : (i+1)*w]
 		if i >= rows {
 			clear(ui)
 			continue
 		}
 		if !s.transA {
 			copy(ui, a[(r0+i)*s.lda+p0:(r0+i)*s.lda+p0+kc])
-		} else {
-			for p := 0; p < kc; p++ {
-				ui[p] = a[(p0+p)*s.lda+r0+i]
-			}
 		}
 		clear(ui[kc:])
 	}

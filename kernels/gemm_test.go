@@ -325,3 +325,48 @@ func TestSgemmArgErrors(t *testing.T) {
 		}()
 	}
 }
+
+// TestSgemmSplitAcrossThreads covers gemmSplit (a product cut into column
+// or row shares, one per thread) against the reference, and checks that
+// its result is bit-identical to the single-threaded one.
+func TestSgemmSplitAcrossThreads(t *testing.T) {
+	forEachTier(t, func(t *testing.T) {
+		defer SetThreads(0)
+		r := rand.New(rand.NewPCG(11, 12))
+		for i, c := range []gemmCase{
+			{m: 150, n: 300, k: 90, alpha: 1, beta: 0, padA: 2, padB: 1, padC: 5},               // columns
+			{transA: true, transB: true, m: 97, n: 260, k: 130, alpha: 0.5, beta: 1.5, padC: 1}, // columns, transposed
+			{transB: true, m: 400, n: 70, k: 100, alpha: 1, beta: 0, padB: 3},                   // rows
+			{transA: true, m: 333, n: 100, k: 64, alpha: -1, beta: 1, padA: 1, bf16: true},      // rows, bf16
+			{m: 129, n: 1000, k: 40, alpha: 1, beta: 0, bf16: true},                             // columns, bf16
+		} {
+			for _, th := range []int{2, 3} {
+				SetThreads(th)
+				runGemmCase(t, r, c)
+			}
+			ar, ac, lda, br, bc, ldb := c.dims()
+			a, a16 := fillMat(r, ar, ac, lda, c.bf16)
+			b, b16 := fillMat(r, br, bc, ldb, c.bf16)
+			ldc := c.n + c.padC
+			var want []float32
+			for _, th := range []int{1, 2, 3} {
+				SetThreads(th)
+				got := make([]float32, needLen(c.m, c.n, ldc))
+				if c.bf16 {
+					SgemmBF16(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a16, lda, b16, ldb, 0, got, ldc)
+				} else {
+					Sgemm(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, 0, got, ldc)
+				}
+				if want == nil {
+					want = got
+					continue
+				}
+				for e := range got {
+					if math.Float32bits(got[e]) != math.Float32bits(want[e]) {
+						t.Fatalf("case %d (%v): %d threads differ from 1 at %d: %g vs %g", i, c, th, e, got[e], want[e])
+					}
+				}
+			}
+		}
+	})
+}

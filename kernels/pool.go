@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The pool is a persistent set of worker goroutines. A Parallel call cuts
@@ -13,11 +14,25 @@ import (
 // a worker (nested parallelism) never waits for a worker that is busy: it
 // finishes on its own when nobody helps. The chunking depends only on n and
 // the thread count, never on who runs a chunk, so results are deterministic.
+//
+// Waking a parked goroutine on another core takes tens of microseconds
+// (futex wake and scheduling, more in a virtual machine), as long as a
+// 256³ GEMM takes on two cores. So, as BLAS thread pools do, a worker that
+// finishes a chunk keeps polling the posted task for a short while
+// (spinFor) before it parks, and a caller waiting for the last chunk polls
+// before it blocks: back-to-back kernels (a training step) then hand work
+// over without a wake-up.
 type pool struct {
 	threads atomic.Int32
 	once    sync.Once
 	wake    chan *task
+	posted  atomic.Pointer[task] // the latest task; spinning workers take chunks from it
+	parked  atomic.Int32         // workers blocked on wake
 }
+
+// spinFor is how long a worker polls for new work, and a caller for its
+// last chunks, before blocking.
+const spinFor = 50 * time.Microsecond
 
 // task is one Parallel call. Workers may still hold a pointer to a finished
 // task; they then fail to claim a chunk and drop it, so tasks are never
@@ -27,8 +42,21 @@ type task struct {
 	n      int
 	chunks int
 	next   atomic.Int32
+	done   atomic.Int32 // chunks finished
+	slots  atomic.Int32 // helpers that may still join (Threads()-1 at most)
 	wg     sync.WaitGroup
 	panics atomic.Pointer[any] // first panic of a chunk, re-raised by the caller
+}
+
+// open reports whether chunks are left to claim.
+func (t *task) open() bool { return t != nil && int(t.next.Load()) < t.chunks }
+
+// help runs chunks of t as a helper if a helper slot is free, so that no
+// more than the task's thread count run it.
+func (t *task) help() {
+	if t.slots.Add(-1) >= 0 {
+		t.run()
+	}
 }
 
 var workers pool
@@ -55,14 +83,66 @@ func (p *pool) start() {
 	p.once.Do(func() {
 		n := max(runtime.NumCPU(), runtime.GOMAXPROCS(0))
 		p.wake = make(chan *task, 4*n)
-		for range n {
-			go func() {
-				for t := range p.wake {
-					t.run()
-				}
-			}()
+		for i := range n {
+			go p.work(i)
 		}
 	})
+}
+
+// work is worker id's loop: run posted tasks, poll for spinFor after each
+// (only the first Threads()-1 workers, the ones a task can use), then park
+// until woken.
+func (p *pool) work(id int) {
+	for {
+		deadline := time.Now().Add(spinFor)
+		for i := 0; id < Threads()-1; i++ {
+			if t := p.posted.Load(); t.open() {
+				t.help()
+				deadline = time.Now().Add(spinFor)
+				continue
+			}
+			if i%64 == 63 && time.Now().After(deadline) {
+				break
+			}
+			runtime.Gosched()
+		}
+		p.parked.Add(1)
+		if t := p.posted.Load(); t.open() { // posted between the last poll and parking
+			p.parked.Add(-1)
+			t.help()
+			continue
+		}
+		t := <-p.wake
+		p.parked.Add(-1)
+		t.help()
+	}
+}
+
+// post publishes t to spinning workers and wakes up to helpers parked ones.
+func (p *pool) post(t *task, helpers int) {
+	p.posted.Store(t)
+	for i := 0; i < helpers && p.parked.Load() > 0; i++ {
+		select {
+		case p.wake <- t:
+		default: // every worker is busy and the queue is full: run it here
+		}
+	}
+}
+
+// wait returns when every chunk of t has run, polling for spinFor before
+// blocking, and re-raises a chunk's panic.
+func (t *task) wait() {
+	deadline := time.Now().Add(spinFor)
+	for i := 0; int(t.done.Load()) < t.chunks; i++ {
+		if i%64 == 63 && time.Now().After(deadline) {
+			t.wg.Wait()
+			break
+		}
+		runtime.Gosched()
+	}
+	if p := t.panics.Load(); p != nil {
+		panic(*p)
+	}
 }
 
 // run claims and runs chunks until none is left.
@@ -85,6 +165,7 @@ func (t *task) call(lo, hi int) {
 		if r := recover(); r != nil {
 			t.panics.CompareAndSwap(nil, &r)
 		}
+		t.done.Add(1)
 		t.wg.Done()
 	}()
 	t.fn(lo, hi)
@@ -103,18 +184,11 @@ func parallelItems(threads, n int, fn func(lo, hi int)) {
 	}
 	workers.start()
 	tk := &task{fn: fn, n: n, chunks: n}
+	tk.slots.Store(int32(t - 1))
 	tk.wg.Add(n)
-	for i := 1; i < t; i++ {
-		select {
-		case workers.wake <- tk:
-		default:
-		}
-	}
+	workers.post(tk, t-1)
 	tk.run()
-	tk.wg.Wait()
-	if p := tk.panics.Load(); p != nil {
-		panic(*p)
-	}
+	tk.wait()
 }
 
 // Parallel splits [0,n) into at most Threads() contiguous chunks and runs fn
@@ -132,16 +206,9 @@ func Parallel(n int, fn func(lo, hi int)) {
 	}
 	workers.start()
 	tk := &task{fn: fn, n: n, chunks: t}
+	tk.slots.Store(int32(t - 1))
 	tk.wg.Add(t)
-	for i := 1; i < t; i++ {
-		select {
-		case workers.wake <- tk:
-		default: // every worker is busy and the queue is full: run it here
-		}
-	}
+	workers.post(tk, t-1)
 	tk.run()
-	tk.wg.Wait()
-	if p := tk.panics.Load(); p != nil {
-		panic(*p)
-	}
+	tk.wait()
 }
