@@ -2,7 +2,10 @@
 // registered by name in the task registry:
 //
 //   - clm: GPT causal language modelling over packed sequences; the labels
-//     are the inputs, shifted by one inside the loss.
+//     are the inputs, shifted by one inside the loss. With the option
+//     contrastive=W each packed row becomes two nearby spans (SpanPairs)
+//     and W × InfoNCE over their mean input token embeddings is added, so
+//     that the embeddings learn which words share a passage.
 //   - mlm: BERT masked language modelling with dynamic masking
 //     (data.MLMCollator: 15% of tokens, 80/10/10), a bidirectional encoder
 //     with a key padding mask, loss on masked positions only.
@@ -32,7 +35,7 @@ import (
 )
 
 func init() {
-	mustRegister(task.RegisterObjective("clm", "GPT causal language modelling: predict each next token of packed sequences (gpt-tiny, gpt-small)", NewCLM))
+	mustRegister(task.RegisterObjective("clm", "GPT causal language modelling: predict each next token of packed sequences (gpt-tiny, gpt-small); option contrastive=W adds passage-contrastive embeddings", NewCLM))
 	mustRegister(task.RegisterObjective("mlm", "BERT masked language modelling with dynamic 80/10/10 masking of 15% of tokens (bert-tiny, bert-small)", NewMLM))
 	mustRegister(task.RegisterObjective("electra", "ELECTRA replaced-token detection: a small MLM generator fills masks, the encoder spots replaced tokens", NewELECTRA))
 	mustRegister(task.RegisterObjective("contrastive", "SimCSE InfoNCE: two dropout views (or adjacent pairs) per sentence, in-batch negatives, temperature 0.05", NewContrastive))

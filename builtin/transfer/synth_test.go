@@ -90,7 +90,8 @@ func TestPretrainedWinsCISize(t *testing.T) {
 		Text:  data.NewCorpus([]data.Source{data.StringSource("topics.txt", text.String())}, data.CorpusOptions{Mode: data.Documents}),
 		Vocab: 512, SeqLen: 32, Model: gpt.Config{Dim: 64, Layers: 2, Heads: 2, TiedEmbeddings: true},
 		PretrainSteps: 400, PretrainBatch: 16, PretrainLR: 3e-3,
-		Train: w.labeled(400, labels), Eval: w.labeled(200, labels), Labels: labels,
+		PassageChars: 1, // a document is one topic; its neighbours are not
+		Train:        w.labeled(400, labels), Eval: w.labeled(200, labels), Labels: labels,
 		Budgets: []int{12}, Seeds: []uint64{1, 2}, Steps: 40, EvalEvery: 5,
 		Out: t.TempDir(),
 	}
@@ -111,9 +112,8 @@ func TestPretrainedWinsCISize(t *testing.T) {
 	}
 
 	// LoRA on the same backbone trains under 5% of the parameters and
-	// must do better than the frozen backbone (probe). Its accuracy
-	// relative to full fine-tuning is logged: on this tiny model, whose
-	// embeddings full fine-tuning also adapts, rank 2 reaches about 90%.
+	// must reach 95% of full fine-tuning's accuracy (the probe's is
+	// logged for comparison).
 	acc := map[string]float64{}
 	for _, strategy := range []string{"full", "lora", "probe"} {
 		pre, err := finetune.LoadPretrained(filepath.Join(cfg.Out, "pretrained"))
@@ -138,8 +138,8 @@ func TestPretrainedWinsCISize(t *testing.T) {
 			t.Errorf("lora trained %.1f%% of the parameters", 100*frac)
 		}
 	}
-	t.Logf("lora reaches %.1f%% of full fine-tuning's accuracy", 100*acc["lora"]/acc["full"])
-	if acc["lora"] <= acc["probe"] {
-		t.Fatalf("lora accuracy %.3f is no better than the probe's %.3f", acc["lora"], acc["probe"])
+	t.Logf("lora reaches %.1f%% of full fine-tuning's accuracy (probe %.1f%%)", 100*acc["lora"]/acc["full"], 100*acc["probe"]/acc["full"])
+	if acc["lora"] < 0.95*acc["full"] {
+		t.Fatalf("lora accuracy %.3f is below 95%% of full fine-tuning's %.3f", acc["lora"], acc["full"])
 	}
 }

@@ -1,6 +1,7 @@
 // Package transfer measures what pretraining buys: it pretrains a GPT
-// backbone with the causal-LM objective on unlabeled text (by default the
-// embedded Austen novels without the task's evaluation paragraphs), then for
+// backbone with the causal-LM objective plus a passage-contrastive term
+// (lm.CLM.WithContrastive) on unlabeled text (by default the embedded Austen
+// novels without the task's evaluation paragraphs), then for
 // each label budget fine-tunes it and trains the same architecture from
 // scratch, with the same step budget, hyper-parameters and seeds, and
 // reports accuracy, macro-F1 and how many steps the pretrained model needs to
@@ -57,15 +58,23 @@ type Config struct {
 	Out string
 
 	// Pretraining (when From is ""): a BPE tokenizer of Vocab ids trained
-	// on Text, then PretrainSteps clm steps of PretrainBatch rows of
-	// SeqLen tokens.
+	// on Text, then PretrainSteps steps of the clm objective with the
+	// passage-contrastive term of weight Contrastive: Text's records
+	// (paragraphs) are grouped into passages of consecutive paragraphs of
+	// one source, at least PassageChars long, and each step draws two
+	// nearby spans of SeqLen tokens from each of PretrainBatch passages.
+	// A negative Contrastive pretrains with plain clm on PretrainBatch
+	// packed rows of SeqLen tokens instead.
 	Text          *data.Corpus // default corpus.AustenPretrainText()
 	Vocab         int          // default 2048
 	Model         gpt.Config   // default dim 128, 2 layers, 4 heads (vocab and context filled in)
 	SeqLen        int          // default 64
-	PretrainSteps int          // default 1000
-	PretrainBatch int          // default 16
+	PretrainSteps int          // default 2000
+	PretrainBatch int          // default 32
 	PretrainLR    float32      // default 2e-3
+	Contrastive   float32      // default 1
+	Temperature   float32      // default 0.1
+	PassageChars  int          // default 2000
 
 	// Fine-tuning. Train and Eval default to the Austen paragraph task.
 	Train, Eval []data.Example
@@ -102,8 +111,8 @@ func (c Config) String() string {
 		return fmt.Sprintf("transfer.Config(backbone=word2vec, from=%q, %v, words=%d, lr=%g, head-lr=%g, frozen=%t, budgets=%v, seeds=%v, steps=%d, eval=%d)",
 			c.From, c.Word2Vec.Defaults(), c.WordSeqLen, c.WordLR, c.WordHeadLR, c.FreezeVectors, c.Budgets, c.Seeds, c.Steps, len(c.Eval))
 	}
-	return fmt.Sprintf("transfer.Config(from=%q, vocab=%d, %v, seq=%d, pretrain-steps=%d, budgets=%v, seeds=%v, steps=%d)",
-		c.From, c.Vocab, c.Model, c.SeqLen, c.PretrainSteps, c.Budgets, c.Seeds, c.Steps)
+	return fmt.Sprintf("transfer.Config(from=%q, vocab=%d, %v, seq=%d, pretrain-steps=%d, batch=%d, contrastive=%g, τ=%g, passages=%d, budgets=%v, seeds=%v, steps=%d)",
+		c.From, c.Vocab, c.Model, c.SeqLen, c.PretrainSteps, c.PretrainBatch, c.Contrastive, c.Temperature, c.PassageChars, c.Budgets, c.Seeds, c.Steps)
 }
 
 func (c *Config) defaults() error {
@@ -144,7 +153,7 @@ func (c *Config) defaults() error {
 		c.Model = gpt.Config{Dim: 128, Layers: 2, Heads: 4, TiedEmbeddings: true}
 	}
 	if c.PretrainSteps == 0 {
-		c.PretrainSteps = 1000
+		c.PretrainSteps = 2000
 	}
 	if c.Finetune.LR == 0 {
 		c.Finetune.LR = 1e-3
@@ -153,7 +162,16 @@ func (c *Config) defaults() error {
 		c.Finetune.HeadLR = 1e-2
 	}
 	if c.PretrainBatch == 0 {
-		c.PretrainBatch = 16
+		c.PretrainBatch = 32
+	}
+	if c.Contrastive == 0 {
+		c.Contrastive = 1
+	}
+	if c.Temperature == 0 {
+		c.Temperature = 0.1
+	}
+	if c.PassageChars == 0 {
+		c.PassageChars = 2000
 	}
 	if c.PretrainLR == 0 {
 		c.PretrainLR = 2e-3
@@ -337,8 +355,9 @@ func Sample(ex []data.Example, labels, n int, seed uint64) []data.Example {
 	return out
 }
 
-// Pretrain trains a BPE tokenizer and a GPT with the clm objective on
-// cfg.Text through the Trainer, and (with cfg.Out set) saves them in
+// Pretrain trains a BPE tokenizer and a GPT on cfg.Text through the
+// Trainer, with the clm objective and (unless cfg.Contrastive is negative)
+// its passage-contrastive term, and (with cfg.Out set) saves them in
 // Out/pretrained, loadable by finetune.LoadPretrained.
 func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, error) {
 	var sb strings.Builder
@@ -362,10 +381,23 @@ func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, 
 		return nil, 0, err
 	}
 	obj := lm.NewCLMFor(m, cfg.SeqLen, tokens.Pad)
+	loader := data.LoaderConfig{Corpus: cfg.Text, Encode: func(s string) []int { return tok.Encode(oneLine(s)) },
+		BatchSize: cfg.PretrainBatch, PackLen: cfg.SeqLen, PackSep: eos, DropLast: true, ShuffleBuffer: 4096, Epochs: -1}
+	if cfg.Contrastive > 0 {
+		obj.WithContrastive(cfg.Contrastive, cfg.Temperature)
+		// Whole passages, unpacked: the collator draws both spans of a
+		// pair from the same one.
+		loader.Corpus, loader.Open, loader.PackLen = nil, passages(cfg.Text, cfg.PassageChars), 0
+		loader.Encode = func(s string) []int {
+			var ids []int
+			for _, para := range strings.Split(s, "\n") {
+				ids = append(append(ids, tok.Encode(para)...), eos)
+			}
+			return ids
+		}
+	}
 	opt := optim.NewAdamW(optim.SplitDecay(m.NamedParameters(), cfg.PretrainLR, 0.01), optim.DefaultAdam())
-	encode := func(s string) []int { return tok.Encode(oneLine(s)) }
-	tr := train.New(obj, opt, data.LoaderConfig{Corpus: cfg.Text, Encode: encode, BatchSize: cfg.PretrainBatch,
-		PackLen: cfg.SeqLen, PackSep: eos, DropLast: true, ShuffleBuffer: 4096, Epochs: -1},
+	tr := train.New(obj, opt, loader,
 		train.Config{Steps: cfg.PretrainSteps, Seed: 42, ClipNorm: 1, LogEvery: max(1, cfg.PretrainSteps/10),
 			Schedule: optim.WarmupCosine(cfg.PretrainLR, cfg.PretrainSteps/20, cfg.PretrainSteps, cfg.PretrainLR/10),
 			OnStep: func(mt train.Metrics) {
@@ -378,13 +410,78 @@ func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, 
 	pre := &finetune.Pretrained{Backbone: finetune.NewGPT(m), Tokens: tokens}
 	if cfg.Out != "" {
 		dir := filepath.Join(cfg.Out, "pretrained")
-		if err := finetune.SavePretrained(dir, pre.Backbone, pre.Tokens, map[string]any{"pretrain_steps": res.Steps, "pretrain_loss": res.Loss}); err != nil {
+		if err := finetune.SavePretrained(dir, pre.Backbone, pre.Tokens, map[string]any{"pretrain_steps": res.Steps, "pretrain_loss": res.Loss,
+			"pretrain_objective": obj.String()}); err != nil {
 			return nil, 0, err
 		}
 		pre.Dir = dir
 	}
 	return pre, res.Loss, nil
 }
+
+// passages reads c's records (paragraphs) and yields passages: runs of
+// consecutive records of one source joined by newlines, each closed once
+// it holds minChars characters or its source ends.
+func passages(c *data.Corpus, minChars int) data.OpenFunc {
+	return func(ctx context.Context, epoch int) (data.Reader, error) {
+		r, err := c.Open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &passageReader{r: r, minChars: minChars}, nil
+	}
+}
+
+type passageReader struct {
+	r        data.Reader
+	minChars int
+	pending  *data.Record // the first record of the next passage
+	n        int64
+	done     bool
+}
+
+func (p *passageReader) Next() (data.Record, error) {
+	if p.done {
+		return data.Record{}, io.EOF
+	}
+	var out data.Record
+	var sb strings.Builder
+	for {
+		var rec data.Record
+		if p.pending != nil {
+			rec, p.pending = *p.pending, nil
+		} else {
+			var err error
+			if rec, err = p.r.Next(); err == io.EOF {
+				p.done = true
+				if sb.Len() == 0 {
+					return data.Record{}, io.EOF
+				}
+				break
+			} else if err != nil {
+				return data.Record{}, err
+			}
+		}
+		if sb.Len() > 0 && rec.Source != out.Source {
+			p.pending = &rec
+			break
+		}
+		if sb.Len() == 0 {
+			out = data.Record{Source: rec.Source, Line: rec.Line, Index: p.n}
+		} else {
+			sb.WriteByte('\n')
+		}
+		sb.WriteString(oneLine(rec.Text))
+		if sb.Len() >= p.minChars {
+			break
+		}
+	}
+	p.n++
+	out.Text = sb.String()
+	return out, nil
+}
+
+func (p *passageReader) Close() error { return p.r.Close() }
 
 // oneLine joins a paragraph's lines with spaces, as labeled examples are.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

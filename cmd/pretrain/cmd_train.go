@@ -782,6 +782,11 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 		Corpus: c, Encode: encode,
 		BatchSize: batch, PackLen: seqLen, PackSep: special["eos"], DropLast: true, ShuffleBuffer: 1024, Prefetch: 1,
 	}
+	if _, ok := obj.Collator().(*lm.SpanPairs); ok {
+		// clm with contrastive=W: each packed row yields a pair of spans
+		// of seqLen tokens with up to seqLen/2 between them.
+		loaderCfg.PackLen = 2*seqLen + seqLen/2
+	}
 	tr := train.New(obj, opt, loaderCfg, train.Config{
 		Steps: a.steps, Epochs: a.epochs, GradAccum: accum, Schedule: sched, ClipNorm: float32(clip),
 		LogEvery: a.logEvery, SaveEvery: a.saveEvery, EvalEvery: a.evalEvery, EvalBatches: 50, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,

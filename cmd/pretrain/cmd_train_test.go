@@ -177,6 +177,16 @@ func TestTrainRegistryObjectiveAndResume(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "done: 2 steps") {
 		t.Fatalf("clm: %d %q %q", code, stdout, errs)
 	}
+	// clm with the passage-contrastive term: packed rows become span pairs.
+	code, stdout, errs = runCLI(t, "train", "--objective", "clm", "--data", data, "--out", filepath.Join(dir, "clmcon"), "--steps", "2",
+		"--opt", "seq-len=16", "--opt", "batch=2", "--opt", "dim=16", "--opt", "layers=1", "--opt", "heads=2", "--opt", "contrastive=0.5")
+	if code != 0 || !strings.Contains(stdout, "done: 2 steps") {
+		t.Fatalf("clm contrastive: %d %q %q", code, stdout, errs)
+	}
+	if code, _, errs = runCLI(t, "train", "--objective", "clm", "--data", data, "--out", filepath.Join(dir, "clmbad"), "--steps", "1",
+		"--opt", "contrastive=-1"); code != 1 || !strings.Contains(errs, "contrastive >= 0") {
+		t.Fatalf("negative contrastive: %d %q", code, errs)
+	}
 	// The written config.json rebuilds the same model shape.
 	code, stdout, errs = runCLI(t, "train", "--objective", "clm", "--data", data, "--out", filepath.Join(dir, "clm2"), "--steps", "1",
 		"--model", filepath.Join(dir, "clm", checkpoint.ConfigFile))

@@ -22,8 +22,11 @@ func init() {
 
 const transferSynopsis = `[flags]
 
-Pretrains a small GPT (causal LM) on the embedded Austen novels without the
-evaluation paragraphs (or takes --from), then for each label budget fine-tunes
+Pretrains a small GPT on the embedded Austen novels without the evaluation
+paragraphs (or takes --from): causal language modelling plus a
+passage-contrastive term that pulls the mean token embeddings of two nearby
+spans of a passage together (--contrastive 0 for plain clm). Then for each
+label budget it fine-tunes
 it and trains the same architecture from scratch with the same steps and
 seeds, on the "which novel is this paragraph from" task (or --data/--eval).
 Prints a table (accuracy, macro-F1, steps to reach scratch's best) and writes
@@ -40,10 +43,10 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var cols labeledFlags
 	var quick bool
 	var export string
-	var lr, headLR float64
+	var lr, headLR, contrastive float64
 	var window, dim int
 	fs := newFlagSet("transfer", transferSynopsis, stderr)
-	fs.StringVar(&cfg.Backbone, "backbone", "gpt", "gpt (a small GPT pretrained as a causal LM) or word2vec (skip-gram word vectors, mean-pooled)")
+	fs.StringVar(&cfg.Backbone, "backbone", "gpt", "gpt (a small GPT pretrained as a causal LM with the passage-contrastive term) or word2vec (skip-gram word vectors, mean-pooled)")
 	fs.BoolVar(&cfg.FreezeVectors, "freeze-vectors", false, "word2vec: train the classifier only, the word vectors frozen (both arms)")
 	fs.IntVar(&window, "window", 0, "word2vec: context window (default 50)")
 	fs.IntVar(&dim, "dim", 0, "word2vec: vector size (default 100)")
@@ -52,7 +55,8 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&budgets, "budgets", "50,100,200,500,all", "label budgets, comma-separated (all: the whole training set)")
 	fs.StringVar(&seeds, "seeds", "1,2,3", "seeds, comma-separated")
 	fs.IntVar(&cfg.Steps, "steps", 0, "fine-tuning steps of every run (default 100)")
-	fs.IntVar(&cfg.PretrainSteps, "pretrain-steps", 0, "pretraining steps (default 1000)")
+	fs.IntVar(&cfg.PretrainSteps, "pretrain-steps", 0, "pretraining steps (default 2000)")
+	fs.Float64Var(&contrastive, "contrastive", 1, "weight of the passage-contrastive term in pretraining (0: plain causal LM)")
 	fs.IntVar(&cfg.EvalLimit, "eval-limit", 300, "score on a random N of the eval examples (0: all)")
 	fs.Float64Var(&lr, "lr", 0, "fine-tuning learning rate of the backbone (both arms; default 1e-3, word2vec 1e-2)")
 	fs.Float64Var(&headLR, "head-lr", 0, "learning rate of the classification head (both arms; default 1e-2, word2vec 1)")
@@ -89,6 +93,13 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	for _, s := range ss {
 		cfg.Seeds = append(cfg.Seeds, uint64(s))
+	}
+	if contrastive < 0 {
+		return fmt.Errorf("--contrastive: %g is negative", contrastive)
+	}
+	cfg.Contrastive = float32(contrastive)
+	if contrastive == 0 {
+		cfg.Contrastive = -1 // transfer.Config: negative is plain clm
 	}
 	switch cfg.Backbone {
 	case "gpt", "":
