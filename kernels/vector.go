@@ -93,6 +93,33 @@ func SoftmaxRows(dst, x []float32, rows, cols int) {
 	parallelRows(rows, cols, func(lo, hi int) { softmaxRows(dst, x, lo, hi, cols) })
 }
 
+// SoftmaxRowsLSE is SoftmaxRows that also writes each row's log-sum-exp,
+// max + log Σ exp(x - max), into lse (rows long): with it cross-entropy's
+// loss is lse - x[target] without a log of a probability that may be 0.
+func SoftmaxRowsLSE(dst, lse, x []float32, rows, cols int) {
+	if rows < 0 || cols < 0 {
+		argPanic("SoftmaxRowsLSE", "negative shape %dx%d", rows, cols)
+	}
+	checkLen("SoftmaxRowsLSE", rows*cols, len(dst), len(x))
+	checkLen("SoftmaxRowsLSE", rows, len(lse))
+	if !bigRows(rows, cols) {
+		softmaxRowsLSE(dst, lse, x, 0, rows, cols)
+		return
+	}
+	parallelRows(rows, cols, func(lo, hi int) { softmaxRowsLSE(dst, lse, x, lo, hi, cols) })
+}
+
+func softmaxRowsLSE(dst, lse, x []float32, lo, hi, cols int) {
+	for r := lo; r < hi; r++ {
+		xr := x[r*cols : (r+1)*cols]
+		dr := dst[r*cols : (r+1)*cols]
+		m := maxK(xr)
+		s := expSubK(dr, xr, m)
+		scaleK(1/s, dr)
+		lse[r] = m + float32(math.Log(float64(s)))
+	}
+}
+
 func softmaxRows(dst, x []float32, lo, hi, cols int) {
 	for r := lo; r < hi; r++ {
 		xr := x[r*cols : (r+1)*cols]

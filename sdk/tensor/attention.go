@@ -116,6 +116,15 @@ type attnLayout struct {
 	oOff               func(b int) int
 }
 
+// width is how many keys query row i may attend to: all s, or with the
+// causal mask the first i+s-t+1 (at least 0).
+func (a *attnLayout) width(i int) int {
+	if !a.causal {
+		return a.s
+	}
+	return min(a.s, max(i+a.s-a.t+1, 0))
+}
+
 // forward writes the attention outputs into o and returns the attention
 // probabilities [batch, t, s], kept for the backward pass.
 func (a *attnLayout) forward(o []float32) []float32 {
@@ -128,22 +137,23 @@ func (a *attnLayout) forward(o []float32) []float32 {
 			pb := p[b*t*s : (b+1)*t*s]
 			kernels.Sgemm(false, true, t, s, a.d, scale, a.q[a.qOff(b):], a.ldq, a.k[a.kOff(b):], a.ldk, 0, pb, s)
 			for i := range t {
+				// A causal row attends to its first w keys only: the softmax
+				// runs over them and the rest is exactly 0, rather than
+				// exp(-Inf) lanes (half the work, and the exp kernel's
+				// clamped lanes can produce slow denormals).
 				row := pb[i*s : (i+1)*s]
-				if a.causal {
-					for j := max(i+s-t+1, 0); j < s; j++ {
-						row[j] = negInf
-					}
-				}
+				w := a.width(i)
 				if a.mask != nil {
-					mr := a.mask[(b/a.perMask)*s : (b/a.perMask+1)*s]
+					mr := a.mask[(b/a.perMask)*s : (b/a.perMask)*s+w]
 					for j, m := range mr {
 						if m == 0 {
 							row[j] = negInf
 						}
 					}
 				}
+				softmaxRowsMasked(row[:w], row[:w], w, false, 0)
+				clear(row[w:])
 			}
-			softmaxRowsMasked(pb, pb, s, false, 0)
 			kernels.Sgemm(false, false, t, a.dv, s, 1, pb, s, a.v[a.vOff(b):], a.ldv, 0, o[a.oOff(b):], a.ldo)
 		}
 	})
@@ -174,11 +184,13 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 			dp := dpAll[b*t*s : (b+1)*t*s]
 			kernels.Sgemm(false, true, t, s, a.dv, 1, gb, a.ldo, a.v[a.vOff(b):], a.ldv, 0, dp, s)
 			for i := range t {
-				pr, dr := pb[i*s:(i+1)*s], dp[i*s:(i+1)*s]
-				dot := kernels.Dot(pr, dr)
+				w := a.width(i)
+				pr, dr := pb[i*s:i*s+w], dp[i*s:(i+1)*s]
+				dot := kernels.Dot(pr, dr[:w])
 				for j, x := range pr {
 					dr[j] = x * (dr[j] - dot)
 				}
+				clear(dr[w:]) // P is 0 there
 			}
 			if dq != nil { // dQ = scale·dS·K
 				kernels.Sgemm(false, false, t, a.d, s, scale, dp, s, a.k[a.kOff(b):], a.ldk, bq, dq[a.qOff(b):], a.ldq)

@@ -149,6 +149,19 @@ func passGrad(t *Tensor, g []float32) {
 	kernels.Add(dx, dx, g)
 }
 
+// copyGrad adds g into t's gradient without taking g: a fresh gradient
+// buffer is written as a copy (one pass) instead of zeroed and then added
+// to (two).
+func copyGrad(t *Tensor, g []float32) {
+	if da, beta := t.gradDst(); da != nil {
+		if beta == 0 {
+			copy(da, g)
+		} else {
+			kernels.Add(da, da, g)
+		}
+	}
+}
+
 // Backward computes the gradient of the scalar t with respect to every leaf
 // that requires one, adding it to their Grad(). The graph is released
 // afterwards, so Backward can run once per forward pass.

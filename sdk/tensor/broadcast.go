@@ -1,5 +1,7 @@
 package tensor
 
+import "github.com/pretrain-go/pretrain/kernels"
+
 // broadcastShape returns the NumPy broadcast of a and b, or panics with a
 // *ShapeError naming op.
 func broadcastShape(op string, a, b []int) []int {
@@ -101,9 +103,7 @@ func mergeable(outer, inner, n int) bool {
 // gradient of the operand of shape in that was broadcast to out.
 func reduceGradTo(dst, g []float32, in, out []int) {
 	if len(dst) == len(g) {
-		for i, v := range g {
-			dst[i] += v
-		}
+		kernels.Add(dst, dst, g)
 		return
 	}
 	st := broadcastStrides(in, out)
@@ -113,17 +113,11 @@ func reduceGradTo(dst, g []float32, in, out []int) {
 		gr := g[pos : pos+n]
 		pos += n
 		if ia == 0 {
-			var s float32
-			for _, v := range gr {
-				s += v
-			}
-			dst[oa] += s
+			dst[oa] += kernels.Sum(gr)
 			return
 		}
 		d := dst[oa : oa+n]
-		for i, v := range gr {
-			d[i] += v
-		}
+		kernels.Add(d, d, gr)
 	})
 }
 

@@ -140,11 +140,23 @@ func binary(k binKind, a, b *Tensor) *Tensor {
 	av, bv := a.f32(), b.f32()
 	out := newTensor(outShape, applyBinary(k, av, a.shape, bv, b.shape, outShape))
 	record(out, op, func(g []float32) {
-		// Gradients that equal g go to b first (a copy) and then to a (g
-		// itself, when shapes match), so g is handed over at most once.
-		if k == binAdd && sameShape(b.shape, outShape) && sameShape(a.shape, outShape) && a != b {
-			if db := b.gradSlot(); db != nil {
-				kernels.Add(db, db, g)
+		// For a sum or difference, b's gradient is taken from g first (a
+		// copy or a reduction over broadcast dimensions); then a, when its
+		// shape is the output's, takes g itself, so g is handed over at
+		// most once and no gradient buffer is zeroed only to be added to.
+		if (k == binAdd || k == binSub) && a != b && sameShape(a.shape, outShape) {
+			switch {
+			case !b.requiresGrad:
+			case k == binAdd && sameShape(b.shape, outShape):
+				copyGrad(b, g)
+			case k == binAdd:
+				reduceGradTo(b.gradSlot(), g, b.shape, outShape)
+			default:
+				t := allocRaw(len(g))
+				for i, v := range g {
+					t[i] = -v
+				}
+				reduceGradTo(b.gradSlot(), t, b.shape, outShape)
 			}
 			passGrad(a, g)
 			return

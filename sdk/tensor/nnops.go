@@ -142,19 +142,7 @@ func CrossEntropyWith(logits *Tensor, targets []int, ignoreIndex int, smoothing 
 	// Σ_c log p_c = Σ_c x_c - C·lse, which never form log(0).
 	prob := allocRaw(len(x))
 	lse := allocRaw(len(targets)) // from the arena: no heap churn per step
-	byRows(len(targets), c, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			xr, pr := x[r*c:(r+1)*c], prob[r*c:(r+1)*c]
-			m := kernels.Max(xr)
-			for i, v := range xr {
-				pr[i] = v - m
-			}
-			kernels.Exp(pr, pr)
-			s := kernels.Sum(pr)
-			kernels.Scale(1/s, pr)
-			lse[r] = m + float32(math.Log(float64(s)))
-		}
-	})
+	kernels.SoftmaxRowsLSE(prob, lse, x, len(targets), c)
 	var total float64
 	count := 0
 	for r, tg := range targets {
@@ -182,23 +170,19 @@ func CrossEntropyWith(logits *Tensor, targets []int, ignoreIndex int, smoothing 
 		if count == 0 {
 			return
 		}
-		dx, beta := logits.gradDst()
+		// The gradient is written over prob, which nothing else reads,
+		// and handed to the logits (added when they already have one).
 		scale := g[0] / float32(count)
 		uni := scale * smoothing / float32(c)
 		byRows(len(targets), c, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
 				tg := targets[r]
-				dr := dx[r*c : (r+1)*c]
+				dr := prob[r*c : (r+1)*c]
 				if tg == ignoreIndex {
-					if beta == 0 {
-						clear(dr)
-					}
+					clear(dr)
 					continue
 				}
-				if beta == 0 {
-					clear(dr)
-				}
-				kernels.Axpy(scale, prob[r*c:(r+1)*c], dr)
+				kernels.Scale(scale, dr)
 				if uni != 0 {
 					for i := range dr {
 						dr[i] -= uni
@@ -207,6 +191,7 @@ func CrossEntropyWith(logits *Tensor, targets []int, ignoreIndex int, smoothing 
 				dr[tg] -= scale * (1 - smoothing)
 			}
 		})
+		passGrad(logits, prob)
 	}, logits)
 }
 

@@ -147,12 +147,7 @@ func (t *Tensor) To(dtype DType) *Tensor {
 		out.data = allocRaw(len(t.bf))
 		widen(out.data, t.bf)
 	}
-	return record(out, "To", func(g []float32) {
-		dx := t.gradSlot()
-		for i, v := range g {
-			dx[i] += v
-		}
-	}, t)
+	return record(out, "To", func(g []float32) { passGrad(t, g) }, t)
 }
 
 // split3 views a shape as outer × n × inner around axis a.
