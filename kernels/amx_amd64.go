@@ -218,6 +218,45 @@ func (j *amxJob) workRange(lo, hi int) {
 	}
 }
 
+// packTransA32AVX512 transposes blocks 8-row blocks of 32 bf16 columns of
+// A (amxpack_amd64.s): column i's 8 values go to dst + i·stride bytes,
+// dst advancing 16 bytes per block.
+//
+//go:noescape
+func packTransA32AVX512(dst *uint16, stride int, src *uint16, lda int, blocks int)
+
+// packTransAVX512 selects the AVX-512 transpose (every AMX CPU has
+// AVX512BW); tests turn it off to cover the Go path.
+var packTransAVX512 = cpu.X86.HasAVX512BW
+
+// packTransAGo writes u[i·w+p] = a[(p0+p)·lda+r0+i] for packed rows
+// [iLo,iHi) and k [pLo,pHi).
+func packTransAGo(u, a []uint16, lda, w, r0, p0, iLo, iHi, pLo, pHi int) {
+	if iLo >= iHi || pLo >= pHi {
+		return
+	}
+	n := iHi - iLo
+	// Four rows of A at a time, so that each packed row gets its four
+	// k elements in one 8-byte store.
+	p := pLo
+	for ; p+4 <= pHi; p += 4 {
+		o := (p0+p)*lda + r0 + iLo
+		r0s := a[o : o+n]
+		r1s := a[o+lda : o+lda+n]
+		r2s := a[o+2*lda : o+2*lda+n]
+		r3s := a[o+3*lda : o+3*lda+n]
+		for i := range r0s {
+			v := uint64(r0s[i]) | uint64(r1s[i])<<16 | uint64(r2s[i])<<32 | uint64(r3s[i])<<48
+			*(*uint64)(unsafe.Pointer(&u[(iLo+i)*w+p])) = v
+		}
+	}
+	for ; p < pHi; p++ {
+		for i, v := range a[(p0+p)*lda+r0+iLo : (p0+p)*lda+r0+iHi] {
+			u[(iLo+i)*w+p] = v
+		}
+	}
+}
+
 // packAMXRows packs rows [r0,r0+rows) × k [p0,p0+kc) of op(A) in bf16,
 // row by row (row i at i·kcs pair slots), zero-padded to kcs pairs and to
 // whole 32-row panels.
@@ -227,30 +266,19 @@ func packAMXRows(d []float32, s *gemmSrc, r0, rows, p0, kc, kcs, mr int) {
 	a := s.a16[s.offA:]
 	w := 2 * kcs
 	if s.transA {
-		// op(A) row i is column r0+i of A: walk A's rows, which hold one
-		// element of every packed row, so that reads are sequential and
-		// the rows' write positions stay in L1 (a gather down each column
-		// touches a new cache line per element).
-		// Four rows of A at a time, so that each packed row gets its four
-		// k elements in one 8-byte store (w and p are multiples of 4, so
-		// the stores are aligned).
-		p := 0
-		for ; p+4 <= kc; p += 4 {
-			o := (p0+p)*s.lda + r0
-			r0s := a[o : o+rows]
-			r1s := a[o+s.lda : o+s.lda+rows]
-			r2s := a[o+2*s.lda : o+2*s.lda+rows]
-			r3s := a[o+3*s.lda : o+3*s.lda+rows]
-			for i := range r0s {
-				v := uint64(r0s[i]) | uint64(r1s[i])<<16 | uint64(r2s[i])<<32 | uint64(r3s[i])<<48
-				*(*uint64)(unsafe.Pointer(&u[i*w+p])) = v
+		// op(A) row i is column r0+i of A. Groups of 32 rows go through the
+		// AVX-512 transpose, 8 k at a time; the rest walks A's rows, which
+		// hold one element of every packed row, so that reads are
+		// sequential and the rows' write positions stay in L1.
+		i0, k8 := 0, 0
+		if packTransAVX512 {
+			k8 = kc &^ 7
+			for ; i0+32 <= rows && k8 > 0; i0 += 32 {
+				packTransA32AVX512(&u[i0*w], 2*w, &a[p0*s.lda+r0+i0], 2*s.lda, k8/8)
 			}
 		}
-		for ; p < kc; p++ {
-			for i, v := range a[(p0+p)*s.lda+r0 : (p0+p)*s.lda+r0+rows] {
-				u[i*w+p] = v
-			}
-		}
+		packTransAGo(u, a, s.lda, w, r0, p0, i0, rows, 0, kc) // rows the transpose did not cover
+		packTransAGo(u, a, s.lda, w, r0, p0, 0, i0, k8, kc)   // and the k tail of the rows it did
 	}
 	for i := 0; i < panels*mr; i++ {
 		ui := u[i*w : (i+1)*w]
