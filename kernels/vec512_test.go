@@ -1,0 +1,224 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+// TestVec512Installed checks that the AVX-512 tiers run the zmm kernels
+// (installVecAVX512 is hooked into the tier table at init) and avx2 does
+// not.
+func TestVec512Installed(t *testing.T) {
+	ptr := func(f any) uintptr { return reflect.ValueOf(f).Pointer() }
+	for _, name := range availableTiers() {
+		restore := forceTier(name)
+		want := name[:min(6, len(name))] == "avx512"
+		got := ptr(expK) == ptr(expAVX512) && ptr(geluK) == ptr(geluAVX512) && ptr(addK) == ptr(addAVX512)
+		restore()
+		if got != want {
+			t.Errorf("tier %s: AVX-512 vector kernels installed = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// vec512Special are inputs at the edges of the exponential family: the
+// clamps of exp (expLo, expHi, 128·ln2), overflow, underflow, infinities,
+// NaN, denormals and the tanh clamp.
+var vec512Special = []float32{0, float32(math.Copysign(0, -1)), 1, -1, float32(math.Inf(1)), float32(math.Inf(-1)),
+	float32(math.NaN()), 88.7, 88.72283, 88.7229, 88.73, 89, 100, 1e30, -1e30, -87.3, -87.33654, -87.34, -88, -103,
+	-110, -1000, 1e-8, -1e-8, 1e-40, -1e-40, 3.4e38, -3.4e38, 20, -20, 9, -9, 5.5, -5.5, 14, -14}
+
+// near reports whether got matches ref (a result of the Go or AVX2 code)
+// within tol·max(|ref|, floor): NaN must meet NaN and an infinity the same
+// infinity.
+func near(got, ref float32, tol, floor float64) bool {
+	switch {
+	case ref != ref:
+		return got != got
+	case math.IsInf(float64(ref), 0) || math.IsInf(float64(got), 0):
+		// exp(expHi) is 3.40280e38: the Go code's guard says +Inf, the zmm
+		// code (like the AVX2 vector loop) the finite value.
+		edge := math.Abs(float64(got)) >= 3.4027e38 && math.Abs(float64(ref)) >= 3.4027e38 && (got > 0) == (ref > 0)
+		return got == ref || edge
+	}
+	return math.Abs(float64(got)-float64(ref)) <= tol*math.Max(math.Abs(float64(ref)), floor)
+}
+
+// vec512Case is one AVX-512 kernel with its Go definition and AVX2 code,
+// all as func(dst, x, y) (y unused by unary kernels; it is dy for the
+// backward kernels).
+type vec512Case struct {
+	name            string
+	z, goRef, avx2  func(dst, x, y []float32)
+	tol, floor      float64
+	scaleX, special bool
+}
+
+func vec512Cases() []vec512Case {
+	const c = 1.75 // expSub's shift
+	return []vec512Case{
+		{"Scale", func(d, x, _ []float32) { copy(d, x); scaleAVX512(-1.5, d) }, func(d, x, _ []float32) { copy(d, x); scaleGo(-1.5, d) }, func(d, x, _ []float32) { copy(d, x); scaleAVX2(-1.5, d) }, 0, 0, false, true},
+		{"Axpy", func(d, x, y []float32) { copy(d, y); axpyAVX512(0.3, x, d) }, func(d, x, y []float32) { copy(d, y); axpyGo(0.3, x, d) }, func(d, x, y []float32) { copy(d, y); axpyAVX2(0.3, x, d) }, 1.2e-7, 1, false, false},
+		{"Add", func(d, x, y []float32) { addAVX512(d, x, y) }, func(d, x, y []float32) { addGo(d, x, y) }, func(d, x, y []float32) { addAVX2(d, x, y) }, 0, 0, false, true},
+		{"Mul", func(d, x, y []float32) { mulAVX512(d, x, y) }, func(d, x, y []float32) { mulGo(d, x, y) }, func(d, x, y []float32) { mulAVX2(d, x, y) }, 0, 0, false, true},
+		{"Exp", func(d, x, _ []float32) { expAVX512(d, x) }, func(d, x, _ []float32) { expGo(d, x) }, func(d, x, _ []float32) { expAsm(d, x) }, 5e-7, 0, true, true},
+		{"ExpSub", func(d, x, _ []float32) { expSubAVX512(d, x, c) }, func(d, x, _ []float32) { expSubGo(d, x, c) }, func(d, x, _ []float32) { expSubAsm(d, x, c) }, 5e-7, 0, true, true},
+		{"GELU", func(d, x, _ []float32) { geluAVX512(d, x) }, func(d, x, _ []float32) { geluGo(d, x) }, func(d, x, _ []float32) { geluAsm(d, x) }, 1e-6, 1, true, true},
+		{"GELUBackward", func(d, x, y []float32) { geluBackwardAVX512(d, y, x) }, func(d, x, y []float32) { geluBackwardGo(d, y, x) }, func(d, x, y []float32) { geluBackwardAsm(d, y, x) }, 1e-6, 1, true, true},
+		{"GELUTanh", func(d, x, _ []float32) { geluTanhAVX512(d, x) }, func(d, x, _ []float32) { geluTanhGo(d, x) }, func(d, x, _ []float32) { geluTanhAsm(d, x) }, 1e-6, 1, true, true},
+		{"GELUTanhBackward", func(d, x, y []float32) { geluTanhBackwardAVX512(d, y, x) }, func(d, x, y []float32) { geluTanhBackwardGo(d, y, x) }, func(d, x, y []float32) { geluTanhBackwardAsm(d, y, x) }, 1e-6, 1, true, true},
+	}
+}
+
+// TestVec512Tails runs every AVX-512 kernel at every length 0..70 (all the
+// masked tails), plus a few long ones, with inputs and output at four
+// element offsets, inputs mixing random values and vec512Special, and NaN
+// guard bands around the output; results must match the Go definition and
+// the AVX2 code within the tolerances of the tier tests, and an in-place
+// call must give the same bits.
+func TestVec512Tails(t *testing.T) {
+	if !hasAVX512() {
+		t.Skip("needs AVX-512")
+	}
+	r := rand.New(rand.NewPCG(51, 52))
+	lens := vecLens()
+	for _, k := range vec512Cases() {
+		for _, n := range lens {
+			for off := 0; off < 4; off++ {
+				xb, yb := make([]float32, n+off), make([]float32, n+off)
+				x, y := xb[off:], yb[off:]
+				for i := range x {
+					x[i], y[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+					if k.scaleX {
+						x[i] *= 6
+					}
+					if k.special && r.IntN(3) == 0 {
+						x[i] = vec512Special[r.IntN(len(vec512Special))]
+					}
+				}
+				buf := make([]float32, n+2*guard+off)
+				for i := range buf {
+					buf[i] = sentinel
+				}
+				dst := buf[guard+off : guard+off+n : guard+off+n]
+				k.z(dst, x, y)
+				for i := 0; i < guard; i++ {
+					if math.Float32bits(buf[off+i]) != 0x7fc0beef || math.Float32bits(buf[guard+off+n+i]) != 0x7fc0beef {
+						t.Fatalf("%s n=%d off=%d: write outside the output", k.name, n, off)
+					}
+				}
+				want, w2 := make([]float32, n), make([]float32, n)
+				k.goRef(want, x, y)
+				k.avx2(w2, x, y)
+				for i := range dst {
+					if !near(dst[i], want[i], k.tol, k.floor) || !near(dst[i], w2[i], k.tol, k.floor) {
+						t.Fatalf("%s n=%d off=%d [%d]: x=%g y=%g: got %g, Go %g, AVX2 %g", k.name, n, off, i, x[i], y[i], dst[i], want[i], w2[i])
+					}
+				}
+				if k.name == "Axpy" {
+					continue // x is not an output
+				}
+				in := append([]float32(nil), x...)
+				k.z(in, in, y)
+				for i := range in {
+					if math.Float32bits(in[i]) != math.Float32bits(dst[i]) && !(in[i] != in[i] && dst[i] != dst[i]) {
+						t.Fatalf("%s n=%d off=%d: in place differs at %d: %g vs %g", k.name, n, off, i, in[i], dst[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestVec512ExpEdges pins the documented edges of Exp on the zmm code:
+// exactly 0 below expLo (also -Inf, so that masked softmax entries vanish),
+// +Inf from 128·ln2 up, NaN kept, and the expSub sum over the tail lanes
+// only.
+func TestVec512ExpEdges(t *testing.T) {
+	if !hasAVX512() {
+		t.Skip("needs AVX-512")
+	}
+	inf := float32(math.Inf(1))
+	for n := 1; n <= 40; n++ {
+		for _, c := range []struct{ x, want float32 }{
+			{-inf, 0}, {-87.34, 0}, {-1000, 0}, {inf, inf}, {88.73, inf}, {1e30, inf}, {0, 1},
+		} {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = c.x
+			}
+			d := make([]float32, n)
+			expAVX512(d, x)
+			for i := range d {
+				if d[i] != c.want {
+					t.Fatalf("n=%d: exp(%g) = %g, want %g", n, c.x, d[i], c.want)
+				}
+			}
+			s := expSubAVX512(d, x, 0)
+			if ws := c.want * float32(n); s != ws && !(c.want == 1 && math.Abs(float64(s-ws)) <= 1e-6*float64(ws)) {
+				t.Fatalf("n=%d: expSub sum of exp(%g) = %g, want %g", n, c.x, s, ws)
+			}
+		}
+		x := make([]float32, n)
+		x[n-1] = float32(math.NaN())
+		d := make([]float32, n)
+		expAVX512(d, x)
+		if d[n-1] == d[n-1] || (n > 1 && d[0] != 1) {
+			t.Fatalf("n=%d: exp of [0..., NaN] = %v", n, d)
+		}
+	}
+	// The sum of expSub: float64 reference over random rows.
+	r := rand.New(rand.NewPCG(53, 54))
+	for _, n := range vecLens() {
+		x := randSlice(r, n)
+		d := make([]float32, n)
+		s := expSubAVX512(d, x, 0.5)
+		var ws, wa float64
+		for _, v := range x {
+			e := math.Exp(float64(v) - 0.5)
+			ws += e
+			wa += math.Abs(e)
+		}
+		if !closeTo(s, ws, wa, 2e-7*float64(n+4)) {
+			t.Fatalf("n=%d: expSub sum %g, want %g", n, s, ws)
+		}
+	}
+}
+
+// TestVec512BF16 checks the zmm widening at every tail length and offset
+// bit for bit, with guard bands.
+func TestVec512BF16(t *testing.T) {
+	if !hasAVX512() {
+		t.Skip("needs AVX-512")
+	}
+	r := rand.New(rand.NewPCG(55, 56))
+	for _, n := range vecLens() {
+		for off := 0; off < 4; off++ {
+			hb := make([]uint16, n+off)
+			h := hb[off:]
+			for i := range h {
+				h[i] = uint16(r.Uint32())
+			}
+			buf := make([]float32, n+2*guard+off)
+			for i := range buf {
+				buf[i] = sentinel
+			}
+			dst := buf[guard+off : guard+off+n : guard+off+n]
+			fromBF16AVX512x(dst, h)
+			for i := 0; i < guard; i++ {
+				if math.Float32bits(buf[off+i]) != 0x7fc0beef || math.Float32bits(buf[guard+off+n+i]) != 0x7fc0beef {
+					t.Fatalf("BF16ToF32 n=%d off=%d: write outside the output", n, off)
+				}
+			}
+			for i := range h {
+				if math.Float32bits(dst[i]) != uint32(h[i])<<16 {
+					t.Fatalf("BF16ToF32 n=%d off=%d [%d]: %#x from %#x", n, off, i, math.Float32bits(dst[i]), h[i])
+				}
+			}
+		}
+	}
+}
