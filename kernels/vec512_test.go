@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -17,7 +18,7 @@ func TestVec512Installed(t *testing.T) {
 	for _, name := range availableTiers() {
 		restore := forceTier(name)
 		want := name[:min(6, len(name))] == "avx512"
-		got := ptr(expK) == ptr(expAVX512) && ptr(geluK) == ptr(geluAVX512) && ptr(addK) == ptr(addAVX512)
+		got := ptr(expK) == ptr(expAVX512) && ptr(geluK) == ptr(geluAVX512) && ptr(addK) == ptr(addAsm512)
 		restore()
 		if got != want {
 			t.Errorf("tier %s: AVX-512 vector kernels installed = %v, want %v", name, got, want)
@@ -218,6 +219,40 @@ func TestVec512BF16(t *testing.T) {
 				if math.Float32bits(dst[i]) != uint32(h[i])<<16 {
 					t.Fatalf("BF16ToF32 n=%d off=%d [%d]: %#x from %#x", n, off, i, math.Float32bits(dst[i]), h[i])
 				}
+			}
+		}
+	}
+}
+
+// BenchmarkVec512Stream compares the zmm and ymm loops of the streaming
+// kernels at sizes on both sides of the L1 data cache (it sets
+// zmmStreamBytes in vec512_amd64.go).
+func BenchmarkVec512Stream(b *testing.B) {
+	if !hasAVX512() {
+		b.Skip("needs AVX-512")
+	}
+	for _, n := range []int{2048, 4096, 8192, 16384} {
+		x, y, z := make([]float32, n), make([]float32, n), make([]float32, n)
+		h := make([]uint16, n)
+		for _, k := range []struct {
+			name      string
+			avx2, zmm func()
+		}{
+			{"Scale", func() { scaleAVX2(1.0001, z) }, func() { scaleAVX512(1.0001, z) }},
+			{"Axpy", func() { axpyAVX2(1e-3, x, z) }, func() { axpyAVX512(1e-3, x, z) }},
+			{"Add", func() { addAVX2(z, x, y) }, func() { addAVX512(z, x, y) }},
+			{"Mul", func() { mulAVX2(z, x, y) }, func() { mulAVX512(z, x, y) }},
+			{"BF16ToF32", func() { fromBF16Asm(z, h) }, func() { fromBF16AVX512x(z, h) }},
+		} {
+			for _, arm := range []struct {
+				name string
+				f    func()
+			}{{"avx2", k.avx2}, {"zmm", k.zmm}} {
+				b.Run(fmt.Sprintf("%s/n=%d/%s", k.name, n, arm.name), func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						arm.f()
+					}
+				})
 			}
 		}
 	}
