@@ -159,4 +159,10 @@ func TestTransferSmall(t *testing.T) {
 	if code, _, stderr := runCmd("transfer", "--budgets", "ten"); code != 1 || !strings.Contains(stderr, "--budgets") {
 		t.Fatalf("bad budgets: %d %q", code, stderr)
 	}
+	if code, _, stderr := runCmd("transfer", "--model", "bert-small"); code != 1 || !strings.Contains(stderr, "needs a gpt one") {
+		t.Fatalf("bert preset: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCmd("transfer", "--contrastive", "-1"); code != 1 || !strings.Contains(stderr, "--contrastive") {
+		t.Fatalf("negative contrastive: %d %q", code, stderr)
+	}
 }

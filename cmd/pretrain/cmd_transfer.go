@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pretrain-go/pretrain/builtin/presets"
 	"github.com/pretrain-go/pretrain/builtin/transfer"
 	"github.com/pretrain-go/pretrain/sdk/data"
 )
@@ -42,7 +43,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var budgets, seeds, trainPath, evalPath string
 	var cols labeledFlags
 	var quick bool
-	var export string
+	var export, model string
 	var lr, headLR, contrastive float64
 	var window, dim int
 	fs := newFlagSet("transfer", transferSynopsis, stderr)
@@ -56,11 +57,13 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&seeds, "seeds", "1,2,3", "seeds, comma-separated")
 	fs.IntVar(&cfg.Steps, "steps", 0, "fine-tuning steps of every run (default 100)")
 	fs.IntVar(&cfg.PretrainSteps, "pretrain-steps", 0, "pretraining steps (default 2000)")
+	fs.StringVar(&model, "model", "", "GPT shape: a preset (gpt-tiny, gpt-small; its vocabulary size too), default 2 layers of 128 with a 2048-token vocabulary")
 	fs.Float64Var(&contrastive, "contrastive", 1, "weight of the passage-contrastive term in pretraining (0: plain causal LM)")
 	fs.IntVar(&cfg.EvalLimit, "eval-limit", 300, "score on a random N of the eval examples (0: all)")
 	fs.Float64Var(&lr, "lr", 0, "fine-tuning learning rate of the backbone (both arms; default 1e-3, word2vec 1e-2)")
 	fs.Float64Var(&headLR, "head-lr", 0, "learning rate of the classification head (both arms; default 1e-2, word2vec 1)")
 	fs.IntVar(&cfg.SeqLen, "seq-len", 0, "tokens per example and pretraining row (default 64)")
+	fs.IntVar(&cfg.Finetune.LoRARank, "lora-rank", 0, "lora: adapter rank (default 8; alpha is twice the rank)")
 	fs.StringVar(&cfg.Finetune.Strategy, "strategy", "full", "fine-tuning strategy of both arms: full, llrd, gradual, lora (probe freezes scratch's random backbone)")
 	fs.StringVar(&trainPath, "data", "", "labeled training file instead of the Austen task (.jsonl, .csv, .tsv)")
 	fs.StringVar(&evalPath, "eval", "", "labeled evaluation file (with --data)")
@@ -93,6 +96,14 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	for _, s := range ss {
 		cfg.Seeds = append(cfg.Seeds, uint64(s))
+	}
+	if model != "" {
+		p, err := presets.LookupFamily(model, "gpt", "")
+		if err != nil {
+			return fmt.Errorf("--model: %w", err)
+		}
+		cfg.Model, cfg.Vocab = *p.GPT, p.GPT.VocabSize
+		cfg.Model.VocabSize, cfg.Model.ContextLen = 0, 0 // from the tokenizer and --seq-len
 	}
 	if contrastive < 0 {
 		return fmt.Errorf("--contrastive: %g is negative", contrastive)
