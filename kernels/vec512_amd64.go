@@ -10,6 +10,9 @@ package kernels
 func scaleAVX512(alpha float32, x []float32)
 
 //go:noescape
+func scale2AVX512(alpha float32, x []float32)
+
+//go:noescape
 func axpyAVX512(alpha float32, x, y []float32)
 
 //go:noescape
@@ -40,11 +43,11 @@ func geluTanhAVX512(dst, x []float32)
 func geluTanhBackwardAVX512(dx, dy, x []float32)
 
 // zmmStreamBytes is the most bytes a streaming kernel (Scale, Axpy, Add,
-// Mul) touches for it to run the zmm loop: within the L1 data cache zmm is
-// 1.3-1.5x the ymm loop, streaming from L2 it is 0.85-0.95x (measured with
-// BenchmarkVec512Stream), so larger calls run the AVX2 code. BF16ToF32
-// reads half as many bytes as it writes and is as fast as AVX2 from L2, so
-// it always runs zmm.
+// Mul, BF16ToF32) may touch to run its zmm loop: within the L1 data cache
+// zmm is 1.2-1.8x the ymm loop, but streaming from L2 it is 0.85-1.0x
+// (BenchmarkVec512Stream), so larger calls run the AVX2 code, except Scale,
+// whose two-stream zmm loop is 1.4x the ymm loop from L2. From L2, Add and
+// Mul (three streams of lines in, one out) run at the L2 bandwidth already.
 var zmmStreamBytes = 32 << 10
 
 func scaleAsm512(alpha float32, x []float32) {
@@ -52,7 +55,17 @@ func scaleAsm512(alpha float32, x []float32) {
 		scaleAVX512(alpha, x)
 		return
 	}
-	scaleAVX2(alpha, x)
+	m := len(x) &^ 63
+	scale2AVX512(alpha, x[:m])
+	scaleAVX512(alpha, x[m:])
+}
+
+func fromBF16Asm512x(dst []float32, src []uint16) {
+	if 6*len(src) <= zmmStreamBytes {
+		fromBF16AVX512x(dst, src)
+		return
+	}
+	fromBF16Asm(dst, src)
 }
 
 func axpyAsm512(alpha float32, x, y []float32) {
@@ -83,7 +96,7 @@ func mulAsm512(dst, x, y []float32) {
 // AVX-512 code; the others keep the AVX2 code that installVecAVX2 set.
 func installVecAVX512() {
 	scaleK, axpyK, addK, mulK = scaleAsm512, axpyAsm512, addAsm512, mulAsm512
-	fromBF16 = fromBF16AVX512x
+	fromBF16 = fromBF16Asm512x
 	expK, expSubK = expAVX512, expSubAVX512
 	geluK, geluBK, geluTK, geluTBK = geluAVX512, geluBackwardAVX512, geluTanhAVX512, geluTanhBackwardAVX512
 }

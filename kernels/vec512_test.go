@@ -63,6 +63,12 @@ func vec512Cases() []vec512Case {
 	const c = 1.75 // expSub's shift
 	return []vec512Case{
 		{"Scale", func(d, x, _ []float32) { copy(d, x); scaleAVX512(-1.5, d) }, func(d, x, _ []float32) { copy(d, x); scaleGo(-1.5, d) }, func(d, x, _ []float32) { copy(d, x); scaleAVX2(-1.5, d) }, 0, 0, false, true},
+		{"Scale2", func(d, x, _ []float32) {
+			copy(d, x)
+			m := len(d) &^ 63
+			scale2AVX512(-1.5, d[:m])
+			scaleAVX512(-1.5, d[m:])
+		}, func(d, x, _ []float32) { copy(d, x); scaleGo(-1.5, d) }, func(d, x, _ []float32) { copy(d, x); scaleAVX2(-1.5, d) }, 0, 0, false, true},
 		{"Axpy", func(d, x, y []float32) { copy(d, y); axpyAVX512(0.3, x, d) }, func(d, x, y []float32) { copy(d, y); axpyGo(0.3, x, d) }, func(d, x, y []float32) { copy(d, y); axpyAVX2(0.3, x, d) }, 1.2e-7, 1, false, false},
 		{"Add", func(d, x, y []float32) { addAVX512(d, x, y) }, func(d, x, y []float32) { addGo(d, x, y) }, func(d, x, y []float32) { addAVX2(d, x, y) }, 0, 0, false, true},
 		{"Mul", func(d, x, y []float32) { mulAVX512(d, x, y) }, func(d, x, y []float32) { mulGo(d, x, y) }, func(d, x, y []float32) { mulAVX2(d, x, y) }, 0, 0, false, true},
@@ -133,6 +139,29 @@ func TestVec512Tails(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestVec512LargePath runs the streaming kernels through the exported API
+// with zmmStreamBytes 0, so that every length takes the path of calls
+// larger than L1 (two-stream Scale, AVX2 Add, Mul, Axpy, BF16ToF32).
+func TestVec512LargePath(t *testing.T) {
+	defer func(b int) { zmmStreamBytes = b }(zmmStreamBytes)
+	zmmStreamBytes = 0
+	forEachTier(t, func(t *testing.T) {
+		elementwise(t, "Add", func(d, x, y []float32) { Add(d, x, y) }, func(x, y float64) float64 { return x + y }, 1e-7, 1e-3, -10, 10)
+		elementwise(t, "Mul", func(d, x, y []float32) { Mul(d, x, y) }, func(x, y float64) float64 { return x * y }, 1e-7, 1e-3, -10, 10)
+		elementwise(t, "Scale", func(d, x, _ []float32) { copy(d, x); Scale(-1.5, d) }, func(x, _ float64) float64 { return -1.5 * x }, 1e-7, 1e-3, -10, 10)
+		elementwise(t, "Axpy", func(d, x, y []float32) { x = append([]float32(nil), x...); copy(d, y); Axpy(0.25, x, d) }, func(x, y float64) float64 { return y + 0.25*x }, 1e-7, 1e-3, -10, 10)
+		elementwise(t, "BF16ToF32", func(d, x, _ []float32) {
+			h := make([]uint16, len(x))
+			for i, v := range x {
+				h[i] = uint16(math.Float32bits(v) >> 16)
+			}
+			BF16ToF32(d, h)
+		}, func(x, _ float64) float64 {
+			return float64(math.Float32frombits(math.Float32bits(float32(x)) &^ 0xffff))
+		}, 0, 0, -10, 10)
+	})
 }
 
 // TestVec512ExpEdges pins the documented edges of Exp on the zmm code:
@@ -239,6 +268,7 @@ func BenchmarkVec512Stream(b *testing.B) {
 			avx2, zmm func()
 		}{
 			{"Scale", func() { scaleAVX2(1.0001, z) }, func() { scaleAVX512(1.0001, z) }},
+			{"Scale2", func() { scaleAVX2(1.0001, z) }, func() { scale2AVX512(1.0001, z) }},
 			{"Axpy", func() { axpyAVX2(1e-3, x, z) }, func() { axpyAVX512(1e-3, x, z) }},
 			{"Add", func() { addAVX2(z, x, y) }, func() { addAVX512(z, x, y) }},
 			{"Mul", func() { mulAVX2(z, x, y) }, func() { mulAVX512(z, x, y) }},
