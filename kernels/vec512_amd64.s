@@ -35,7 +35,8 @@ DATA v512c<>+96(SB)/4, $0x41a00000  // 20
 DATA v512c<>+100(SB)/4, $0xc1a00000 // -20
 DATA v512c<>+104(SB)/4, $0x3e095d4f // 3·k1
 DATA v512c<>+108(SB)/4, $0x5d5e0b6b // 1e18: PHI16's cap on |z| for t
-GLOBL v512c<>(SB), RODATA|NOPTR, $112
+DATA v512c<>+112(SB)/4, $0xff800000 // -Inf
+GLOBL v512c<>(SB), RODATA|NOPTR, $116
 
 #define Z_EXPLO v512c<>+0(SB)
 #define Z_CLAMP v512c<>+4(SB)
@@ -65,6 +66,7 @@ GLOBL v512c<>(SB), RODATA|NOPTR, $112
 #define Z_M20 v512c<>+100(SB)
 #define Z_3K1 v512c<>+104(SB)
 #define Z_BIG v512c<>+108(SB)
+#define Z_MINF v512c<>+112(SB)
 
 // TAILMASK sets K1 to the low CX bits (CX < 16). Clobbers AX.
 #define TAILMASK \
@@ -287,6 +289,161 @@ fxtail:
 	VPSLLD $16, Z0, Z0
 	VMOVDQU32 Z0, K1, (DI)
 fxdone:
+	VZEROUPPER
+	RET
+
+// ---- reductions: 64 elements per trip (four chains), 16, then masked ----
+
+// HSUM16 reduces Z0 to its lane sum in X0. Clobbers Z1.
+#define HSUM16 \
+	VEXTRACTF64X4 $1, Z0, Y1; \
+	VADDPS Y1, Y0, Y0; \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDPS X1, X0, X0; \
+	VPERMILPS $0x4e, X0, X1; \
+	VADDPS X1, X0, X0; \
+	VPERMILPS $0xb1, X0, X1; \
+	VADDPS X1, X0, X0
+
+// func sumAVX512(x []float32) float32
+TEXT ·sumAVX512(SB), NOSPLIT, $0-28
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+sz64:
+	CMPQ CX, $64
+	JL sz16
+	VADDPS (SI), Z0, Z0
+	VADDPS 64(SI), Z1, Z1
+	VADDPS 128(SI), Z2, Z2
+	VADDPS 192(SI), Z3, Z3
+	ADDQ $256, SI
+	SUBQ $64, CX
+	JMP sz64
+sz16:
+	CMPQ CX, $16
+	JL sztail
+	VADDPS (SI), Z0, Z0
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP sz16
+sztail:
+	TESTQ CX, CX
+	JE szred
+	TAILMASK
+	VADDPS (SI), Z1, K1, Z1
+szred:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	HSUM16
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func dotAVX512(x, y []float32) float32
+TEXT ·dotAVX512(SB), NOSPLIT, $0-52
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ y_base+24(FP), DI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+dz64:
+	CMPQ CX, $64
+	JL dz16
+	VMOVUPS (SI), Z4
+	VMOVUPS 64(SI), Z5
+	VMOVUPS 128(SI), Z6
+	VMOVUPS 192(SI), Z7
+	VFMADD231PS (DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP dz64
+dz16:
+	CMPQ CX, $16
+	JL dztail
+	VMOVUPS (SI), Z4
+	VFMADD231PS (DI), Z4, Z0
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP dz16
+dztail:
+	TESTQ CX, CX
+	JE dzred
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z4
+	VFMADD231PS (DI), Z4, K1, Z1
+dzred:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	HSUM16
+	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func maxAVX512(x []float32) float32
+// NaNs are skipped: VMAXPS returns its second source (the running maximum)
+// when the element is NaN; the masked tail leaves the lanes past the end
+// as they were.
+TEXT ·maxAVX512(SB), NOSPLIT, $0-28
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	VBROADCASTSS Z_MINF, Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+mz64:
+	CMPQ CX, $64
+	JL mz16
+	VMOVUPS (SI), Z4
+	VMOVUPS 64(SI), Z5
+	VMOVUPS 128(SI), Z6
+	VMOVUPS 192(SI), Z7
+	VMAXPS Z0, Z4, Z0
+	VMAXPS Z1, Z5, Z1
+	VMAXPS Z2, Z6, Z2
+	VMAXPS Z3, Z7, Z3
+	ADDQ $256, SI
+	SUBQ $64, CX
+	JMP mz64
+mz16:
+	CMPQ CX, $16
+	JL mztail
+	VMOVUPS (SI), Z4
+	VMAXPS Z0, Z4, Z0
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP mz16
+mztail:
+	TESTQ CX, CX
+	JE mzred
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z4
+	VMAXPS Z1, Z4, K1, Z1
+mzred:
+	VMAXPS Z1, Z0, Z0
+	VMAXPS Z3, Z2, Z2
+	VMAXPS Z2, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET
 

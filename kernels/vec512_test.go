@@ -164,6 +164,54 @@ func TestVec512LargePath(t *testing.T) {
 	})
 }
 
+// TestVec512Reductions checks Sum, Dot and Max on the zmm code at every
+// tail length and offset; Max also with NaNs (skipped unless all are NaN)
+// and -Inf at random places, through maxAsm512 as the tiers call it.
+func TestVec512Reductions(t *testing.T) {
+	if !hasAVX512() {
+		t.Skip("needs AVX-512")
+	}
+	r := rand.New(rand.NewPCG(59, 60))
+	nan, minf := float32(math.NaN()), float32(math.Inf(-1))
+	for _, n := range vecLens() {
+		for off := 0; off < 4; off++ {
+			x, y := randSlice(r, n+off)[off:], randSlice(r, n+off)[off:]
+			var s, sa, d, da float64
+			for i := range x {
+				s += float64(x[i])
+				sa += math.Abs(float64(x[i]))
+				d += float64(x[i]) * float64(y[i])
+				da += math.Abs(float64(x[i]) * float64(y[i]))
+			}
+			tol := 2e-7 * float64(n+4)
+			if got := sumAVX512(x); !closeTo(got, s, sa, tol) {
+				t.Fatalf("Sum n=%d off=%d: %g, want %g", n, off, got, s)
+			}
+			if got := dotAVX512(x, y); !closeTo(got, d, da, tol) {
+				t.Fatalf("Dot n=%d off=%d: %g, want %g", n, off, got, d)
+			}
+			for trial := 0; trial < 4; trial++ {
+				xm := append([]float32(nil), x...)
+				for i := range xm {
+					switch v := r.IntN(8); {
+					case trial == 1 && v < 3, trial == 3:
+						xm[i] = nan
+					case trial == 2 && v < 2:
+						xm[i] = minf
+					}
+				}
+				if trial == 3 && n > 0 {
+					xm[r.IntN(n)] = minf
+				}
+				got, want := maxAsm512(xm), maxGo(xm)
+				if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
+					t.Fatalf("Max n=%d off=%d trial %d: %g, want %g", n, off, trial, got, want)
+				}
+			}
+		}
+	}
+}
+
 // TestVec512ExpEdges pins the documented edges of Exp on the zmm code:
 // exactly 0 below expLo (also -Inf, so that masked softmax entries vanish),
 // +Inf from 128·ln2 up, NaN kept, and the expSub sum over the tail lanes
@@ -260,9 +308,14 @@ func BenchmarkVec512Stream(b *testing.B) {
 	if !hasAVX512() {
 		b.Skip("needs AVX-512")
 	}
+	// Random data: stores of zeros over zeros run faster (the CPU drops
+	// them), which would flatter every arm.
+	r := rand.New(rand.NewPCG(57, 58))
 	for _, n := range []int{2048, 4096, 8192, 16384} {
-		x, y, z := make([]float32, n), make([]float32, n), make([]float32, n)
+		x, y, z := randSlice(r, n), randSlice(r, n), randSlice(r, n)
 		h := make([]uint16, n)
+		F32ToBF16(h, x)
+		var sink float32
 		for _, k := range []struct {
 			name      string
 			avx2, zmm func()
@@ -273,6 +326,9 @@ func BenchmarkVec512Stream(b *testing.B) {
 			{"Add", func() { addAVX2(z, x, y) }, func() { addAVX512(z, x, y) }},
 			{"Mul", func() { mulAVX2(z, x, y) }, func() { mulAVX512(z, x, y) }},
 			{"BF16ToF32", func() { fromBF16Asm(z, h) }, func() { fromBF16AVX512x(z, h) }},
+			{"Sum", func() { sink += sumAVX2(x) }, func() { sink += sumAVX512(x) }},
+			{"Dot", func() { sink += dotAVX2(x, y) }, func() { sink += dotAVX512(x, y) }},
+			{"Max", func() { sink += maxAVX2(x) }, func() { sink += maxAVX512(x) }},
 		} {
 			for _, arm := range []struct {
 				name string
@@ -285,5 +341,6 @@ func BenchmarkVec512Stream(b *testing.B) {
 				})
 			}
 		}
+		_ = sink
 	}
 }
