@@ -70,7 +70,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&cols.text, "text-column", "text", "column or JSON key of the text")
 	fs.StringVar(&cols.label, "label-column", "label", "column or JSON key of the label")
 	fs.StringVar(&export, "export", "", "write the Austen task as DIR/austen-train.jsonl and DIR/austen-eval.jsonl and stop")
-	fs.BoolVar(&quick, "quick", false, "a seconds-long smoke run: one seed, budget 100, short pretraining")
+	fs.BoolVar(&quick, "quick", false, "a run of about a minute: one seed, budget 100, 300 pretraining steps")
 	if err := parseFlags(fs, "transfer", args, stderr); err != nil {
 		return err
 	}
@@ -122,8 +122,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("--backbone: %q is not gpt or word2vec", cfg.Backbone)
 	}
 	if quick {
-		cfg.Budgets, cfg.Seeds, cfg.PretrainSteps, cfg.Steps, cfg.EvalLimit = []int{100}, []uint64{1}, 120, 60, 240
-		cfg.Vocab, cfg.SeqLen = 1024, 48
+		cfg.Budgets, cfg.Seeds, cfg.PretrainSteps, cfg.Steps, cfg.EvalLimit = []int{100}, []uint64{1}, 300, 60, 240
 		cfg.Word2Vec.Epochs = 2
 	}
 	if (trainPath == "") != (evalPath == "") {
