@@ -113,12 +113,66 @@ func maxAsm512(x []float32) float32 {
 	return m
 }
 
+//go:noescape
+func normAffineAVX512(dst, x, gamma, beta []float32, mu, rs float32)
+
+//go:noescape
+func normAVX512(dst, x []float32, mu, rs float32)
+
+//go:noescape
+func mulAddAVX512(dst, x, y []float32)
+
+//go:noescape
+func lnDxAVX512(dx, g, xh []float32, rs, mg, mgx float32)
+
+// lnRowsAVX512 is lnRowsAVX2 on zmm (see lnRowsAsm).
+//
+//go:noescape
+func lnRowsAVX512(dst, x, gamma, beta []float32, mean, rstd *float32, rows, cols int, invCols, eps float32)
+
+func normRowAsm512(dst, x, gamma, beta []float32, mu, rs float32) {
+	x = x[:len(dst)]
+	if gamma != nil && beta != nil {
+		normAffineAVX512(dst, x, gamma[:len(dst)], beta[:len(dst)], mu, rs)
+		return
+	}
+	normAVX512(dst, x, mu, rs)
+	if gamma != nil {
+		mulAVX512(dst, dst, gamma[:len(dst)])
+	}
+	if beta != nil {
+		addAVX512(dst, dst, beta[:len(dst)])
+	}
+}
+
+func mulAddAsm512(dst, x, y []float32) { mulAddAVX512(dst, x[:len(dst)], y[:len(dst)]) }
+
+func lnDxAsm512(dx, g, xh []float32, rs, mg, mgx float32) {
+	lnDxAVX512(dx, g[:len(dx)], xh[:len(dx)], rs, mg, mgx)
+}
+
+func lnRowsAsm512(dst, x, gamma, beta, mean, rstd []float32, rows, cols int, eps float32) {
+	if gamma == nil || beta == nil || rows == 0 {
+		layerNormRowsGo(dst, x, gamma, beta, mean, rstd, rows, cols, eps)
+		return
+	}
+	_, _ = dst[rows*cols-1], x[rows*cols-1]
+	_, _ = gamma[cols-1], beta[cols-1]
+	var pm, pr *float32
+	if mean != nil {
+		_, _ = mean[rows-1], rstd[rows-1]
+		pm, pr = &mean[0], &rstd[0]
+	}
+	lnRowsAVX512(dst, x, gamma, beta, pm, pr, rows, cols, 1/float32(cols), eps)
+}
+
 // installVecAVX512 points the vector kernels that gain from zmm at the
 // AVX-512 code; the others keep the AVX2 code that installVecAVX2 set.
 func installVecAVX512() {
 	scaleK, axpyK, addK, mulK = scaleAsm512, axpyAsm512, addAsm512, mulAsm512
 	fromBF16 = fromBF16Asm512x
 	sumK, dotK, maxK = sumAVX512, dotAVX512, maxAsm512
+	normK, mulAddK, lnDxK, lnRowsK = normRowAsm512, mulAddAsm512, lnDxAsm512, lnRowsAsm512
 	expK, expSubK = expAVX512, expSubAVX512
 	geluK, geluBK, geluTK, geluTBK = geluAVX512, geluBackwardAVX512, geluTanhAVX512, geluTanhBackwardAVX512
 }

@@ -859,3 +859,282 @@ gtbztail:
 gtbzdone:
 	VZEROUPPER
 	RET
+
+// ---- LayerNorm row helpers: 16 elements per trip, then masked ----
+
+// func normAffineAVX512(dst, x, gamma, beta []float32, mu, rs float32)
+// dst = (x-mu)·rs·gamma + beta.
+TEXT ·normAffineAVX512(SB), NOSPLIT, $0-104
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	MOVQ gamma_base+48(FP), R8
+	MOVQ beta_base+72(FP), R9
+	VBROADCASTSS mu+96(FP), Z8
+	VBROADCASTSS rs+100(FP), Z9
+	XORQ BX, BX
+naz16:
+	CMPQ CX, $16
+	JL naztail
+	VMOVUPS (SI)(BX*1), Z0
+	VSUBPS Z8, Z0, Z0
+	VMULPS Z9, Z0, Z0
+	VMOVUPS (R9)(BX*1), Z1
+	VFMADD231PS (R8)(BX*1), Z0, Z1
+	VMOVUPS Z1, (DI)(BX*1)
+	ADDQ $64, BX
+	SUBQ $16, CX
+	JMP naz16
+naztail:
+	TESTQ CX, CX
+	JE nazdone
+	TAILMASK
+	VMOVUPS.Z (SI)(BX*1), K1, Z0
+	VSUBPS Z8, Z0, Z0
+	VMULPS Z9, Z0, Z0
+	VMOVUPS.Z (R9)(BX*1), K1, Z1
+	VFMADD231PS (R8)(BX*1), Z0, K1, Z1
+	VMOVUPS Z1, K1, (DI)(BX*1)
+nazdone:
+	VZEROUPPER
+	RET
+
+// func normAVX512(dst, x []float32, mu, rs float32)
+// dst = (x-mu)·rs.
+TEXT ·normAVX512(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	VBROADCASTSS mu+48(FP), Z8
+	VBROADCASTSS rs+52(FP), Z9
+noz16:
+	CMPQ CX, $16
+	JL noztail
+	VMOVUPS (SI), Z0
+	VSUBPS Z8, Z0, Z0
+	VMULPS Z9, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP noz16
+noztail:
+	TESTQ CX, CX
+	JE nozdone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VSUBPS Z8, Z0, Z0
+	VMULPS Z9, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+nozdone:
+	VZEROUPPER
+	RET
+
+// func mulAddAVX512(dst, x, y []float32)
+// dst += x·y.
+TEXT ·mulAddAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	MOVQ y_base+48(FP), DX
+maz16:
+	CMPQ CX, $16
+	JL maztail
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VFMADD231PS (DX), Z1, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP maz16
+maztail:
+	TESTQ CX, CX
+	JE mazdone
+	TAILMASK
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VFMADD231PS (DX), Z1, K1, Z0
+	VMOVUPS Z0, K1, (DI)
+mazdone:
+	VZEROUPPER
+	RET
+
+// func lnDxAVX512(dx, g, xh []float32, rs, mg, mgx float32)
+// dx = rs·(g - mg - xh·mgx).
+TEXT ·lnDxAVX512(SB), NOSPLIT, $0-84
+	MOVQ dx_base+0(FP), DI
+	MOVQ dx_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ xh_base+48(FP), DX
+	VBROADCASTSS rs+72(FP), Z8
+	VBROADCASTSS mg+76(FP), Z9
+	VBROADCASTSS mgx+80(FP), Z10
+ldz16:
+	CMPQ CX, $16
+	JL ldztail
+	VMOVUPS (SI), Z0
+	VSUBPS Z9, Z0, Z0
+	VMOVUPS (DX), Z1
+	VFNMADD231PS Z10, Z1, Z0
+	VMULPS Z8, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP ldz16
+ldztail:
+	TESTQ CX, CX
+	JE ldzdone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VSUBPS Z9, Z0, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VFNMADD231PS Z10, Z1, Z0
+	VMULPS Z8, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+ldzdone:
+	VZEROUPPER
+	RET
+
+// func lnRowsAVX512(dst, x, gamma, beta []float32, mean, rstd *float32, rows, cols int, invCols, eps float32)
+// lnRowsAVX2 on zmm: per row a sum pass, a squared-deviation pass (four
+// chains each) and an affine pass, each ending in one masked vector.
+TEXT ·lnRowsAVX512(SB), NOSPLIT, $0-136
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ gamma_base+48(FP), R8
+	MOVQ beta_base+72(FP), R9
+	MOVQ mean+96(FP), R10
+	MOVQ rstd+104(FP), R11
+	MOVQ rows+112(FP), R12
+	MOVQ cols+120(FP), R13
+	VMOVSS invCols+128(FP), X15
+	VMOVSS eps+132(FP), X14
+	MOVQ R13, CX
+	ANDQ $15, CX
+	TAILMASK // K1: the last cols%16 columns, the same for every row
+	MOVQ R13, DX
+	SHLQ $2, DX
+	TESTQ R12, R12
+	JE lzdone
+lzrow:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	XORQ BX, BX
+	MOVQ R13, CX
+lzs64:
+	CMPQ CX, $64
+	JL lzs16
+	VADDPS (SI)(BX*1), Z0, Z0
+	VADDPS 64(SI)(BX*1), Z1, Z1
+	VADDPS 128(SI)(BX*1), Z2, Z2
+	VADDPS 192(SI)(BX*1), Z3, Z3
+	ADDQ $256, BX
+	SUBQ $64, CX
+	JMP lzs64
+lzs16:
+	CMPQ CX, $16
+	JL lzstail
+	VADDPS (SI)(BX*1), Z0, Z0
+	ADDQ $64, BX
+	SUBQ $16, CX
+	JMP lzs16
+lzstail:
+	TESTQ CX, CX
+	JE lzsred
+	VADDPS (SI)(BX*1), Z1, K1, Z1
+lzsred:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	HSUM16
+	VMULSS X15, X0, X11
+	VBROADCASTSS X11, Z8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	XORQ BX, BX
+	MOVQ R13, CX
+lzq64:
+	CMPQ CX, $64
+	JL lzq16
+	VSUBPS (SI)(BX*1), Z8, Z4
+	VSUBPS 64(SI)(BX*1), Z8, Z5
+	VSUBPS 128(SI)(BX*1), Z8, Z6
+	VSUBPS 192(SI)(BX*1), Z8, Z7
+	VFMADD231PS Z4, Z4, Z0
+	VFMADD231PS Z5, Z5, Z1
+	VFMADD231PS Z6, Z6, Z2
+	VFMADD231PS Z7, Z7, Z3
+	ADDQ $256, BX
+	SUBQ $64, CX
+	JMP lzq64
+lzq16:
+	CMPQ CX, $16
+	JL lzqtail
+	VSUBPS (SI)(BX*1), Z8, Z4
+	VFMADD231PS Z4, Z4, Z0
+	ADDQ $64, BX
+	SUBQ $16, CX
+	JMP lzq16
+lzqtail:
+	TESTQ CX, CX
+	JE lzqred
+	VSUBPS.Z (SI)(BX*1), Z8, K1, Z4
+	VFMADD231PS Z4, Z4, Z1
+lzqred:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	HSUM16
+	VMULSS X15, X0, X0
+	VADDSS X14, X0, X0
+	VSQRTSS X0, X0, X0
+	MOVL $0x3f800000, AX
+	VMOVD AX, X1
+	VDIVSS X0, X1, X10
+	TESTQ R10, R10
+	JE lznostat
+	VMOVSS X11, (R10)
+	VMOVSS X10, (R11)
+	ADDQ $4, R10
+	ADDQ $4, R11
+lznostat:
+	VBROADCASTSS X10, Z9
+	XORQ BX, BX
+	MOVQ R13, CX
+lza16:
+	CMPQ CX, $16
+	JL lzatail
+	VMOVUPS (SI)(BX*1), Z0
+	VSUBPS Z8, Z0, Z0
+	VMULPS Z9, Z0, Z0
+	VMOVUPS (R9)(BX*1), Z1
+	VFMADD231PS (R8)(BX*1), Z0, Z1
+	VMOVUPS Z1, (DI)(BX*1)
+	ADDQ $64, BX
+	SUBQ $16, CX
+	JMP lza16
+lzatail:
+	TESTQ CX, CX
+	JE lzarow
+	VMOVUPS.Z (SI)(BX*1), K1, Z0
+	VSUBPS Z8, Z0, Z0
+	VMULPS Z9, Z0, Z0
+	VMOVUPS.Z (R9)(BX*1), K1, Z1
+	VFMADD231PS (R8)(BX*1), Z0, K1, Z1
+	VMOVUPS Z1, K1, (DI)(BX*1)
+lzarow:
+	ADDQ DX, SI
+	ADDQ DX, DI
+	DECQ R12
+	JNZ lzrow
+lzdone:
+	VZEROUPPER
+	RET

@@ -72,6 +72,10 @@ func vec512Cases() []vec512Case {
 		{"Axpy", func(d, x, y []float32) { copy(d, y); axpyAVX512(0.3, x, d) }, func(d, x, y []float32) { copy(d, y); axpyGo(0.3, x, d) }, func(d, x, y []float32) { copy(d, y); axpyAVX2(0.3, x, d) }, 1.2e-7, 1, false, false},
 		{"Add", func(d, x, y []float32) { addAVX512(d, x, y) }, func(d, x, y []float32) { addGo(d, x, y) }, func(d, x, y []float32) { addAVX2(d, x, y) }, 0, 0, false, true},
 		{"Mul", func(d, x, y []float32) { mulAVX512(d, x, y) }, func(d, x, y []float32) { mulGo(d, x, y) }, func(d, x, y []float32) { mulAVX2(d, x, y) }, 0, 0, false, true},
+		{"Norm", func(d, x, _ []float32) { normAVX512(d, x, 0.3, 1.7) }, func(d, x, _ []float32) { normRowGo(d, x, nil, nil, 0.3, 1.7) }, func(d, x, _ []float32) { normRowAsm(d, x, nil, nil, 0.3, 1.7) }, 1e-7, 1, false, false},
+		{"NormAffine", func(d, x, y []float32) { normAffineAVX512(d, x, y, x, 0.3, 1.7) }, func(d, x, y []float32) { normRowGo(d, x, y, x, 0.3, 1.7) }, func(d, x, y []float32) { normRowAsm(d, x, y, x, 0.3, 1.7) }, 1e-6, 1, false, false},
+		{"MulAdd", func(d, x, y []float32) { copy(d, y); mulAddAVX512(d, x, y) }, func(d, x, y []float32) { copy(d, y); mulAddGo(d, x, y) }, func(d, x, y []float32) { copy(d, y); mulAddAsm(d, x, y) }, 1.2e-7, 10, false, false},
+		{"LnDx", func(d, x, y []float32) { lnDxAVX512(d, x, y, 1.3, 0.2, 0.7) }, func(d, x, y []float32) { lnDxGo(d, x, y, 1.3, 0.2, 0.7) }, func(d, x, y []float32) { lnDxAsm(d, x, y, 1.3, 0.2, 0.7) }, 1e-6, 1, false, false},
 		{"Exp", func(d, x, _ []float32) { expAVX512(d, x) }, func(d, x, _ []float32) { expGo(d, x) }, func(d, x, _ []float32) { expAsm(d, x) }, 5e-7, 0, true, true},
 		{"ExpSub", func(d, x, _ []float32) { expSubAVX512(d, x, c) }, func(d, x, _ []float32) { expSubGo(d, x, c) }, func(d, x, _ []float32) { expSubAsm(d, x, c) }, 5e-7, 0, true, true},
 		{"GELU", func(d, x, _ []float32) { geluAVX512(d, x) }, func(d, x, _ []float32) { geluGo(d, x) }, func(d, x, _ []float32) { geluAsm(d, x) }, 1e-6, 1, true, true},
@@ -126,7 +130,7 @@ func TestVec512Tails(t *testing.T) {
 						t.Fatalf("%s n=%d off=%d [%d]: x=%g y=%g: got %g, Go %g, AVX2 %g", k.name, n, off, i, x[i], y[i], dst[i], want[i], w2[i])
 					}
 				}
-				if k.name == "Axpy" {
+				if k.name == "Axpy" || k.name == "MulAdd" {
 					continue // x is not an output
 				}
 				in := append([]float32(nil), x...)

@@ -123,9 +123,9 @@ func fromBF16Asm(dst []float32, src []uint16) {
 	fromBF16Go(dst[n:], src[n:])
 }
 
-// installVecAVX2 points the vector kernels at the AVX2+FMA code (the
-// AVX-512 tiers use it too: these loops are bound by memory or by the
-// polynomial's latency chains, where zmm gains little).
+// installVecAVX2 points the vector kernels at the AVX2+FMA code. The
+// AVX-512 tiers start from it; installVecAVX512 (vec512_amd64.go) then
+// overrides the kernels that measurably gain from zmm.
 func installVecAVX2() {
 	dotK, axpyK, scaleK, addK, mulK = dotAVX2, axpyAVX2, scaleAVX2, addAVX2, mulAVX2
 	sumK, maxK, expK, expSubK, sumSqDK = sumAVX2, maxAsm, expAsm, expSubAsm, sumSqDevAVX2
