@@ -464,14 +464,16 @@ mzred:
 	VBROADCASTSS Z_P5, Z26; \
 	VBROADCASTSS Z_ONE, Z27
 
-// EXP16 computes X = exp(X) on 16 lanes as exp32 does (same reduction and
-// polynomial), with 2ⁿ applied by VSCALEFPS, which overflows to +Inf by
-// itself; lanes below expLo are zeroed through the mask K (x not less than
-// expLo, or NaN). The clamps keep a NaN (it is their second source), so NaN
-// flows through to the result. Clobbers N, P, Q and K.
+// EXP16 computes X = exp(X) on 16 lanes with exp32's reduction and
+// polynomial, p·r² + r + 1 taken as 1 + r·(1 + r·p), and 2ⁿ applied by
+// VSCALEFPS, which overflows to +Inf by itself (x is clamped to 100 first,
+// so +Inf gives +Inf, not NaN). Lanes below expLo, -Inf included, are
+// zeroed through the mask K (x not less than expLo, or NaN), so there is no
+// lower clamp; the clamp keeps a NaN (its second source), so NaN flows
+// through to the result. Clobbers N, P, Q and K (Q is unused, kept for
+// the callers' register plans).
 #define EXP16(X, N, P, Q, K) \
 	VCMPPS $0x15, Z16, X, K; \
-	VMAXPS X, Z16, X; \
 	VMINPS X, Z17, X; \
 	VMULPS Z18, X, N; \
 	VRNDSCALEPS $0, N, N; \
@@ -483,9 +485,8 @@ mzred:
 	VFMADD213PS Z24, X, P; \
 	VFMADD213PS Z25, X, P; \
 	VFMADD213PS Z26, X, P; \
-	VMULPS X, X, Q; \
-	VADDPS Z27, X, X; \
-	VFMADD213PS X, Q, P; \
+	VFMADD213PS Z27, X, P; \
+	VFMADD213PS Z27, X, P; \
 	VSCALEFPS.Z N, P, K, X
 
 // RCP sets P = 1/N (N clobbered): VRCP14PS plus one Newton step, within
@@ -1138,3 +1139,4 @@ lzarow:
 lzdone:
 	VZEROUPPER
 	RET
+
