@@ -125,6 +125,27 @@ func (a *attnLayout) width(i int) int {
 	return min(a.s, max(i+a.s-a.t+1, 0))
 }
 
+// causalBlock is the query rows per block of a causal problem: block
+// [r0,r1) multiplies only the keys its last row sees, which skips 3/8 of
+// the products' work at t = s = 4·causalBlock. A variable so that tests
+// can cover many blocks with small shapes.
+var causalBlock = 32
+
+// blocks returns the query-row blocks of one problem, the one that sees the
+// most keys first (so that a product accumulating over blocks can scale
+// the whole output by beta in its first call), with the keys w each sees.
+func (a *attnLayout) blocks(dst [][3]int) [][3]int {
+	dst = dst[:0]
+	if !a.causal || a.t <= causalBlock {
+		return append(dst, [3]int{0, a.t, a.s})
+	}
+	for r1 := a.t; r1 > 0; r1 -= causalBlock {
+		r0 := max(0, r1-causalBlock)
+		dst = append(dst, [3]int{r0, r1, a.width(r1 - 1)})
+	}
+	return dst
+}
+
 // forward writes the attention outputs into o and returns the attention
 // probabilities [batch, t, s], kept for the backward pass.
 func (a *attnLayout) forward(o []float32) []float32 {
@@ -133,28 +154,41 @@ func (a *attnLayout) forward(o []float32) []float32 {
 	scale := float32(1 / math.Sqrt(float64(a.d)))
 	negInf := float32(math.Inf(-1))
 	kernels.Parallel(a.batch, func(lo, hi int) {
+		var bl [][3]int
 		for b := lo; b < hi; b++ {
 			pb := p[b*t*s : (b+1)*t*s]
-			kernels.Sgemm(false, true, t, s, a.d, scale, a.q[a.qOff(b):], a.ldq, a.k[a.kOff(b):], a.ldk, 0, pb, s)
-			for i := range t {
-				// A causal row attends to its first w keys only: the softmax
-				// runs over them and the rest is exactly 0, rather than
-				// exp(-Inf) lanes (half the work, and the exp kernel's
-				// clamped lanes can produce slow denormals).
-				row := pb[i*s : (i+1)*s]
-				w := a.width(i)
-				if a.mask != nil {
-					mr := a.mask[(b/a.perMask)*s : (b/a.perMask)*s+w]
-					for j, m := range mr {
-						if m == 0 {
-							row[j] = negInf
+			bl = a.blocks(bl)
+			for _, blk := range bl {
+				r0, r1, w := blk[0], blk[1], blk[2]
+				if w > 0 {
+					kernels.Sgemm(false, true, r1-r0, w, a.d, scale, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, a.k[a.kOff(b):], a.ldk, 0, pb[r0*s:], s)
+				}
+				for i := r0; i < r1; i++ {
+					// A causal row attends to its first wi keys only: the
+					// softmax runs over them and the rest is exactly 0,
+					// rather than exp(-Inf) lanes.
+					row := pb[i*s : (i+1)*s]
+					wi := a.width(i)
+					if a.mask != nil {
+						mr := a.mask[(b/a.perMask)*s : (b/a.perMask)*s+wi]
+						for j, m := range mr {
+							if m == 0 {
+								row[j] = negInf
+							}
 						}
 					}
+					softmaxRowsMasked(row[:wi], row[:wi], wi, false, 0)
+					clear(row[wi:])
 				}
-				softmaxRowsMasked(row[:w], row[:w], w, false, 0)
-				clear(row[w:])
+				oo := o[a.oOff(b)+r0*a.ldo:]
+				if w == 0 {
+					for i := 0; i < r1-r0; i++ {
+						clear(oo[i*a.ldo : i*a.ldo+a.dv])
+					}
+					continue
+				}
+				kernels.Sgemm(false, false, r1-r0, a.dv, w, 1, pb[r0*s:], s, a.v[a.vOff(b):], a.ldv, 0, oo, a.ldo)
 			}
-			kernels.Sgemm(false, false, t, a.dv, s, 1, pb, s, a.v[a.vOff(b):], a.ldv, 0, o[a.oOff(b):], a.ldo)
 		}
 	})
 	return p
@@ -172,31 +206,48 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 		dpAll = allocRaw(a.batch * t * s)
 	}
 	kernels.Parallel(a.batch, func(lo, hi int) {
+		var bl [][3]int
 		for b := lo; b < hi; b++ {
 			pb, gb := p[b*t*s:(b+1)*t*s], g[a.oOff(b):]
-			if dv != nil { // dV = Pᵀ·dO
-				kernels.Sgemm(true, false, s, a.dv, t, 1, pb, s, gb, a.ldo, bv, dv[a.vOff(b):], a.ldv)
-			}
-			if dpAll == nil {
-				continue
-			}
-			// dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P))
-			dp := dpAll[b*t*s : (b+1)*t*s]
-			kernels.Sgemm(false, true, t, s, a.dv, 1, gb, a.ldo, a.v[a.vOff(b):], a.ldv, 0, dp, s)
-			for i := range t {
-				w := a.width(i)
-				pr, dr := pb[i*s:i*s+w], dp[i*s:(i+1)*s]
-				dot := kernels.Dot(pr, dr[:w])
-				for j, x := range pr {
-					dr[j] = x * (dr[j] - dot)
+			bl = a.blocks(bl)
+			// Blocks come widest first: the first product into dV and dK
+			// covers all their rows with the caller's beta, later ones add
+			// to a prefix.
+			for n, blk := range bl {
+				r0, r1, w := blk[0], blk[1], blk[2]
+				rows := r1 - r0
+				kb, vb := bk, bv
+				if n > 0 {
+					kb, vb = 1, 1
 				}
-				clear(dr[w:]) // P is 0 there
-			}
-			if dq != nil { // dQ = scale·dS·K
-				kernels.Sgemm(false, false, t, a.d, s, scale, dp, s, a.k[a.kOff(b):], a.ldk, bq, dq[a.qOff(b):], a.ldq)
-			}
-			if dk != nil { // dK = scale·dSᵀ·Q
-				kernels.Sgemm(true, false, s, a.d, t, scale, dp, s, a.q[a.qOff(b):], a.ldq, bk, dk[a.kOff(b):], a.ldk)
+				if w == 0 {
+					continue
+				}
+				gr := gb[r0*a.ldo:]
+				if dv != nil { // dV = Pᵀ·dO
+					kernels.Sgemm(true, false, w, a.dv, rows, 1, pb[r0*s:], s, gr, a.ldo, vb, dv[a.vOff(b):], a.ldv)
+				}
+				if dpAll == nil {
+					continue
+				}
+				// dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P))
+				dp := dpAll[b*t*s : (b+1)*t*s]
+				kernels.Sgemm(false, true, rows, w, a.dv, 1, gr, a.ldo, a.v[a.vOff(b):], a.ldv, 0, dp[r0*s:], s)
+				for i := r0; i < r1; i++ {
+					wi := a.width(i)
+					pr, dr := pb[i*s:i*s+wi], dp[i*s:(i+1)*s]
+					dot := kernels.Dot(pr, dr[:wi])
+					for j, x := range pr {
+						dr[j] = x * (dr[j] - dot)
+					}
+					clear(dr[wi:]) // P is 0 there
+				}
+				if dq != nil { // dQ = scale·dS·K
+					kernels.Sgemm(false, false, rows, a.d, w, scale, dp[r0*s:], s, a.k[a.kOff(b):], a.ldk, bq, dq[a.qOff(b)+r0*a.ldq:], a.ldq)
+				}
+				if dk != nil { // dK = scale·dSᵀ·Q
+					kernels.Sgemm(true, false, w, a.d, rows, scale, dp[r0*s:], s, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, kb, dk[a.kOff(b):], a.ldk)
+				}
 			}
 		}
 	})

@@ -196,6 +196,18 @@ func TestGradNorms(t *testing.T) {
 }
 
 func TestGradAttention(t *testing.T) {
+	// Causal problems run in blocks of query rows: once as one block, once
+	// in blocks of 1 and of 3 rows (with t = 4 and 5, the last one partial).
+	for _, blk := range []int{32, 1, 3} {
+		t.Run(fmt.Sprintf("block%d", blk), func(t *testing.T) {
+			defer func(b int) { causalBlock = b }(causalBlock)
+			causalBlock = blk
+			testGradAttention(t)
+		})
+	}
+}
+
+func testGradAttention(t *testing.T) {
 	q, k, v := rnd(1, 2, 2, 4, 3), rnd(2, 2, 2, 4, 3), rnd(3, 2, 2, 4, 5)
 	sdpa := func(causal bool, mask *Tensor) func(in []*Tensor) *Tensor {
 		return func(in []*Tensor) *Tensor { return ScaledDotProductAttention(in[0], in[1], in[2], causal, mask) }
@@ -207,6 +219,36 @@ func TestGradAttention(t *testing.T) {
 	checkGrad(t, "SDPA causal padded", sdpa(true, mask), q, k, v)
 	// Fewer queries than keys (a KV-cache step).
 	checkGrad(t, "SDPA T<S causal", sdpa(true, nil), rnd(4, 2, 2, 2, 3), rnd(5, 2, 2, 4, 3), rnd(6, 2, 2, 4, 5))
+	checkGrad(t, "SDPA causal t=5", sdpa(true, nil), rnd(7, 1, 2, 5, 3), rnd(8, 1, 2, 5, 3), rnd(9, 1, 2, 5, 2))
+	mask5 := FromFloat32s([]float32{1, 1, 1, 0, 1}, 1, 5)
+	checkGrad(t, "SDPA causal padded t=5", sdpa(true, mask5), rnd(7, 1, 2, 5, 3), rnd(8, 1, 2, 5, 3), rnd(9, 1, 2, 5, 2))
+	checkGrad(t, "SelfAttention causal t=5", func(in []*Tensor) *Tensor { return SelfAttention(in[0], 2, true, nil) }, rnd(10, 2, 5, 12))
+}
+
+// TestCausalBlocksMatchOneBlock compares a causal attention of 70 queries
+// computed in blocks of 32 rows with the one-block computation.
+func TestCausalBlocksMatchOneBlock(t *testing.T) {
+	defer func(b int) { causalBlock = b }(causalBlock)
+	x := rnd(11, 2, 70, 24)
+	run := func(blk int) ([]float32, []float32) {
+		causalBlock = blk
+		xx := x.Detach().SetRequiresGrad(true)
+		y := SelfAttention(xx, 2, true, nil)
+		y.Mul(y).Sum().Backward()
+		return y.Float32s(), xx.Grad().Float32s()
+	}
+	y1, g1 := run(1000)
+	y2, g2 := run(32)
+	for i := range y1 {
+		if d := math.Abs(float64(y1[i] - y2[i])); d > 1e-5 {
+			t.Fatalf("output %d: %g vs %g", i, y1[i], y2[i])
+		}
+	}
+	for i := range g1 {
+		if d := math.Abs(float64(g1[i] - g2[i])); d > 1e-4*(1+math.Abs(float64(g1[i]))) {
+			t.Fatalf("gradient %d: %g vs %g", i, g1[i], g2[i])
+		}
+	}
 }
 
 func TestGradSelfAttention(t *testing.T) {
