@@ -23,16 +23,16 @@ DATA v512c<>+48(SB)/4, $0x7fffffff  // abs mask
 DATA v512c<>+52(SB)/4, $0x80000000  // sign bit
 DATA v512c<>+56(SB)/4, $0x3f3504f3  // 1/sqrt(2)
 DATA v512c<>+60(SB)/4, $0x3ea7ba05  // erf p 0.3275911
-DATA v512c<>+64(SB)/4, $0x3e827906  // a1 0.254829592
-DATA v512c<>+68(SB)/4, $0xbe91a98e  // a2 -0.284496736
-DATA v512c<>+72(SB)/4, $0x3fb5f0e3  // a3 1.421413741
-DATA v512c<>+76(SB)/4, $0xbfba00e3  // a4 -1.453152027
-DATA v512c<>+80(SB)/4, $0x3f87dc22  // a5 1.061405429
+DATA v512c<>+64(SB)/4, $0x3e027906  // a1/2 (the a are halved so that the polynomial gives ½erfc)
+DATA v512c<>+68(SB)/4, $0xbe11a98e  // a2/2, a2 = -0.284496736
+DATA v512c<>+72(SB)/4, $0x3f35f0e3  // a3/2, a3 = 1.421413741
+DATA v512c<>+76(SB)/4, $0xbf3a00e3  // a4/2, a4 = -1.453152027
+DATA v512c<>+80(SB)/4, $0x3f07dc22  // a5/2, a5 = 1.061405429
 DATA v512c<>+84(SB)/4, $0x3ecc422a  // 1/sqrt(2*pi)
-DATA v512c<>+88(SB)/4, $0x3f4c422a  // k0 sqrt(2/pi)
+DATA v512c<>+88(SB)/4, $0x3fcc422a  // 2·k0, k0 = sqrt(2/pi)
 DATA v512c<>+92(SB)/4, $0x3d372713  // k1 0.044715
-DATA v512c<>+96(SB)/4, $0x41a00000  // 20
-DATA v512c<>+100(SB)/4, $0xc1a00000 // -20
+DATA v512c<>+96(SB)/4, $0x42200000  // 40: tanhParts' clamp of u at ±20, on 2u
+DATA v512c<>+100(SB)/4, $0xc2200000 // -40
 DATA v512c<>+104(SB)/4, $0x3e095d4f // 3·k1
 DATA v512c<>+108(SB)/4, $0x5d5e0b6b // 1e18: PHI16's cap on |z| for t
 DATA v512c<>+112(SB)/4, $0xff800000 // -Inf
@@ -60,10 +60,10 @@ GLOBL v512c<>(SB), RODATA|NOPTR, $116
 #define Z_A4 v512c<>+76(SB)
 #define Z_A5 v512c<>+80(SB)
 #define Z_ISQRT2PI v512c<>+84(SB)
-#define Z_K0 v512c<>+88(SB)
+#define Z_2K0 v512c<>+88(SB)
 #define Z_K1 v512c<>+92(SB)
-#define Z_20 v512c<>+96(SB)
-#define Z_M20 v512c<>+100(SB)
+#define Z_40 v512c<>+96(SB)
+#define Z_M40 v512c<>+100(SB)
 #define Z_3K1 v512c<>+104(SB)
 #define Z_BIG v512c<>+108(SB)
 #define Z_MINF v512c<>+112(SB)
@@ -606,7 +606,8 @@ esred:
 
 // PHI16 computes, for X = x (kept), C = Φ(x) and E = exp(-x²/2), as phi
 // does: erfc(|z|) ≈ t·P(t)·e^(-z²), t = 1/(1+p|z|), z = x/√2; Φ is
-// 1 - ½erfc for x ≥ 0 (sign bit clear) and ½erfc otherwise. |z| is capped
+// 1 - ½erfc for x ≥ 0 (sign bit clear) and ½erfc otherwise, with ½ folded
+// into the halved coefficients (exact: a power of two). |z| is capped
 // at 1e18 for t so that the reciprocal's Newton step sees no infinity (t
 // then is ~0 as 1/(1+p|z|) is). Clobbers N, P, Q, K.
 #define PHI16(X, C, E, N, P, Q, K) \
@@ -625,7 +626,6 @@ esred:
 	VFMADD213PS.BCST Z_A1, P, Q; \
 	VMULPS P, Q, Q; \
 	VMULPS E, Q, Q; \
-	VMULPS Z26, Q, Q; \
 	VSUBPS Q, Z27, C; \
 	VPTESTMD.BCST Z_SIGN, X, K; \
 	VMOVAPS Q, K, C
@@ -733,13 +733,14 @@ gbzdone:
 
 // TANHCONSTS loads, after EXPCONSTS, the constants of TANH16.
 #define TANHCONSTS \
-	VBROADCASTSS Z_K0, Z28; \
+	VBROADCASTSS Z_2K0, Z28; \
 	VBROADCASTSS Z_K1, Z29; \
-	VBROADCASTSS Z_20, Z30; \
-	VBROADCASTSS Z_M20, Z31
+	VBROADCASTSS Z_40, Z30; \
+	VBROADCASTSS Z_M40, Z31
 
 // TANH16 computes, for X = x (kept), U = e·s and S = s of tanhParts(k0·(x +
-// k1·x³)), and X2 = x². The clamp to ±20 keeps a NaN. Clobbers N, Q, K.
+// k1·x³)), and X2 = x². It works on 2u directly (2·k0 in Z28, clamp ±40);
+// the clamp keeps a NaN. Clobbers N, Q, K.
 #define TANH16(X, X2, U, S, N, Q, K) \
 	VMULPS X, X, X2; \
 	VMOVAPS Z27, U; \
@@ -748,7 +749,6 @@ gbzdone:
 	VMULPS Z28, U, U; \
 	VMINPS U, Z30, U; \
 	VMAXPS U, Z31, U; \
-	VADDPS U, U, U; \
 	EXP16(U, N, S, Q, K); \
 	VADDPS Z27, U, N; \
 	RCP(N, S); \
@@ -799,14 +799,13 @@ gtzdone:
 	RET
 
 // TBWD turns TANH16's outputs into X = es·(1 + 2·x·s·k0·(1+3k1·x²)),
-// the derivative of x·es (N clobbered).
+// the derivative of x·es (2·k0 is in Z28; N clobbered).
 #define TBWD(X, X2, U, S, N) \
 	VMOVAPS Z27, N; \
 	VFMADD231PS.BCST Z_3K1, X2, N; \
 	VMULPS Z28, N, N; \
 	VMULPS S, N, N; \
 	VMULPS X, N, N; \
-	VADDPS N, N, N; \
 	VADDPS Z27, N, N; \
 	VMULPS U, N, X
 
