@@ -82,51 +82,43 @@ func Exp(dst, x []float32) {
 // exp(x - max(x)) / Σ exp(x - max(x)). dst may be x. A row of -Inf (fully
 // masked) gives NaN, as in PyTorch.
 func SoftmaxRows(dst, x []float32, rows, cols int) {
-	if rows < 0 || cols < 0 {
-		argPanic("SoftmaxRows", "negative shape %dx%d", rows, cols)
-	}
-	checkLen("SoftmaxRows", rows*cols, len(dst), len(x))
-	if !bigRows(rows, cols) {
-		softmaxRows(dst, x, 0, rows, cols)
-		return
-	}
-	parallelRows(rows, cols, func(lo, hi int) { softmaxRows(dst, x, lo, hi, cols) })
+	softmaxRowsLSE("SoftmaxRows", dst, nil, x, rows, cols)
 }
 
 // SoftmaxRowsLSE is SoftmaxRows that also writes each row's log-sum-exp,
 // max + log Σ exp(x - max), into lse (rows long): with it cross-entropy's
 // loss is lse - x[target] without a log of a probability that may be 0.
 func SoftmaxRowsLSE(dst, lse, x []float32, rows, cols int) {
-	if rows < 0 || cols < 0 {
-		argPanic("SoftmaxRowsLSE", "negative shape %dx%d", rows, cols)
+	if len(lse) < rows {
+		argPanic("SoftmaxRowsLSE", "lse has %d elements, need %d", len(lse), rows)
 	}
-	checkLen("SoftmaxRowsLSE", rows*cols, len(dst), len(x))
-	checkLen("SoftmaxRowsLSE", rows, len(lse))
+	softmaxRowsLSE("SoftmaxRowsLSE", dst, lse, x, rows, cols)
+}
+
+// softmaxRowsLSE checks the shape and runs softmaxRows, in parallel for
+// big inputs; lse may be nil.
+func softmaxRowsLSE(op string, dst, lse, x []float32, rows, cols int) {
+	if rows < 0 || cols < 0 {
+		argPanic(op, "negative shape %dx%d", rows, cols)
+	}
+	checkLen(op, rows*cols, len(dst), len(x))
 	if !bigRows(rows, cols) {
-		softmaxRowsLSE(dst, lse, x, 0, rows, cols)
+		softmaxRows(dst, lse, x, 0, rows, cols)
 		return
 	}
-	parallelRows(rows, cols, func(lo, hi int) { softmaxRowsLSE(dst, lse, x, lo, hi, cols) })
+	parallelRows(rows, cols, func(lo, hi int) { softmaxRows(dst, lse, x, lo, hi, cols) })
 }
 
-func softmaxRowsLSE(dst, lse, x []float32, lo, hi, cols int) {
+func softmaxRows(dst, lse, x []float32, lo, hi, cols int) {
 	for r := lo; r < hi; r++ {
 		xr := x[r*cols : (r+1)*cols]
 		dr := dst[r*cols : (r+1)*cols]
 		m := maxK(xr)
 		s := expSubK(dr, xr, m)
 		scaleK(1/s, dr)
-		lse[r] = m + float32(math.Log(float64(s)))
-	}
-}
-
-func softmaxRows(dst, x []float32, lo, hi, cols int) {
-	for r := lo; r < hi; r++ {
-		xr := x[r*cols : (r+1)*cols]
-		dr := dst[r*cols : (r+1)*cols]
-		m := maxK(xr)
-		s := expSubK(dr, xr, m)
-		scaleK(1/s, dr)
+		if lse != nil {
+			lse[r] = m + float32(math.Log(float64(s)))
+		}
 	}
 }
 
