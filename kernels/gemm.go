@@ -39,8 +39,12 @@ type gemmImpl struct {
 	// kernRow and bf16KernRow, when set, read Â row by row: straight from
 	// a non-transposed f32 A, or from panels packed by plain row copies.
 	kernRow, bf16KernRow rowKernel
-	kc, mc, nc           int  // blocking in elements of k (f32), rows, columns
-	amx                  bool // bf16 GEMM with alpha 1 runs on AMX tiles (gemmAMX)
+	// kernHalf and kernHalfRow, when set, are kern and kernRow for tiles
+	// of the first nr/2 columns of a panel (f32 only).
+	kernHalf    microKernel
+	kernHalfRow rowKernel
+	kc, mc, nc  int  // blocking in elements of k (f32), rows, columns
+	amx         bool // bf16 GEMM with alpha 1 runs on AMX tiles (gemmAMX)
 }
 
 // gemmSrc describes where the packing routines read the operands from.
@@ -281,8 +285,8 @@ func gemmSplit(s gemmSrc) {
 // call (a GEMM then allocates nothing in steady state on one thread).
 type gemmJob struct {
 	s                       gemmSrc
-	kern                    microKernel
-	rkern                   rowKernel
+	kern, hkern             microKernel // hkern: nr/2-column tiles, or nil
+	rkern, hrkern           rowKernel
 	direct                  bool
 	m, n, mr, nr, mc        int
 	mBlocks, nSplit         int
@@ -302,7 +306,7 @@ func (j *gemmJob) run(src *gemmSrc, g *gemmImpl) {
 	j.s = *src
 	s := &j.s
 	m, n, k := s.m, s.n, s.k
-	j.kern, j.rkern = g.kern, nil
+	j.kern, j.rkern, j.hkern, j.hrkern = g.kern, nil, nil, nil
 	s.kunit = 1
 	s.pairs = false
 	s.rowA = false
@@ -311,8 +315,11 @@ func (j *gemmJob) run(src *gemmSrc, g *gemmImpl) {
 		if !s.transA && g.bf16KernRow != nil {
 			j.rkern, s.rowA = g.bf16KernRow, true
 		}
-	} else if !s.transA && g.kernRow != nil {
-		j.rkern, s.rowA = g.kernRow, true
+	} else {
+		j.hkern = g.kernHalf
+		if !s.transA && g.kernRow != nil {
+			j.rkern, s.rowA, j.hrkern = g.kernRow, true, g.kernHalfRow
+		}
 	}
 	// A non-transposed f32 A is read in place by the row kernel; only
 	// panels that cross the bottom edge are packed (zero-padded).
@@ -427,6 +434,14 @@ func (j *gemmJob) tile(abuf, tmp []float32, i0, mcb, q, ir int) {
 			j.rkern(kcs, aq, lda, bq, &c[ci], s.ldc, s.alpha, j.beta)
 		} else {
 			j.kern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, j.beta)
+		}
+		return
+	}
+	if rows == mr && cols == nr/2 && j.hkern != nil {
+		if j.rkern != nil {
+			j.hrkern(kcs, aq, lda, bq, &c[ci], s.ldc, s.alpha, j.beta)
+		} else {
+			j.hkern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, j.beta)
 		}
 		return
 	}

@@ -86,6 +86,17 @@ func blocking(g *gemmImpl, l1, l2 int) {
 //go:noescape
 func kernAVX512F32Row(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
 
+// kernAVX512F32Half and kernAVX512F32HalfRow compute a 6×32 tile from the
+// first 32 columns of a 64-column B panel: a product whose last panel is
+// 32 wide (attention heads of 32) then runs half the FMAs and writes C in
+// place instead of through an edge buffer.
+//
+//go:noescape
+func kernAVX512F32Half(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernAVX512F32HalfRow(kc int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
 // kernAVX512BF16Row is kernAVX512BF16 reading Â row by row.
 //
 //go:noescape

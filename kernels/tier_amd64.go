@@ -5,10 +5,13 @@ package kernels
 import "golang.org/x/sys/cpu"
 
 var (
-	tierAVX512   = gemmImpl{name: "avx512", mr: 6, nr: 64, kern: kernAVX512F32, kernRow: kernAVX512F32Row}
+	tierAVX512 = gemmImpl{name: "avx512", mr: 6, nr: 64, kern: kernAVX512F32, kernRow: kernAVX512F32Row,
+		kernHalf: kernAVX512F32Half, kernHalfRow: kernAVX512F32HalfRow}
 	tierAVX512BF = gemmImpl{name: "avx512+bf16", mr: 6, nr: 64, kern: kernAVX512F32, kernRow: kernAVX512F32Row,
+		kernHalf: kernAVX512F32Half, kernHalfRow: kernAVX512F32HalfRow,
 		bf16Kern: kernAVX512BF16, bf16KernRow: kernAVX512BF16Row}
 	tierAMX = gemmImpl{name: "avx512+amx", mr: 6, nr: 64, kern: kernAVX512F32, kernRow: kernAVX512F32Row,
+		kernHalf: kernAVX512F32Half, kernHalfRow: kernAVX512F32HalfRow,
 		bf16Kern: kernAVX512BF16, bf16KernRow: kernAVX512BF16Row, amx: true}
 	tierAVX2 = gemmImpl{name: "avx2", mr: 6, nr: 16, kern: kernAVX2F32, kernRow: kernAVX2F32Row}
 )

@@ -67,6 +67,18 @@ type kernel struct {
 	rowA bool
 	// pfB, when positive, prefetches B that many bytes ahead each step.
 	pfB int
+	// bRow is the bytes between consecutive k steps of the packed B panel:
+	// vecs·vbytes, or more for a kernel that uses only the first columns
+	// of a wider panel (the "half" kernels: 32 of 64 columns).
+	bRow int
+}
+
+// bStep is the B panel's bytes per k step.
+func (k kernel) bStep() int {
+	if k.bRow > 0 {
+		return k.bRow
+	}
+	return k.vecs * k.vbytes
 }
 
 var rowBases = []string{"AX", "R10", "R11", "R12"}
@@ -87,7 +99,7 @@ func (k kernel) aAddr(off, i int) string {
 }
 
 func (k kernel) body(off int) {
-	bstep := k.vecs * k.vbytes
+	bstep := k.bStep()
 	if k.pfB > 0 {
 		for l := 0; l < bstep; l += 64 {
 			p("\tPREFETCHT0 %d(BX)", k.pfB+off*bstep+l)
@@ -129,7 +141,7 @@ func (k kernel) advanceA(bytes int) {
 
 func (k kernel) write() {
 	n := k.rows * k.vecs
-	astep, bstep := k.rows*4, k.vecs*k.vbytes
+	astep, bstep := k.rows*4, k.bStep()
 	// Argument offsets: row kernels take the row stride of Â after a.
 	o := 0
 	if k.rowA {
@@ -247,6 +259,17 @@ func main() {
 				k.write()
 			}
 		}
+	}
+	// Tiles of 6×32 out of a 64-column B panel, for products whose width
+	// (or last panel) is 32 columns: attention heads of 32.
+	h := kernel{reg: "Z", rows: 6, vecs: 2, vbytes: 64, bReg: 24, bcast: []int{28, 29, 30, 31}, unroll: 4, bRow: 256}
+	for _, row := range []bool{false, true} {
+		h.rowA = row
+		h.name = "kernAVX512F32Half"
+		if row {
+			h.name += "Row"
+		}
+		h.write()
 	}
 	if err := os.WriteFile("gemm_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
