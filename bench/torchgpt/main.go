@@ -370,6 +370,10 @@ func cpuTime() time.Duration {
 // tokens/s per step (median, min, max after warm-up), tokens per CPU
 // second (median; on a shared machine the fairer 1-thread figure, since
 // time spent waiting for a core is not counted), peak RSS and MFU.
+// fmaPeak is the one-core f32 FMA peak measured on the project's machine
+// (bench/run_gemm.sh, fma_peak zmm), the denominator of MFU.
+const fmaPeak = 235e9
+
 func speed(preset string, threads, steps, warmup int, bf16 bool) error {
 	p, err := presets.Lookup(preset)
 	if err != nil {
@@ -452,14 +456,16 @@ func speed(preset string, threads, steps, warmup int, bf16 bool) error {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	// FLOPs per token as in DESIGN.md: 6N + 12·L·d·T (attention scores and
-	// weighted values, forward and backward), against the measured FMA peak
-	// of 117 GFLOP/s per core in f32 and 233 in bf16 (shared/bench/BASELINES.md).
+	// weighted values, forward and backward), against this machine's
+	// measured one-core f32 FMA peak (bench/gemm fma_peak, zmm: 235
+	// GFLOP/s) for both precisions: bf16 products run on AMX, whose peak
+	// no register loop measures.
 	n := m.NumParams()
 	flops := 6*float64(n) + 12*float64(layers*dim*t)
-	peak := 117e9 * float64(threads)
+	peak := fmaPeak * float64(threads)
 	prec := "f32"
 	if bf16 {
-		peak, prec = 233e9*float64(threads), "bf16"
+		prec = "bf16"
 	}
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("RESULT pretrain config=%s mode=%s prec=%s threads=%d params=%d tokens_per_step=%d steps=%d "+
