@@ -20,8 +20,10 @@
 //	go           portable Go (4×4 micro-kernel, plain loops)
 //
 // The vector kernels (Dot, Axpy, Exp, SoftmaxRows, LayerNormRows, GELU,
-// AdamStep, the bf16 conversions, ...) are AVX2+FMA assembly on every
-// tier above go. Each tier needs the features of the tiers below it, so
+// AdamStep, the bf16 conversions, ...) are AVX2+FMA assembly on the avx2
+// tier and AVX-512 on the tiers above it where zmm measured faster
+// (vec512_amd64.go: exp, GELU, reductions, LayerNorm rows; the streaming
+// kernels only while their data fits in L1). Each tier needs the features of the tiers below it, so
 // GODEBUG=cpu.amxbf16=off, cpu.avx512bf16=off, cpu.avx512f=off, cpu.avx2=off
 // or cpu.fma=off (read by golang.org/x/sys/cpu) selects a lower one. The
 // build tag purego compiles the Go tier only. The Go assembler knows neither

@@ -42,6 +42,7 @@ func init() {
 func installAVX512() {
 	installVecAVX2()
 	toBF16K, fromBF16 = toBF16Asm512, fromBF16Asm512
+	installVecAVX512()
 	curGemm = &tierAVX512
 }
 

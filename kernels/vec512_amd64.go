@@ -177,17 +177,8 @@ func installVecAVX512() {
 	geluK, geluBK, geluTK, geluTBK = geluAVX512, geluBackwardAVX512, geluTanhAVX512, geluTanhBackwardAVX512
 }
 
-// The tier table (tier_amd64.go, initialised before this file) installs
-// installAVX512 for the avx512 tiers; wrap those entries so that they also
-// install the kernels above, then select the tier again.
 func init() {
 	if l1, _ := cacheSizes(); l1 > 0 {
 		zmmStreamBytes = l1
 	}
-	for i := range tierTable {
-		if e := tierTable[i]; len(e.name) >= 6 && e.name[:6] == "avx512" {
-			tierTable[i].install = func() { e.install(); installVecAVX512() }
-		}
-	}
-	selectTier()
 }
