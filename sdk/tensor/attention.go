@@ -177,7 +177,9 @@ func (a *attnLayout) forward(o []float32) []float32 {
 							}
 						}
 					}
-					softmaxRowsMasked(row[:wi], row[:wi], wi, false, 0)
+					if wi > 0 {
+						softmaxRowMasked(row[:wi], row[:wi], false, 0)
+					}
 					clear(row[wi:])
 				}
 				oo := o[a.oOff(b)+r0*a.ldo:]

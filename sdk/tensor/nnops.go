@@ -27,34 +27,40 @@ func softmaxRowsMasked(y, x []float32, n int, logOut bool, fill float32) {
 	rows := len(x) / max(n, 1)
 	work := func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			xr, yr := x[r*n:(r+1)*n], y[r*n:(r+1)*n]
-			m := kernels.Max(xr)
-			if math.IsInf(float64(m), -1) || m != m { // fully masked (or all NaN)
-				for i := range yr {
-					yr[i] = fill
-				}
-				continue
-			}
-			if !logOut {
-				kernels.SoftmaxRows(yr, xr, 1, n)
-				continue
-			}
-			// log softmax = x - (m + log Σ exp(x - m)), without forming
-			// probabilities that could underflow to 0. y is not x here.
-			for i, v := range xr {
-				yr[i] = v - m
-			}
-			kernels.Exp(yr, yr)
-			ls := m + float32(math.Log(float64(kernels.Sum(yr))))
-			for i, v := range xr {
-				yr[i] = v - ls
-			}
+			softmaxRowMasked(y[r*n:(r+1)*n], x[r*n:(r+1)*n], logOut, fill)
 		}
 	}
 	if len(x) < parallelMin {
 		work(0, rows)
 	} else {
 		kernels.Parallel(rows, work)
+	}
+}
+
+// softmaxRowMasked is softmaxRowsMasked for one row yr = f(xr), without a
+// closure (attention calls it per row).
+func softmaxRowMasked(yr, xr []float32, logOut bool, fill float32) {
+	n := len(xr)
+	m := kernels.Max(xr)
+	if math.IsInf(float64(m), -1) || m != m { // fully masked (or all NaN)
+		for i := range yr {
+			yr[i] = fill
+		}
+		return
+	}
+	if !logOut {
+		kernels.SoftmaxRows(yr, xr, 1, n)
+		return
+	}
+	// log softmax = x - (m + log Σ exp(x - m)), without forming
+	// probabilities that could underflow to 0. y is not x here.
+	for i, v := range xr {
+		yr[i] = v - m
+	}
+	kernels.Exp(yr, yr)
+	ls := m + float32(math.Log(float64(kernels.Sum(yr))))
+	for i, v := range xr {
+		yr[i] = v - ls
 	}
 }
 
