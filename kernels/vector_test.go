@@ -143,6 +143,16 @@ func TestSoftmaxRows(t *testing.T) {
 			buf, dst := guarded(rows * cols)
 			SoftmaxRows(dst, x, rows, cols)
 			checkGuard(t, "SoftmaxRows", buf, rows*cols)
+			// SoftmaxRowsLSE: the same probabilities, plus log-sum-exp.
+			lseBuf, lse := guarded(rows)
+			dst2 := make([]float32, rows*cols)
+			SoftmaxRowsLSE(dst2, lse, x, rows, cols)
+			checkGuard(t, "SoftmaxRowsLSE", lseBuf, rows)
+			for i := range dst2 {
+				if math.Float32bits(dst2[i]) != math.Float32bits(dst[i]) {
+					t.Fatalf("SoftmaxRowsLSE cols=%d differs from SoftmaxRows at %d", cols, i)
+				}
+			}
 			for rr := 0; rr < rows; rr++ {
 				xr := x[rr*cols : (rr+1)*cols]
 				m := math.Inf(-1)
@@ -152,6 +162,9 @@ func TestSoftmaxRows(t *testing.T) {
 				var s float64
 				for _, v := range xr {
 					s += math.Exp(float64(v) - m)
+				}
+				if wantLSE := m + math.Log(s); !(cols == 1 && rr == 0) && !closeTo(lse[rr], wantLSE, math.Abs(wantLSE), 2e-6) {
+					t.Fatalf("SoftmaxRowsLSE cols=%d row %d: lse %g, want %g", cols, rr, lse[rr], wantLSE)
 				}
 				for i, v := range xr {
 					want := math.Exp(float64(v)-m) / s
