@@ -384,6 +384,13 @@ func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, 
 	loader := data.LoaderConfig{Corpus: cfg.Text, Encode: func(s string) []int { return tok.Encode(oneLine(s)) },
 		BatchSize: cfg.PretrainBatch, PackLen: cfg.SeqLen, PackSep: eos, DropLast: true, ShuffleBuffer: 4096, Epochs: -1}
 	if cfg.Contrastive > 0 {
+		// A step takes PretrainBatch whole passages; less text than that
+		// cannot make a batch.
+		if n, err := countPassages(ctx, cfg.Text, cfg.PassageChars); err != nil {
+			return nil, 0, err
+		} else if n < cfg.PretrainBatch {
+			return nil, 0, fmt.Errorf("transfer: the pretraining text makes %d passage(s) of %d+ characters, fewer than the %d a pretraining step takes: give more text", n, cfg.PassageChars, cfg.PretrainBatch)
+		}
 		obj.WithContrastive(cfg.Contrastive, cfg.Temperature)
 		// Whole passages, unpacked: the collator draws both spans of a
 		// pair from the same one.
@@ -429,6 +436,24 @@ func passages(c *data.Corpus, minChars int) data.OpenFunc {
 			return nil, err
 		}
 		return &passageReader{r: r, minChars: minChars}, nil
+	}
+}
+
+// countPassages reads c once and counts its passages.
+func countPassages(ctx context.Context, c *data.Corpus, minChars int) (int, error) {
+	r, err := passages(c, minChars)(ctx, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n := 0
+	for {
+		if _, err := r.Next(); err == io.EOF {
+			return n, nil
+		} else if err != nil {
+			return n, err
+		}
+		n++
 	}
 }
 

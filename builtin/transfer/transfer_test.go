@@ -5,9 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/pretrain-go/pretrain/builtin/finetune"
+	"github.com/pretrain-go/pretrain/sdk/data"
 )
 
 func envInt(name string, def int) int {
@@ -52,5 +54,19 @@ func TestAustenSmall(t *testing.T) {
 	}
 	if pre.Backbone.Config.Dim != 128 || pre.Tokens.Vocab != cfg.Vocab {
 		t.Fatalf("reloaded %v", pre)
+	}
+}
+
+// TestTooLittleTextForABatch: pretraining text that cannot fill one batch
+// of passages is a clear error, and nothing is written.
+func TestTooLittleTextForABatch(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	text := data.NewCorpus([]data.Source{data.StringSource("small.txt", strings.Repeat("A short paragraph of text.\n\n", 40))}, data.CorpusOptions{Mode: data.Documents})
+	_, err := RunExperiment(context.Background(), Config{Text: text, Out: out, PretrainSteps: 2, Budgets: []int{12}, Seeds: []uint64{1}})
+	if err == nil || !strings.Contains(err.Error(), "passage(s)") {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("%s was written", out)
 	}
 }

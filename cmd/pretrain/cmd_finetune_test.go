@@ -159,6 +159,9 @@ func TestTransferSmall(t *testing.T) {
 	if code, _, stderr := runCmd("transfer", "--budgets", "ten"); code != 1 || !strings.Contains(stderr, "--budgets") {
 		t.Fatalf("bad budgets: %d %q", code, stderr)
 	}
+	if code, _, stderr := runCmd("transfer", "--text", filepath.Join(dir, "missing.txt")); code != 1 || !strings.Contains(stderr, "--text") {
+		t.Fatalf("missing --text: %d %q", code, stderr)
+	}
 	if code, _, stderr := runCmd("transfer", "--model", "bert-small"); code != 1 || !strings.Contains(stderr, "needs a gpt one") {
 		t.Fatalf("bert preset: %d %q", code, stderr)
 	}

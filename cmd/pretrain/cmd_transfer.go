@@ -44,6 +44,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var cols labeledFlags
 	var quick bool
 	var export, model string
+	var text listFlag
 	var lr, headLR, contrastive float64
 	var window, dim int
 	fs := newFlagSet("transfer", transferSynopsis, stderr)
@@ -65,6 +66,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.SeqLen, "seq-len", 0, "tokens per example and pretraining row (default 64)")
 	fs.IntVar(&cfg.Finetune.LoRARank, "lora-rank", 0, "lora: adapter rank (default 8; alpha is twice the rank)")
 	fs.StringVar(&cfg.Finetune.Strategy, "strategy", "full", "fine-tuning strategy of both arms: full, llrd, gradual, lora (probe freezes scratch's random backbone)")
+	fs.Var(&text, "text", "unlabeled pretraining text: file, folder or glob, .gz allowed, paragraphs separated by blank lines (repeatable; default: the Austen novels without the task's evaluation paragraphs)")
 	fs.StringVar(&trainPath, "data", "", "labeled training file instead of the Austen task (.jsonl, .csv, .tsv)")
 	fs.StringVar(&evalPath, "eval", "", "labeled evaluation file (with --data)")
 	fs.StringVar(&cols.text, "text-column", "text", "column or JSON key of the text")
@@ -124,6 +126,13 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if quick {
 		cfg.Budgets, cfg.Seeds, cfg.PretrainSteps, cfg.Steps, cfg.EvalLimit = []int{100}, []uint64{1}, 300, 60, 240
 		cfg.Word2Vec.Epochs = 2
+	}
+	if len(text) > 0 {
+		c, _, err := openData(text)
+		if err != nil {
+			return fmt.Errorf("--text: %w", err)
+		}
+		cfg.Text = c.WithOptions(data.CorpusOptions{Mode: data.Documents})
 	}
 	if (trainPath == "") != (evalPath == "") {
 		return fmt.Errorf("--data and --eval go together")

@@ -95,6 +95,7 @@ type Loader struct {
 	items   itemStream
 	packer  *Packer
 	eof     bool // the current epoch's stream is exhausted
+	batches int  // batches the current epoch has yielded (or skipped)
 	done    bool
 
 	ch     chan result
@@ -365,6 +366,7 @@ func (l *Loader) produce() (*Batch, error) {
 			batch = append(batch, it)
 		}
 		if len(batch) == l.cfg.BatchSize || (len(batch) > 0 && !l.cfg.DropLast) {
+			l.batches++
 			if l.skipped < l.cfg.SkipBatches {
 				l.skipped++
 				l.step++
@@ -372,7 +374,14 @@ func (l *Loader) produce() (*Batch, error) {
 			}
 			return l.collate(batch)
 		}
-		// End of epoch.
+		// End of epoch. Endless epochs that yield nothing would loop
+		// forever: too little data for one batch.
+		if l.cfg.Epochs < 0 && l.batches == 0 {
+			l.closeItems()
+			l.done = true
+			return nil, &ParamError{Op: "Loader", Msg: fmt.Sprintf("an epoch of the data yields no batch: %d sequence(s), fewer than BatchSize %d with DropLast (add data, lower the batch size, or keep the last partial batch)", len(batch), l.cfg.BatchSize)}
+		}
+		l.batches = 0
 		l.closeItems()
 		l.epoch++
 		if l.cfg.Epochs > 0 && l.epoch >= l.cfg.Epochs {

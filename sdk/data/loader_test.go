@@ -382,3 +382,34 @@ func TestLoaderShufflesSources(t *testing.T) {
 		t.Errorf("file order does not change across epochs: %v", orders)
 	}
 }
+
+// TestLoaderEndlessWithoutABatch: endless epochs over less data than one
+// batch, with DropLast, are an error rather than a loop that never yields.
+func TestLoaderEndlessWithoutABatch(t *testing.T) {
+	for _, prefetch := range []int{0, 2} {
+		c := NewCorpus([]Source{StringSource("three.txt", "a\nb\nc\n")}, CorpusOptions{})
+		l, err := NewLoader(context.Background(), LoaderConfig{Corpus: c, Encode: func(s string) []int { return []int{int(s[0])} },
+			BatchSize: 5, DropLast: true, Epochs: -1, Prefetch: prefetch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = l.Next()
+		var pe *ParamError
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "yields no batch") {
+			t.Fatalf("prefetch %d: got %v", prefetch, err)
+		}
+		l.Close()
+		// Without DropLast the partial batch comes out, epoch after epoch.
+		l, err = NewLoader(context.Background(), LoaderConfig{Corpus: c, Encode: func(s string) []int { return []int{int(s[0])} },
+			BatchSize: 5, Epochs: -1, Prefetch: prefetch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			if b, err := l.Next(); err != nil || b.Size != 3 {
+				t.Fatalf("prefetch %d, batch %d: %v %v", prefetch, i, b, err)
+			}
+		}
+		l.Close()
+	}
+}
