@@ -24,12 +24,12 @@ func init() {
 const transferSynopsis = `[flags]
 
 Pretrains a small GPT on the embedded Austen novels without the evaluation
-paragraphs (or takes --from): causal language modelling plus a
-passage-contrastive term that pulls the mean token embeddings of two nearby
-spans of a passage together (--contrastive 0 for plain clm). Then for each
-label budget it fine-tunes
-it and trains the same architecture from scratch with the same steps and
-seeds, on the "which novel is this paragraph from" task (or --data/--eval).
+paragraphs (or on --text, or takes --from): causal language modelling plus
+a passage-contrastive term that pulls the mean token embeddings of two
+nearby spans of a passage together (--contrastive 0 for plain clm). Then
+for each label budget it fine-tunes it and trains the same architecture
+from scratch with the same steps and seeds, on the "which novel is this
+paragraph from" task (or --data/--eval).
 Prints a table (accuracy, macro-F1, steps to reach scratch's best) and writes
 results.md, results.json and transfer.svg into --out.
 
