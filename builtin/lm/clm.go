@@ -145,6 +145,11 @@ type SpanPairs struct {
 	PadID  int
 }
 
+// String describes the collator.
+func (c *SpanPairs) String() string {
+	return fmt.Sprintf("SpanPairs(seq=%d, pad=%d)", c.SeqLen, c.PadID)
+}
+
 // Collate draws the span pairs.
 func (c *SpanPairs) Collate(seqs [][]int, rng *data.RNG) (*data.Batch, error) {
 	if c.SeqLen <= 0 {

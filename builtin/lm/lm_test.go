@@ -185,6 +185,7 @@ func TestBF16CloseToF32(t *testing.T) {
 
 func TestSpanPairs(t *testing.T) {
 	c := &SpanPairs{SeqLen: 8, PadID: objtest.Pad}
+	assert.Equal(t, "SpanPairs(seq=8, pad=256)", c.String())
 	long := make([]int, 30)
 	for i := range long {
 		long[i] = 100 + i
