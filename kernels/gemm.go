@@ -228,7 +228,8 @@ func gemmRun(s gemmSrc) {
 // every thread taking row blocks of a shared B block with two barriers per
 // block. On two cores the barriers (and waking the other thread for each)
 // cost more than the packing shared B saves; the split also keeps each
-// thread's B block in its own L2. A variable so benchmarks can compare.
+// thread's B block in its own L2. A variable so that BenchmarkGemmSplit
+// can compare.
 var splitGemm = true
 
 // splitMin is the smallest share a thread gets, in columns or rows.

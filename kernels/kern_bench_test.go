@@ -5,6 +5,7 @@ package kernels
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 func cpuSeconds() float64 { return cpuTime() }
@@ -189,4 +190,31 @@ func benchMat(n int) []float32 {
 		x[i] = float32(i%17)*0.125 - 1
 	}
 	return x
+}
+
+// BenchmarkGemmSplit alternates a 2-thread GEMM cut into per-thread column
+// shares (splitGemm, the default) with row blocks over a shared packed B,
+// wall clock (both threads work); run it on a quiet machine.
+func BenchmarkGemmSplit(b *testing.B) {
+	defer func(v bool) { splitGemm = v }(splitGemm)
+	for _, s := range [][3]int{{256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024}, {512, 768, 3072}} {
+		m, k, n := s[0], s[1], s[2]
+		a, bm, c := benchMat(m*k), benchMat(k*n), benchMat(m*n)
+		SetThreads(2)
+		var t [2]time.Duration
+		reps := max(3, int(2e9/float64(2*m*n*k)))
+		for rep := 0; rep < 5; rep++ {
+			for mode := 0; mode < 2; mode++ {
+				splitGemm = mode == 0
+				t0 := time.Now()
+				for i := 0; i < reps; i++ {
+					Sgemm(false, false, m, n, k, 1, a, k, bm, n, 0, c, n)
+				}
+				t[mode] += time.Since(t0)
+			}
+		}
+		SetThreads(0)
+		f := 2 * float64(m*n*k) * float64(5*reps) / 1e9
+		b.Logf("%dx%dx%d, 2 threads: split %.1f, row blocks %.1f GFLOP/s", m, k, n, f/t[0].Seconds(), f/t[1].Seconds())
+	}
 }

@@ -86,7 +86,6 @@ type Config struct {
 	EvalLimit   int      // score on the first N eval examples (0: all)
 	Finetune    finetune.Config
 	Progress    io.Writer // one line per run; nil: silent
-	Threads     int       // unused placeholder for symmetry with train.Config
 
 	// Word-vector path (Backbone "word2vec"): Word2Vec configures the
 	// skip-gram pretraining (default dim 100, window 50 — a paragraph-wide

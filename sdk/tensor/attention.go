@@ -131,19 +131,24 @@ func (a *attnLayout) width(i int) int {
 // can cover many blocks with small shapes.
 var causalBlock = 32
 
-// blocks returns the query-row blocks of one problem, the one that sees the
-// most keys first (so that a product accumulating over blocks can scale
-// the whole output by beta in its first call), with the keys w each sees.
-func (a *attnLayout) blocks(dst [][3]int) [][3]int {
-	dst = dst[:0]
+// numBlocks is how many query-row blocks a problem runs in: one, or for a
+// causal problem longer than causalBlock, blocks of causalBlock rows.
+func (a *attnLayout) numBlocks() int {
 	if !a.causal || a.t <= causalBlock {
-		return append(dst, [3]int{0, a.t, a.s})
+		return 1
 	}
-	for r1 := a.t; r1 > 0; r1 -= causalBlock {
-		r0 := max(0, r1-causalBlock)
-		dst = append(dst, [3]int{r0, r1, a.width(r1 - 1)})
+	return (a.t + causalBlock - 1) / causalBlock
+}
+
+// block returns query-row block n, [r0,r1), and the keys w its last row
+// sees. Blocks come widest first (the last rows), so that a product
+// accumulating over blocks applies the caller's beta in its first call.
+func (a *attnLayout) block(n int) (r0, r1, w int) {
+	if a.numBlocks() == 1 {
+		return 0, a.t, a.s
 	}
-	return dst
+	r1 = a.t - n*causalBlock
+	return max(0, r1-causalBlock), r1, a.width(r1 - 1)
 }
 
 // forward writes the attention outputs into o and returns the attention
@@ -154,12 +159,10 @@ func (a *attnLayout) forward(o []float32) []float32 {
 	scale := float32(1 / math.Sqrt(float64(a.d)))
 	negInf := float32(math.Inf(-1))
 	kernels.Parallel(a.batch, func(lo, hi int) {
-		var bl [][3]int
 		for b := lo; b < hi; b++ {
 			pb := p[b*t*s : (b+1)*t*s]
-			bl = a.blocks(bl)
-			for _, blk := range bl {
-				r0, r1, w := blk[0], blk[1], blk[2]
+			for n := range a.numBlocks() {
+				r0, r1, w := a.block(n)
 				if w > 0 {
 					kernels.Sgemm(false, true, r1-r0, w, a.d, scale, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, a.k[a.kOff(b):], a.ldk, 0, pb[r0*s:], s)
 				}
@@ -208,15 +211,13 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 		dpAll = allocRaw(a.batch * t * s)
 	}
 	kernels.Parallel(a.batch, func(lo, hi int) {
-		var bl [][3]int
 		for b := lo; b < hi; b++ {
 			pb, gb := p[b*t*s:(b+1)*t*s], g[a.oOff(b):]
-			bl = a.blocks(bl)
 			// Blocks come widest first: the first product into dV and dK
 			// covers all their rows with the caller's beta, later ones add
 			// to a prefix.
-			for n, blk := range bl {
-				r0, r1, w := blk[0], blk[1], blk[2]
+			for n := range a.numBlocks() {
+				r0, r1, w := a.block(n)
 				rows := r1 - r0
 				kb, vb := bk, bv
 				if n > 0 {
