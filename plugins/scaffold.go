@@ -107,7 +107,7 @@ type model struct {
 
 func (m *model) loss(b *data.Batch) *tensor.Tensor {
 	t := b.SeqLen
-	x := m.embed.Forward(b.InputIDs, b.Size, t).Narrow(1, 0, t-1)
+	x := m.embed.Forward(b.Scope, b.InputIDs, b.Size, t).Narrow(1, 0, t-1)
 	logits := m.out.Forward(x).Reshape(b.Size*(t-1), m.out.Out)
 	targets := tensor.FromInts(b.Labels, b.Size, t).Narrow(1, 1, t-1).Ints()
 	return tensor.CrossEntropyWith(logits, targets, data.IgnoreIndex, 0)

@@ -205,7 +205,7 @@ func adamW(m nn.Module) optim.Optimizer {
 func trainParity(dir, model string, steps int) error {
 	var (
 		mod  nn.Module
-		loss func(s int) *tensor.Tensor
+		loss func(sc *tensor.Scope, s int) *tensor.Tensor
 	)
 	switch model {
 	case "gpt":
@@ -218,13 +218,13 @@ func trainParity(dir, model string, steps int) error {
 			return err
 		}
 		ids, tg := make([]int, batch*seqLen), make([]int, batch*seqLen)
-		mod, loss = g, func(s int) *tensor.Tensor {
+		mod, loss = g, func(sc *tensor.Scope, s int) *tensor.Tensor {
 			for r := 0; r < batch; r++ {
 				row := rows[(s*batch+r)*(seqLen+1):][:seqLen+1]
 				copy(ids[r*seqLen:], row[:seqLen])
 				copy(tg[r*seqLen:], row[1:])
 			}
-			return g.Loss(ids, tg, batch, seqLen)
+			return g.Loss(sc, ids, tg, batch, seqLen)
 		}
 	case "bert":
 		b, err := tinyBERT()
@@ -240,9 +240,9 @@ func trainParity(dir, model string, steps int) error {
 			return err
 		}
 		obj := lm.NewMLMFor(b, nil)
-		mod, loss = b, func(s int) *tensor.Tensor {
+		mod, loss = b, func(sc *tensor.Scope, s int) *tensor.Tensor {
 			n := batch * seqLen
-			return obj.Loss(&data.Batch{Size: batch, SeqLen: seqLen, InputIDs: in[s*n : (s+1)*n], Labels: lab[s*n : (s+1)*n]})
+			return obj.Loss(&data.Batch{Size: batch, SeqLen: seqLen, InputIDs: in[s*n : (s+1)*n], Labels: lab[s*n : (s+1)*n], Scope: sc})
 		}
 	default:
 		return fmt.Errorf("model %q: want gpt or bert", model)
@@ -256,14 +256,12 @@ func trainParity(dir, model string, steps int) error {
 	}
 	opt := adamW(mod)
 	arena := tensor.NewArena()
+	stepScope := tensor.NewScope().WithArena(arena)
 	var sb strings.Builder
 	for s := 0; s < steps; s++ {
-		var l float32
-		tensor.WithArena(arena, func() {
-			t := loss(s)
-			l = t.Item()
-			t.Backward()
-		})
+		t := loss(stepScope, s)
+		l := t.Item()
+		t.Backward()
 		arena.Reset()
 		opt.Step()
 		opt.ZeroGrad()
@@ -396,12 +394,13 @@ func speed(preset string, threads, steps, warmup int, bf16 bool) error {
 	}
 	m := obj.Module()
 	opt := adamW(m)
-	if bf16 {
-		tensor.SetAutocastBF16(true)
-	}
 	rng := data.NewRNG(7)
 	seqs := make([][]int, bsz)
 	arena := tensor.NewArena()
+	stepScope := tensor.NewScope().WithArena(arena)
+	if bf16 {
+		stepScope = stepScope.WithAutocast(tensor.BF16)
+	}
 	var tps, cps []float64 // tokens per wall second and per CPU second
 	var fwd, bwd, ost []time.Duration
 	var last float32
@@ -419,13 +418,11 @@ func speed(preset string, threads, steps, warmup int, bf16 bool) error {
 		}
 		c0 := cpuTime()
 		t0 := time.Now()
-		var t1 time.Time
-		tensor.WithArena(arena, func() {
-			l := obj.Loss(b)
-			t1 = time.Now()
-			l.Backward()
-			last = l.Item()
-		})
+		b.Scope = stepScope
+		l := obj.Loss(b)
+		t1 := time.Now()
+		l.Backward()
+		last = l.Item()
 		t2 := time.Now()
 		opt.Step()
 		opt.ZeroGrad()

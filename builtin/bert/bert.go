@@ -121,28 +121,29 @@ func New(cfg Config, rng *tensor.RNG) (*Model, error) {
 
 // Embed returns the summed token, position and (when the model has them
 // and typeIDs is not nil) token-type embeddings [batch, seqLen, Dim], after
-// dropout. It panics with a *nn.ShapeError on impossible sizes.
-func (m *Model) Embed(ids, typeIDs []int, batch, seqLen int) *tensor.Tensor {
+// dropout, computed under scope s (nil for the default). It panics with a
+// *nn.ShapeError on impossible sizes.
+func (m *Model) Embed(s *tensor.Scope, ids, typeIDs []int, batch, seqLen int) *tensor.Tensor {
 	if batch <= 0 || seqLen <= 0 || len(ids) != batch*seqLen || seqLen > m.Config.ContextLen {
 		panic(&nn.ShapeError{Layer: "bert.Model.Embed", Shapes: [][]int{{len(ids)}, {batch, seqLen}},
 			Msg: fmt.Sprintf("need batch·seqLen ids with 0 < seqLen <= %d", m.Config.ContextLen)})
 	}
-	x := m.WTE.Forward(ids, batch, seqLen).Add(m.WPE.Forward(m.positions[:seqLen]))
+	x := m.WTE.Forward(s, ids, batch, seqLen).Add(m.WPE.Forward(s, m.positions[:seqLen]))
 	if m.TTE != nil && typeIDs != nil {
 		if len(typeIDs) != len(ids) {
 			panic(&nn.ShapeError{Layer: "bert.Model.Embed", Shapes: [][]int{{len(ids)}, {len(typeIDs)}},
 				Msg: "token types must match the ids"})
 		}
-		x = x.Add(m.TTE.Forward(typeIDs, batch, seqLen))
+		x = x.Add(m.TTE.Forward(s, typeIDs, batch, seqLen))
 	}
 	return m.Drop.Forward(x)
 }
 
 // Hidden returns the final hidden states [batch, seqLen, Dim] (after ln_f)
 // for ids with an attention mask (1 real, 0 padding; nil for none) and
-// optional token types.
-func (m *Model) Hidden(ids, mask, typeIDs []int, batch, seqLen int) *tensor.Tensor {
-	x := m.Embed(ids, typeIDs, batch, seqLen)
+// optional token types, under scope s.
+func (m *Model) Hidden(s *tensor.Scope, ids, mask, typeIDs []int, batch, seqLen int) *tensor.Tensor {
+	x := m.Embed(s, ids, typeIDs, batch, seqLen)
 	km := MaskTensor(mask, batch, seqLen)
 	for _, b := range m.Blocks {
 		x = b.Forward(x, km)
@@ -157,9 +158,9 @@ func (m *Model) Logits(h *tensor.Tensor) *tensor.Tensor {
 }
 
 // Encode implements task.Backbone: the hidden states of b's InputIDs with
-// its AttentionMask and TokenTypeIDs.
+// its AttentionMask and TokenTypeIDs, under b.Scope.
 func (m *Model) Encode(b *data.Batch) *tensor.Tensor {
-	return m.Hidden(b.InputIDs, b.AttentionMask, b.TokenTypeIDs, b.Size, b.SeqLen)
+	return m.Hidden(b.Scope, b.InputIDs, b.AttentionMask, b.TokenTypeIDs, b.Size, b.SeqLen)
 }
 
 // Dim implements task.Backbone.

@@ -22,10 +22,10 @@ func tinyModel(t *testing.T, types int) *Model {
 // positions' states.
 func TestBidirectional(t *testing.T) {
 	m := tinyModel(t, 0)
-	a := m.Hidden([]int{1, 2, 3, 4}, nil, nil, 1, 4).Float32s()
-	b := m.Hidden([]int{1, 2, 3, 9}, nil, nil, 1, 4).Float32s()
+	a := m.Hidden(nil, []int{1, 2, 3, 4}, nil, nil, 1, 4).Float32s()
+	b := m.Hidden(nil, []int{1, 2, 3, 9}, nil, nil, 1, 4).Float32s()
 	assert.NotEqual(t, a[:16], b[:16])
-	p := m.Hidden([]int{1, 2, 3, 4, 7, 7}, []int{1, 1, 1, 1, 0, 0}, nil, 1, 6).Float32s()
+	p := m.Hidden(nil, []int{1, 2, 3, 4, 7, 7}, []int{1, 1, 1, 1, 0, 0}, nil, 1, 6).Float32s()
 	assert.InDeltaSlice(t, a, p[:64], 1e-5)
 }
 
@@ -39,8 +39,8 @@ func TestTokenTypes(t *testing.T) {
 	assert.NotEqual(t, x, y)
 	assert.Equal(t, 16, m.Dim())
 	assert.NotContains(t, tinyModel(t, 0).StateDict(), "tte.weight")
-	assert.Panics(t, func() { m.Hidden([]int{1, 2}, nil, []int{0}, 1, 2) })
-	assert.Panics(t, func() { m.Hidden(make([]int, 9), nil, nil, 1, 9) })
+	assert.Panics(t, func() { m.Hidden(nil, []int{1, 2}, nil, []int{0}, 1, 2) })
+	assert.Panics(t, func() { m.Hidden(nil, make([]int, 9), nil, nil, 1, 9) })
 }
 
 func TestGatherRowsGradient(t *testing.T) {

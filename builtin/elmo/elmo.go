@@ -117,13 +117,13 @@ func reversedIndex(ls []int, seqLen int) []int {
 // states runs both directions and returns the forward and backward top
 // states [B, T, Hidden]; the backward states are in reversed order.
 func (m *Model) states(b *data.Batch, rev []int) (fwd, bwdRev *tensor.Tensor) {
-	x := m.Drop.Forward(m.Embed.Forward(b.InputIDs, b.Size, b.SeqLen))
+	x := m.Drop.Forward(m.Embed.Forward(b.Scope, b.InputIDs, b.Size, b.SeqLen))
 	fwd, _ = m.Fwd.Forward(x, nil)
 	revIDs := make([]int, len(rev))
 	for i, j := range rev {
 		revIDs[i] = b.InputIDs[j]
 	}
-	xr := m.Drop.Forward(m.Embed.Forward(revIDs, b.Size, b.SeqLen))
+	xr := m.Drop.Forward(m.Embed.Forward(b.Scope, revIDs, b.Size, b.SeqLen))
 	bwdRev, _ = m.Bwd.Forward(xr, nil)
 	return m.Drop.Forward(fwd), m.Drop.Forward(bwdRev)
 }

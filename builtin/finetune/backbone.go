@@ -32,12 +32,12 @@ type GPT struct {
 // NewGPT wraps a GPT model as a backbone.
 func NewGPT(m *gpt.Model) *GPT { return &GPT{Model: m} }
 
-// Encode returns the hidden states of the batch's InputIDs.
+// Encode returns the hidden states of the batch's InputIDs, under b.Scope.
 func (g *GPT) Encode(b *data.Batch) *tensor.Tensor {
 	if g.LoRA != nil && !g.LoRA.Merged() {
 		g.LoRA.Refresh()
 	}
-	return g.Hidden(b.InputIDs, b.Size, b.SeqLen)
+	return g.Hidden(b.Scope, b.InputIDs, b.Size, b.SeqLen)
 }
 
 // Dim is the model width.

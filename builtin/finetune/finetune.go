@@ -296,7 +296,7 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 					panic(err)
 				}
 				targets := lm.ShiftLabels(nil, mb.Labels, mb.Size, mb.SeqLen)
-				loss = loss.Add(tensor.CrossEntropy(bb.Forward(mb.InputIDs, mb.Size, mb.SeqLen), targets).MulScalar(cfg.AuxMLM))
+				loss = loss.Add(tensor.CrossEntropy(bb.Forward(b.Scope, mb.InputIDs, mb.Size, mb.SeqLen), targets).MulScalar(cfg.AuxMLM))
 			}
 			loss.Backward()
 		}); err != nil {
@@ -349,7 +349,7 @@ func auxLM(bb *GPT, b *data.Batch) *tensor.Tensor {
 		}
 	}
 	targets := lm.ShiftLabels(nil, labels, b.Size, b.SeqLen)
-	return tensor.CrossEntropy(bb.Forward(b.InputIDs, b.Size, b.SeqLen), targets)
+	return tensor.CrossEntropy(bb.Forward(b.Scope, b.InputIDs, b.Size, b.SeqLen), targets)
 }
 
 // catch runs fn and turns a panic carrying an error (the SDK's typed

@@ -97,17 +97,17 @@ func (m *Model) batchOf(seqs [][]int, labels []int) *data.Batch {
 func (m *Model) Logits(texts []string) [][]float32 {
 	m.Train(false)
 	var out [][]float32
-	tensor.NoGrad(func() {
-		for start := 0; start < len(texts); start += 32 {
-			end := min(start+32, len(texts))
-			y := m.Head.Predict(m.Batch(texts[start:end], nil))
-			d := y.Float32s()
-			w := len(d) / (end - start)
-			for r := 0; r < end-start; r++ {
-				out = append(out, d[r*w:(r+1)*w])
-			}
+	noGrad := tensor.NewScope().NoGrad()
+	for start := 0; start < len(texts); start += 32 {
+		end := min(start+32, len(texts))
+		b := m.Batch(texts[start:end], nil)
+		b.Scope = noGrad
+		d := m.Head.Predict(b).Float32s()
+		w := len(d) / (end - start)
+		for r := 0; r < end-start; r++ {
+			out = append(out, d[r*w:(r+1)*w])
 		}
-	})
+	}
 	return out
 }
 

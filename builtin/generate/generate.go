@@ -73,33 +73,31 @@ func Generate(m *gpt.Model, prompt []int, opt Options) ([]int, error) {
 	m.Train(false)
 	defer m.Train(training)
 	var out []int
-	tensor.NoGrad(func() {
-		s := newSampler(opt)
-		var logits []float32
-		var c *Cache
+	s := newSampler(opt)
+	var logits []float32
+	var c *Cache
+	if opt.NoCache {
+		logits = lastLogits(m, prompt)
+	} else {
+		c = NewCache(m)
+		for _, id := range prompt {
+			logits = c.Step(id)
+		}
+	}
+	seq := append([]int(nil), prompt...)
+	for len(out) < opt.MaxNewTokens && len(seq) < m.Config.ContextLen+1 {
+		id := s.next(logits)
+		out = append(out, id)
+		seq = append(seq, id)
+		if id == opt.StopID || len(seq) >= m.Config.ContextLen || len(out) == opt.MaxNewTokens {
+			break
+		}
 		if opt.NoCache {
-			logits = lastLogits(m, prompt)
+			logits = lastLogits(m, seq)
 		} else {
-			c = NewCache(m)
-			for _, id := range prompt {
-				logits = c.Step(id)
-			}
+			logits = c.Step(id)
 		}
-		seq := append([]int(nil), prompt...)
-		for len(out) < opt.MaxNewTokens && len(seq) < m.Config.ContextLen+1 {
-			id := s.next(logits)
-			out = append(out, id)
-			seq = append(seq, id)
-			if id == opt.StopID || len(seq) >= m.Config.ContextLen || len(out) == opt.MaxNewTokens {
-				break
-			}
-			if opt.NoCache {
-				logits = lastLogits(m, seq)
-			} else {
-				logits = c.Step(id)
-			}
-		}
-	})
+	}
 	return out, nil
 }
 
@@ -107,7 +105,7 @@ func Generate(m *gpt.Model, prompt []int, opt Options) ([]int, error) {
 // the last position.
 func lastLogits(m *gpt.Model, ids []int) []float32 {
 	v := m.Config.VocabSize
-	all := m.Forward(ids, 1, len(ids)).Float32s()
+	all := m.Forward(tensor.NewScope().NoGrad(), ids, 1, len(ids)).Float32s()
 	return all[len(all)-v:]
 }
 
@@ -117,9 +115,7 @@ func LastLogits(m *gpt.Model, ids []int) []float32 {
 	training := m.Training()
 	m.Train(false)
 	defer m.Train(training)
-	var out []float32
-	tensor.NoGrad(func() { out = append([]float32(nil), lastLogits(m, ids)...) })
-	return out
+	return lastLogits(m, ids)
 }
 
 // sampler picks the next token from logits.

@@ -106,11 +106,12 @@ func New(cfg Config, rng *tensor.RNG) (*Model, error) {
 }
 
 // Forward returns the logits [batch, seqLen, VocabSize] for ids, batch
-// rows of seqLen token ids each. It panics with a *nn.ShapeError when ids
+// rows of seqLen token ids each, computed under scope s (nil for the
+// default: gradients recorded, heap buffers). It panics with a *nn.ShapeError when ids
 // does not hold batch·seqLen ids or seqLen exceeds ContextLen, and with a
 // *tensor.IndexError for an id outside the vocabulary.
-func (m *Model) Forward(ids []int, batch, seqLen int) *tensor.Tensor {
-	h := m.Hidden(ids, batch, seqLen)
+func (m *Model) Forward(s *tensor.Scope, ids []int, batch, seqLen int) *tensor.Tensor {
+	h := m.Hidden(s, ids, batch, seqLen)
 	if m.Head != nil {
 		return m.Head.Forward(h)
 	}
@@ -119,12 +120,12 @@ func (m *Model) Forward(ids []int, batch, seqLen int) *tensor.Tensor {
 
 // Hidden returns the final hidden states [batch, seqLen, Dim] (after ln_f),
 // the input of the LM head, for heads other than language modelling.
-func (m *Model) Hidden(ids []int, batch, seqLen int) *tensor.Tensor {
+func (m *Model) Hidden(s *tensor.Scope, ids []int, batch, seqLen int) *tensor.Tensor {
 	if batch <= 0 || seqLen <= 0 || len(ids) != batch*seqLen || seqLen > m.Config.ContextLen {
 		panic(&nn.ShapeError{Layer: "GPT.Forward", Shapes: [][]int{{len(ids)}, {batch, seqLen}},
 			Msg: fmt.Sprintf("need batch·seqLen ids with 0 < seqLen <= %d", m.Config.ContextLen)})
 	}
-	x := m.WTE.Forward(ids, batch, seqLen).Add(m.WPE.Forward(m.positions[:seqLen]))
+	x := m.WTE.Forward(s, ids, batch, seqLen).Add(m.WPE.Forward(s, m.positions[:seqLen]))
 	x = m.Drop.Forward(x)
 	for _, b := range m.Blocks {
 		x = b.Forward(x, nil)
@@ -134,9 +135,9 @@ func (m *Model) Hidden(ids []int, batch, seqLen int) *tensor.Tensor {
 
 // Loss returns the mean next-token cross-entropy of the logits for ids
 // against targets (both batch·seqLen long; a target of
-// tensor.IgnoreIndex is skipped).
-func (m *Model) Loss(ids, targets []int, batch, seqLen int) *tensor.Tensor {
-	return tensor.CrossEntropy(m.Forward(ids, batch, seqLen), targets)
+// tensor.IgnoreIndex is skipped), under scope s.
+func (m *Model) Loss(s *tensor.Scope, ids, targets []int, batch, seqLen int) *tensor.Tensor {
+	return tensor.CrossEntropy(m.Forward(s, ids, batch, seqLen), targets)
 }
 
 // String prints the configuration and size.

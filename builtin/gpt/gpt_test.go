@@ -62,17 +62,17 @@ func TestParameterNamesAndCount(t *testing.T) {
 func TestForwardShapeCausalityAndDeterminism(t *testing.T) {
 	m := newTiny(t, gpt.Tiny())
 	ids := []int{72, 101, 108, 108, 111, 32, 119, 111, 114, 108} // two rows of 5
-	logits := m.Forward(ids, 2, 5)
+	logits := m.Forward(nil, ids, 2, 5)
 	if s := logits.Shape(); fmt.Sprint(s) != "[2 5 256]" {
 		t.Fatalf("logits shape %v", s)
 	}
-	again := newTiny(t, gpt.Tiny()).Forward(ids, 2, 5)
+	again := newTiny(t, gpt.Tiny()).Forward(nil, ids, 2, 5)
 	if fmt.Sprint(again.Data()) != fmt.Sprint(logits.Data()) {
 		t.Errorf("the same seed gave different logits")
 	}
 	ids2 := append([]int(nil), ids...)
 	ids2[4] = 0 // last token of row 0
-	l2 := m.Forward(ids2, 2, 5).Data()
+	l2 := m.Forward(nil, ids2, 2, 5).Data()
 	for pos := 0; pos < 5; pos++ {
 		row := logits.Data()[pos*256 : (pos+1)*256]
 		changed := fmt.Sprint(row) != fmt.Sprint(l2[pos*256:(pos+1)*256])
@@ -81,7 +81,7 @@ func TestForwardShapeCausalityAndDeterminism(t *testing.T) {
 		}
 	}
 	// With tied embeddings, the logits are the hidden states times wteᵀ.
-	h := m.Hidden(ids, 2, 5)
+	h := m.Hidden(nil, ids, 2, 5)
 	want := tensor.MatMulT(h, m.WTE.Weight, false, true)
 	if fmt.Sprint(want.Data()) != fmt.Sprint(logits.Data()) {
 		t.Errorf("tied head differs from hidden·wteᵀ")
@@ -102,13 +102,13 @@ func TestForwardMisuse(t *testing.T) {
 		fn()
 	}
 	var se *nn.ShapeError
-	check("wrong id count", func() { m.Forward(make([]int, 7), 2, 4) }, &se)
+	check("wrong id count", func() { m.Forward(nil, make([]int, 7), 2, 4) }, &se)
 	if se == nil || !strings.HasPrefix(se.Error(), "nn.GPT.Forward: shape mismatch: [7] and [2,4]") {
 		t.Errorf("message %v", se)
 	}
-	check("too long", func() { m.Forward(make([]int, 65), 1, 65) }, &se)
+	check("too long", func() { m.Forward(nil, make([]int, 65), 1, 65) }, &se)
 	var ie *tensor.IndexError
-	check("id outside vocab", func() { m.Forward([]int{256}, 1, 1) }, &ie)
+	check("id outside vocab", func() { m.Forward(nil, []int{256}, 1, 1) }, &ie)
 	for _, bad := range []gpt.Config{
 		{VocabSize: 256, ContextLen: 8, Dim: 30, Layers: 1, Heads: 4},
 		{VocabSize: 0, ContextLen: 8, Dim: 32, Layers: 1, Heads: 4},
@@ -125,12 +125,12 @@ func TestDropoutOnlyInTraining(t *testing.T) {
 	cfg.Dropout = 0.2
 	m := newTiny(t, cfg)
 	ids := []int{1, 2, 3, 4}
-	a, b := m.Forward(ids, 1, 4).Data(), m.Forward(ids, 1, 4).Data()
+	a, b := m.Forward(nil, ids, 1, 4).Data(), m.Forward(nil, ids, 1, 4).Data()
 	if fmt.Sprint(a) == fmt.Sprint(b) {
 		t.Errorf("training mode with dropout gave identical logits")
 	}
 	m.Train(false)
-	a, b = m.Forward(ids, 1, 4).Data(), m.Forward(ids, 1, 4).Data()
+	a, b = m.Forward(nil, ids, 1, 4).Data(), m.Forward(nil, ids, 1, 4).Data()
 	if fmt.Sprint(a) != fmt.Sprint(b) {
 		t.Errorf("eval mode is not deterministic")
 	}
@@ -158,12 +158,9 @@ func newTrainer(t testing.TB, text []byte) *trainer {
 
 // step runs one training step and returns its loss.
 func (tr *trainer) step() float32 {
-	var loss float32
-	tensor.WithArena(tr.arena, func() {
-		l := tr.m.Loss(tr.ids, tr.tgt, tr.batch, tr.seq)
-		loss = l.Item()
-		l.Backward()
-	})
+	l := tr.m.Loss(tensor.NewScope().WithArena(tr.arena), tr.ids, tr.tgt, tr.batch, tr.seq)
+	loss := l.Item()
+	l.Backward()
 	if tr.arena != nil {
 		tr.arena.Reset()
 	}
@@ -195,7 +192,7 @@ func TestOverfitsTwoKilobytes(t *testing.T) {
 	for ; steps < 400; steps++ {
 		tr.step()
 		if steps%10 == 9 { // the loss of the whole text, after the update
-			tensor.NoGrad(func() { loss = tr.m.Loss(tr.ids, tr.tgt, tr.batch, tr.seq).Item() })
+			loss = tr.m.Loss(tensor.NewScope().NoGrad(), tr.ids, tr.tgt, tr.batch, tr.seq).Item()
 			if loss < 0.1 {
 				break
 			}
@@ -265,7 +262,7 @@ func TestStateDictRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := []int{80, 114, 105, 100, 101}
-	if fmt.Sprint(a.Forward(ids, 1, 5).Data()) == fmt.Sprint(b.Forward(ids, 1, 5).Data()) {
+	if fmt.Sprint(a.Forward(nil, ids, 1, 5).Data()) == fmt.Sprint(b.Forward(nil, ids, 1, 5).Data()) {
 		t.Fatal("different seeds gave the same model")
 	}
 	sd := a.StateDict()
@@ -275,7 +272,7 @@ func TestStateDictRoundTrip(t *testing.T) {
 	if err := b.LoadStateDict(sd); err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(a.Forward(ids, 1, 5).Data()) != fmt.Sprint(b.Forward(ids, 1, 5).Data()) {
+	if fmt.Sprint(a.Forward(nil, ids, 1, 5).Data()) != fmt.Sprint(b.Forward(nil, ids, 1, 5).Data()) {
 		t.Errorf("loaded model differs")
 	}
 }
@@ -286,7 +283,7 @@ func ExampleNew() {
 		panic(err)
 	}
 	fmt.Println(m)
-	fmt.Println(m.Forward([]int{'H', 'i'}, 1, 2).Shape())
+	fmt.Println(m.Forward(nil, []int{'H', 'i'}, 1, 2).Shape())
 	// Output:
 	// GPT(vocab=256, ctx=64, dim=32, layers=2, heads=2, params=35712)
 	// [1 2 256]

@@ -297,9 +297,9 @@ func NewWordVectors(table *tensor.Tensor, trainable bool) *WordVectors {
 	return w
 }
 
-// Encode looks up every input id's vector: [B, T, D].
+// Encode looks up every input id's vector under b.Scope: [B, T, D].
 func (w *WordVectors) Encode(b *data.Batch) *tensor.Tensor {
-	return tensor.Embedding(w.Table, b.InputIDs, b.Size, b.SeqLen)
+	return b.Scope.Embedding(w.Table, b.InputIDs, b.Size, b.SeqLen)
 }
 
 // Dim is the vector width.

@@ -106,7 +106,7 @@ func (o *CLM) Collator() data.Collator { return o.collator }
 // masked mean of each row's input token embeddings.
 func (o *CLM) Loss(b *data.Batch) *tensor.Tensor {
 	o.targets = ShiftLabels(o.targets, b.Labels, b.Size, b.SeqLen)
-	loss := tensor.CrossEntropy(o.model.Forward(b.InputIDs, b.Size, b.SeqLen), o.targets)
+	loss := tensor.CrossEntropy(o.model.Forward(b.Scope, b.InputIDs, b.Size, b.SeqLen), o.targets)
 	if o.contrastive == 0 {
 		return loss
 	}
@@ -114,7 +114,7 @@ func (o *CLM) Loss(b *data.Batch) *tensor.Tensor {
 		panic(&nn.ShapeError{Layer: "clm contrastive", Shapes: [][]int{{b.Size, b.SeqLen}}, Msg: "need an even number of rows (span pairs from lm.SpanPairs)"})
 	}
 	half := b.Size / 2
-	z := Normalize(MeanPool(o.model.WTE.Forward(b.InputIDs, b.Size, b.SeqLen), b.AttentionMask))
+	z := Normalize(MeanPool(o.model.WTE.Forward(b.Scope, b.InputIDs, b.Size, b.SeqLen), b.AttentionMask))
 	sim := tensor.MatMulT(z.Narrow(0, 0, half), z.Narrow(0, half, half), false, true).MulScalar(1 / o.temperature)
 	if cap(o.diag) < half {
 		o.diag = make([]int, half)

@@ -87,12 +87,12 @@ func (o *Contrastive) Loss(b *data.Batch) *tensor.Tensor {
 			o.mask = append(append(o.mask[:0], b.AttentionMask...), b.PairAttentionMask...)
 			mask = o.mask
 		}
-		h := o.model.Hidden(o.ids, mask, nil, 2*b.Size, b.SeqLen)
+		h := o.model.Hidden(b.Scope, o.ids, mask, nil, 2*b.Size, b.SeqLen)
 		z := Normalize(MeanPool(h, mask))
 		za, zb = z.Narrow(0, 0, b.Size), z.Narrow(0, b.Size, b.Size)
 	} else {
-		za = Normalize(MeanPool(o.model.Hidden(b.InputIDs, b.AttentionMask, nil, b.Size, b.SeqLen), b.AttentionMask))
-		zb = Normalize(MeanPool(o.model.Hidden(b.PairInputIDs, b.PairAttentionMask, nil, b.Size, b.PairSeqLen), b.PairAttentionMask))
+		za = Normalize(MeanPool(o.model.Hidden(b.Scope, b.InputIDs, b.AttentionMask, nil, b.Size, b.SeqLen), b.AttentionMask))
+		zb = Normalize(MeanPool(o.model.Hidden(b.Scope, b.PairInputIDs, b.PairAttentionMask, nil, b.Size, b.PairSeqLen), b.PairAttentionMask))
 	}
 	sim := tensor.MatMulT(za, zb, false, true).MulScalar(1 / o.temperature)
 	if cap(o.targets) < b.Size {

@@ -122,7 +122,7 @@ func (o *ELECTRA) Loss(b *data.Batch) *tensor.Tensor {
 	m := o.model
 	n := b.Size * b.SeqLen
 	km := bert.MaskTensor(b.AttentionMask, b.Size, b.SeqLen)
-	x := m.Disc.Embed(b.InputIDs, b.TokenTypeIDs, b.Size, b.SeqLen)
+	x := m.Disc.Embed(b.Scope, b.InputIDs, b.TokenTypeIDs, b.Size, b.SeqLen)
 	for _, blk := range m.GenBlocks {
 		x = blk.Forward(x, km)
 	}
@@ -154,7 +154,7 @@ func (o *ELECTRA) Loss(b *data.Batch) *tensor.Tensor {
 			rtd[i] = 0
 		}
 	}
-	hd := m.Disc.Hidden(corrupt, b.AttentionMask, b.TokenTypeIDs, b.Size, b.SeqLen)
+	hd := m.Disc.Hidden(b.Scope, corrupt, b.AttentionMask, b.TokenTypeIDs, b.Size, b.SeqLen)
 	z := m.RTD.Forward(hd).Reshape(n, 1)
 	// Sigmoid cross-entropy as a two-class softmax over logits (0, z):
 	// -log σ(z) for "replaced", -log(1-σ(z)) for "original", stable and

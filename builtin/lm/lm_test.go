@@ -17,6 +17,11 @@ import (
 var small = map[string]string{"dim": "64", "layers": "2", "heads": "2"}
 
 func trainObjective(t *testing.T, name string, opts map[string]string, steps int, lr float32) (before, after float32) {
+	return trainObjectiveAt(t, tensor.F32, name, opts, steps, lr)
+}
+
+// trainObjectiveAt is trainObjective at the given matrix-product precision.
+func trainObjectiveAt(t *testing.T, precision tensor.DType, name string, opts map[string]string, steps int, lr float32) (before, after float32) {
 	const seqLen = 48
 	o := map[string]string{}
 	for k, v := range small {
@@ -29,7 +34,7 @@ func trainObjective(t *testing.T, name string, opts map[string]string, steps int
 	require.NoError(t, err)
 	train := objtest.Sequences(t, 0, 400, seqLen)
 	eval := objtest.Sequences(t, 400*seqLen, 32, seqLen)
-	before, after = objtest.Train(t, obj, train, eval, steps, 16, lr)
+	before, after = objtest.TrainAt(t, precision, obj, train, eval, steps, 16, lr)
 	t.Logf("%s: eval loss %.3f -> %.3f", name, before, after)
 	return before, after
 }
@@ -83,7 +88,7 @@ func TestCLMLossMatchesManualShift(t *testing.T) {
 	b, err := obj.Collator().Collate(seqs, data.NewRNG(1))
 	require.NoError(t, err)
 	got := obj.Loss(b).Item()
-	logits := clm.Model().Forward(b.InputIDs, b.Size, b.SeqLen).Float32s()
+	logits := clm.Model().Forward(b.Scope, b.InputIDs, b.Size, b.SeqLen).Float32s()
 	v := clm.Model().Config.VocabSize
 	var sum float64
 	n := 0
@@ -171,13 +176,11 @@ func TestPresetShapes(t *testing.T) {
 // same batches in f32 and with bf16 matmuls (f32 master weights and
 // accumulation), and asserts the eval losses agree within 2%.
 func TestBF16CloseToF32(t *testing.T) {
-	run := func(bf16 bool) float32 {
-		prev := tensor.SetAutocastBF16(bf16)
-		defer tensor.SetAutocastBF16(prev)
-		_, after := trainObjective(t, "clm", map[string]string{"layers": "1"}, 60, 3e-3)
+	run := func(precision tensor.DType) float32 {
+		_, after := trainObjectiveAt(t, precision, "clm", map[string]string{"layers": "1"}, 60, 3e-3)
 		return after
 	}
-	f32, b16 := run(false), run(true)
+	f32, b16 := run(tensor.F32), run(tensor.BF16)
 	t.Logf("eval loss after 60 steps: f32 %.4f, bf16 %.4f (%.2f%%)", f32, b16, 100*(b16-f32)/f32)
 	assert.InEpsilon(t, f32, b16, 0.02)
 	assert.NotEqual(t, f32, b16, "autocast changed nothing")
@@ -260,15 +263,14 @@ func TestCLMContrastiveLearns(t *testing.T) {
 	plain := NewCLMFor(clm.Model(), seqLen, objtest.Pad)
 	train, eval := topicRows(1, 400, 2*seqLen), topicRows(2, 32, 2*seqLen)
 	parts := func() (lmLoss, contrastive float32) {
-		tensor.NoGrad(func() {
-			for i := 0; i < len(eval); i += 16 {
-				b, err := clm.Collator().Collate(eval[i:i+16], data.NewRNG(uint64(i)))
-				require.NoError(t, err)
-				total, l := obj.Loss(b).Item(), plain.Loss(b).Item()
-				lmLoss += l / 2
-				contrastive += (total - l) / 2
-			}
-		})
+		for i := 0; i < len(eval); i += 16 {
+			b, err := clm.Collator().Collate(eval[i:i+16], data.NewRNG(uint64(i)))
+			require.NoError(t, err)
+			b.Scope = tensor.NewScope().NoGrad()
+			total, l := obj.Loss(b).Item(), plain.Loss(b).Item()
+			lmLoss += l / 2
+			contrastive += (total - l) / 2
+		}
 		return
 	}
 	l0, c0 := parts()

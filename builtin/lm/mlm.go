@@ -82,7 +82,7 @@ func (o *MLM) Collator() data.Collator { return o.collator }
 // hidden states are gathered before the output projection, so the
 // vocabulary-sized logits are computed for about 15% of the tokens.
 func (o *MLM) Loss(b *data.Batch) *tensor.Tensor {
-	h := o.model.Hidden(b.InputIDs, b.AttentionMask, b.TokenTypeIDs, b.Size, b.SeqLen)
+	h := o.model.Hidden(b.Scope, b.InputIDs, b.AttentionMask, b.TokenTypeIDs, b.Size, b.SeqLen)
 	o.rows, o.targets = labelled(o.rows[:0], o.targets[:0], b.Labels)
 	if len(o.rows) == 0 {
 		return h.Sum().MulScalar(0) // nothing masked: a zero loss that keeps the graph

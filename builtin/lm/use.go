@@ -181,45 +181,43 @@ func (c Candidate) String() string { return fmt.Sprintf("%d (%.3f)", c.ID, c.Pro
 // FillMask runs the encoder over ids (one sequence, no padding) and returns,
 // for each position holding maskID in order, the k most probable tokens.
 func FillMask(m *bert.Model, ids []int, maskID, k int) [][]Candidate {
-	var out [][]Candidate
+	var rows []int
+	for i, id := range ids {
+		if id == maskID {
+			rows = append(rows, i)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
 	training := m.Training()
 	m.Train(false)
 	defer m.Train(training)
-	tensor.NoGrad(func() {
-		var rows []int
-		for i, id := range ids {
-			if id == maskID {
-				rows = append(rows, i)
-			}
+	h := m.Hidden(tensor.NewScope().NoGrad(), ids, nil, nil, 1, len(ids))
+	probs := m.Logits(bert.GatherRows(h, rows)).Softmax(-1).Float32s()
+	v := m.Config.VocabSize
+	out := make([][]Candidate, 0, len(rows))
+	for r := range rows {
+		p := probs[r*v : (r+1)*v]
+		order := make([]int, v)
+		for i := range order {
+			order[i] = i
 		}
-		if len(rows) == 0 {
-			return
+		sort.SliceStable(order, func(a, b int) bool { return p[order[a]] > p[order[b]] })
+		n := min(k, v)
+		cs := make([]Candidate, n)
+		for i := 0; i < n; i++ {
+			cs[i] = Candidate{ID: order[i], Prob: p[order[i]]}
 		}
-		h := m.Hidden(ids, nil, nil, 1, len(ids))
-		probs := m.Logits(bert.GatherRows(h, rows)).Softmax(-1).Float32s()
-		v := m.Config.VocabSize
-		for r := range rows {
-			p := probs[r*v : (r+1)*v]
-			order := make([]int, v)
-			for i := range order {
-				order[i] = i
-			}
-			sort.SliceStable(order, func(a, b int) bool { return p[order[a]] > p[order[b]] })
-			n := min(k, v)
-			cs := make([]Candidate, n)
-			for i := 0; i < n; i++ {
-				cs[i] = Candidate{ID: order[i], Prob: p[order[i]]}
-			}
-			out = append(out, cs)
-		}
-	})
+		out = append(out, cs)
+	}
 	return out
 }
 
 // HiddenFunc maps a padded batch (ids, attention mask, rows, columns) to
 // hidden states [rows, columns, Dim], such as bert.Model.Hidden with no
-// token types or a GPT's Hidden.
-type HiddenFunc func(ids, mask []int, batch, seqLen int) *tensor.Tensor
+// token types or a GPT's Hidden, computed under scope s.
+type HiddenFunc func(s *tensor.Scope, ids, mask []int, batch, seqLen int) *tensor.Tensor
 
 // Embed returns one vector per sequence: pooling "mean" averages the
 // hidden states of the real tokens, "cls" takes the first position's and
@@ -234,52 +232,49 @@ func Embed(hidden HiddenFunc, seqs [][]int, padID, maxLen, batchSize int, poolin
 		return nil, fmt.Errorf("embed: batch size %d and length %d must be positive", batchSize, maxLen)
 	}
 	out := make([][]float32, 0, len(seqs))
-	var ferr error
-	tensor.NoGrad(func() {
-		for lo := 0; lo < len(seqs); lo += batchSize {
-			chunk := seqs[lo:min(lo+batchSize, len(seqs))]
-			cols := 1
-			for _, s := range chunk {
-				cols = max(cols, min(len(s), maxLen))
-			}
-			ids, mask := make([]int, len(chunk)*cols), make([]int, len(chunk)*cols)
-			for r, s := range chunk {
-				s = s[:min(len(s), maxLen)]
-				for j := 0; j < cols; j++ {
-					if j < len(s) {
-						ids[r*cols+j], mask[r*cols+j] = s[j], 1
-					} else {
-						ids[r*cols+j] = padID
-					}
-				}
-				if len(s) == 0 {
-					ferr = fmt.Errorf("embed: sequence %d is empty", lo+r)
-					return
+	eval := tensor.NewScope().NoGrad()
+	for lo := 0; lo < len(seqs); lo += batchSize {
+		chunk := seqs[lo:min(lo+batchSize, len(seqs))]
+		cols := 1
+		for _, s := range chunk {
+			cols = max(cols, min(len(s), maxLen))
+		}
+		ids, mask := make([]int, len(chunk)*cols), make([]int, len(chunk)*cols)
+		for r, s := range chunk {
+			s = s[:min(len(s), maxLen)]
+			for j := 0; j < cols; j++ {
+				if j < len(s) {
+					ids[r*cols+j], mask[r*cols+j] = s[j], 1
+				} else {
+					ids[r*cols+j] = padID
 				}
 			}
-			h := hidden(ids, mask, len(chunk), cols)
-			d := h.Size(2)
-			var pooled []float32
-			switch pooling {
-			case "mean":
-				pooled = MeanPool(h, mask).Float32s()
-			default:
-				all := h.Float32s()
-				pooled = make([]float32, len(chunk)*d)
-				for r, s := range chunk {
-					j := 0
-					if pooling == "last" {
-						j = min(len(s), maxLen) - 1
-					}
-					copy(pooled[r*d:(r+1)*d], all[(r*cols+j)*d:(r*cols+j+1)*d])
-				}
-			}
-			for r := range chunk {
-				out = append(out, pooled[r*d:(r+1)*d])
+			if len(s) == 0 {
+				return nil, fmt.Errorf("embed: sequence %d is empty", lo+r)
 			}
 		}
-	})
-	return out, ferr
+		h := hidden(eval, ids, mask, len(chunk), cols)
+		d := h.Size(2)
+		var pooled []float32
+		switch pooling {
+		case "mean":
+			pooled = MeanPool(h, mask).Float32s()
+		default:
+			all := h.Float32s()
+			pooled = make([]float32, len(chunk)*d)
+			for r, s := range chunk {
+				j := 0
+				if pooling == "last" {
+					j = min(len(s), maxLen) - 1
+				}
+				copy(pooled[r*d:(r+1)*d], all[(r*cols+j)*d:(r*cols+j+1)*d])
+			}
+		}
+		for r := range chunk {
+			out = append(out, pooled[r*d:(r+1)*d])
+		}
+	}
+	return out, nil
 }
 
 // ModelConfig returns the Hugging Face-style configuration of an

@@ -28,7 +28,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, g.Config, g2.Config)
 	ids := []int{1, 5, 9, 2}
-	assert.Equal(t, g.Forward(ids, 1, 4).Float32s(), g2.Forward(ids, 1, 4).Float32s())
+	assert.Equal(t, g.Forward(nil, ids, 1, 4).Float32s(), g2.Forward(nil, ids, 1, 4).Float32s())
 	_, err = c.BERT() // same names: loads as an encoder too
 	require.NoError(t, err)
 
@@ -58,7 +58,9 @@ func TestFillMaskAndEmbed(t *testing.T) {
 	assert.Greater(t, got[0][0].Prob, float32(0))
 	assert.Nil(t, FillMask(m, []int{1, 2}, 19, 3))
 
-	hid := func(ids, mask []int, b, n int) *tensor.Tensor { return m.Hidden(ids, mask, nil, b, n) }
+	hid := func(s *tensor.Scope, ids, mask []int, b, n int) *tensor.Tensor {
+		return m.Hidden(s, ids, mask, nil, b, n)
+	}
 	m.Train(false)
 	vs, err := Embed(hid, [][]int{{1, 2, 3}, {4, 5}, {1, 2, 3}}, 0, 8, 2, "mean")
 	require.NoError(t, err)
@@ -67,7 +69,7 @@ func TestFillMaskAndEmbed(t *testing.T) {
 	assert.InDeltaSlice(t, vs[0], vs[2], 1e-5) // padding in another batch changes nothing
 	cls, err := Embed(hid, [][]int{{1, 2, 3}}, 0, 8, 2, "cls")
 	require.NoError(t, err)
-	assert.Equal(t, m.Hidden([]int{1, 2, 3}, nil, nil, 1, 3).Float32s()[:16], cls[0])
+	assert.Equal(t, m.Hidden(nil, []int{1, 2, 3}, nil, nil, 1, 3).Float32s()[:16], cls[0])
 	_, err = Embed(hid, [][]int{{1}}, 0, 8, 2, "max")
 	assert.ErrorContains(t, err, "pooling")
 	_, err = Embed(hid, [][]int{{}}, 0, 8, 2, "mean")

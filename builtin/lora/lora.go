@@ -60,8 +60,11 @@ func (a *Adapter) String() string {
 	return fmt.Sprintf("Adapter(%s, %dx%d, rank=%d, scale=%g)", a.Name, a.Linear.Out, a.Linear.In, a.A.Size(0), a.Scale)
 }
 
-// Delta returns Scale·B·A, the adapter's weight update [out, in].
-func (a *Adapter) Delta() *tensor.Tensor { return a.B.MatMul(a.A).MulScalar(a.Scale) }
+// Delta returns Scale·B·A, the adapter's weight update [out, in], computed
+// under scope s (nil for the default).
+func (a *Adapter) Delta(s *tensor.Scope) *tensor.Tensor {
+	return s.Use(a.B).MatMul(a.A).MulScalar(a.Scale)
+}
 
 // LoRA holds the adapters of one module; as an nn.Module its parameters
 // are the A and B matrices ("blocks.0.attn.qkv.lora_A", ...).
@@ -206,12 +209,11 @@ func (l *LoRA) Merge() {
 	if l.merged {
 		return
 	}
-	tensor.NoGrad(func() {
-		for _, a := range l.Adapters {
-			a.Base.CopyFrom(a.Base.Add(a.Delta()))
-			a.Linear.Weight = a.Base
-		}
-	})
+	noGrad := tensor.NewScope().NoGrad()
+	for _, a := range l.Adapters {
+		a.Base.CopyFrom(a.Base.Add(a.Delta(noGrad)))
+		a.Linear.Weight = a.Base
+	}
 	l.merged = true
 }
 

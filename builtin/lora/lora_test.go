@@ -23,7 +23,7 @@ var ids = []int{1, 5, 9, 2, 7, 7, 3, 0, 11, 4, 8, 6}
 
 func TestApplyFreezesBaseAndStartsAtBase(t *testing.T) {
 	m := smallGPT(t)
-	want := m.Hidden(ids, 2, 6).Float32s()
+	want := m.Hidden(nil, ids, 2, 6).Float32s()
 	l, err := Apply(m, Config{Rank: 4, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +37,7 @@ func TestApplyFreezesBaseAndStartsAtBase(t *testing.T) {
 		}
 	}
 	l.Refresh()
-	got := m.Hidden(ids, 2, 6).Float32s()
+	got := m.Hidden(nil, ids, 2, 6).Float32s()
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("zero-initialised B changed the output at %d: %g vs %g", i, got[i], want[i])
@@ -55,7 +55,7 @@ func TestGradientsReachOnlyAdapters(t *testing.T) {
 		copy(a.B.Data(), tensor.Randn(tensor.NewRNG(9), a.B.Shape()...).Data())
 	}
 	l.Refresh()
-	m.Hidden(ids, 2, 6).Pow(2).Mean().Backward()
+	m.Hidden(nil, ids, 2, 6).Pow(2).Mean().Backward()
 	for _, a := range l.Adapters {
 		if a.A.Grad() == nil || a.B.Grad() == nil {
 			t.Fatalf("%s: no gradient on A or B", a.Name)
@@ -75,12 +75,12 @@ func TestMergedPredictsLikeUnmerged(t *testing.T) {
 	for i, a := range l.Adapters {
 		copy(a.B.Data(), tensor.Randn(tensor.NewRNG(uint64(10+i)), a.B.Shape()...).MulScalar(0.05).Data())
 	}
-	base := m.Hidden(ids, 2, 6).Float32s()
+	base := m.Hidden(nil, ids, 2, 6).Float32s()
 	l.Train(false) // no adapter dropout at prediction
 	l.Refresh()
-	unmerged := m.Hidden(ids, 2, 6).Float32s()
+	unmerged := m.Hidden(nil, ids, 2, 6).Float32s()
 	l.Merge()
-	merged := m.Hidden(ids, 2, 6).Float32s()
+	merged := m.Hidden(nil, ids, 2, 6).Float32s()
 	same := true
 	for i := range unmerged {
 		if merged[i] != unmerged[i] {

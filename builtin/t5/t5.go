@@ -218,10 +218,11 @@ func (m *Model) checkRows(what string, ids []int, batch, seqLen, limit int) {
 }
 
 // Encode returns encoder states [B, T, Dim] for ids with attention mask
-// (1 real, 0 pad; nil for none).
-func (m *Model) Encode(ids, mask []int, batch, seqLen int) *tensor.Tensor {
+// (1 real, 0 pad; nil for none), computed under scope s (nil for the
+// default).
+func (m *Model) Encode(s *tensor.Scope, ids, mask []int, batch, seqLen int) *tensor.Tensor {
 	m.checkRows("Encode", ids, batch, seqLen, m.Config.ContextLen)
-	x := m.Shared.Forward(ids, batch, seqLen).Add(m.EncPos.Forward(m.positions[:seqLen]))
+	x := m.Shared.Forward(s, ids, batch, seqLen).Add(m.EncPos.Forward(s, m.positions[:seqLen]))
 	x = m.Drop.Forward(x)
 	km := maskTensor(mask, batch, seqLen)
 	for _, b := range m.Encoder {
@@ -231,10 +232,11 @@ func (m *Model) Encode(ids, mask []int, batch, seqLen int) *tensor.Tensor {
 }
 
 // Decode returns logits [B, T, Vocab] for decoder inputs over encoder
-// states memory with its mask.
+// states memory with its mask, under memory's scope.
 func (m *Model) Decode(decIDs []int, batch, decLen int, memory *tensor.Tensor, memMask []int) *tensor.Tensor {
 	m.checkRows("Decode", decIDs, batch, decLen, m.Config.DecContextLen)
-	x := m.Shared.Forward(decIDs, batch, decLen).Add(m.DecPos.Forward(m.positions[:decLen]))
+	s := memory.Scope()
+	x := m.Shared.Forward(s, decIDs, batch, decLen).Add(m.DecPos.Forward(s, m.positions[:decLen]))
 	x = m.Drop.Forward(x)
 	km := maskTensor(memMask, batch, memory.Size(1))
 	for _, b := range m.Decoder {
@@ -247,7 +249,7 @@ func (m *Model) Decode(decIDs []int, batch, decLen int, memory *tensor.Tensor, m
 // DecoderLabels for an encoder-decoder batch (span corruption or
 // denoising).
 func (m *Model) Loss(b *data.Batch) *tensor.Tensor {
-	memory := m.Encode(b.InputIDs, b.AttentionMask, b.Size, b.SeqLen)
+	memory := m.Encode(b.Scope, b.InputIDs, b.AttentionMask, b.Size, b.SeqLen)
 	logits := m.Decode(b.DecoderInputIDs, b.Size, b.DecSeqLen, memory, b.AttentionMask)
 	return tensor.CrossEntropy(logits, b.DecoderLabels)
 }

@@ -225,23 +225,24 @@ func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, se
 	evaluate := func(step int) {
 		head.Train(false)
 		pred, pTrue := make([]int, len(evalSeqs)), make([]float32, len(evalSeqs))
-		tensor.NoGrad(func() {
-			for i0 := 0; i0 < len(evalSeqs); i0 += 64 {
-				i1 := min(i0+64, len(evalSeqs))
-				y := head.Predict(data.PadBatch(evalSeqs[i0:i1], 0, pad)).Softmax(-1).Float32s()
-				k := len(names)
-				for r := 0; r < i1-i0; r++ {
-					row := y[r*k : (r+1)*k]
-					arg := 0
-					for j, p := range row {
-						if p > row[arg] {
-							arg = j
-						}
+		noGrad := tensor.NewScope().NoGrad()
+		for i0 := 0; i0 < len(evalSeqs); i0 += 64 {
+			i1 := min(i0+64, len(evalSeqs))
+			b := data.PadBatch(evalSeqs[i0:i1], 0, pad)
+			b.Scope = noGrad
+			y := head.Predict(b).Softmax(-1).Float32s()
+			k := len(names)
+			for r := 0; r < i1-i0; r++ {
+				row := y[r*k : (r+1)*k]
+				arg := 0
+				for j, p := range row {
+					if p > row[arg] {
+						arg = j
 					}
-					pred[i0+r], pTrue[i0+r] = arg, row[evalLabels[i0+r]]
 				}
+				pred[i0+r], pTrue[i0+r] = arg, row[evalLabels[i0+r]]
 			}
-		})
+		}
 		mt := finetune.Score(names, evalLabels, pred, pTrue)
 		res.Curve = append(res.Curve, finetune.EvalPoint{Step: step, Accuracy: mt.Accuracy, MacroF1: mt.MacroF1, Loss: mt.Loss, Elapsed: time.Since(start)})
 		if step > 0 && mt.Accuracy > best {

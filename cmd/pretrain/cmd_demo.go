@@ -60,6 +60,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	ids := make([]int, batch*seqLen)
 	targets := make([]int, batch*seqLen)
 	arena := tensor.NewArena()
+	stepScope := tensor.NewScope().WithArena(arena)
 	start := time.Now()
 	for step := 1; step <= *steps; step++ {
 		if err := ctx.Err(); err != nil {
@@ -72,12 +73,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				targets[b*seqLen+t] = int(data[off+t+1])
 			}
 		}
-		var loss float32
-		tensor.WithArena(arena, func() {
-			l := model.Loss(ids, targets, batch, seqLen)
-			l.Backward()
-			loss = l.Item()
-		})
+		l := model.Loss(stepScope, ids, targets, batch, seqLen)
+		l.Backward()
+		loss := l.Item()
 		arena.Reset()
 		optim.ClipGradNorm(model.Parameters(), 1)
 		opt.Step()
@@ -99,17 +97,16 @@ func generateGreedy(model *gpt.Model, prompt []byte, n int) string {
 		seq = append(seq, int(b))
 	}
 	ctxLen := model.Config.ContextLen
-	tensor.NoGrad(func() {
-		for range n {
-			window := seq
-			if len(window) > ctxLen {
-				window = window[len(window)-ctxLen:]
-			}
-			logits := model.Forward(window, 1, len(window))
-			last := logits.Narrow(1, len(window)-1, 1)
-			seq = append(seq, last.Argmax(-1)[0])
+	noGrad := tensor.NewScope().NoGrad()
+	for range n {
+		window := seq
+		if len(window) > ctxLen {
+			window = window[len(window)-ctxLen:]
 		}
-	})
+		logits := model.Forward(noGrad, window, 1, len(window))
+		last := logits.Narrow(1, len(window)-1, 1)
+		seq = append(seq, last.Argmax(-1)[0])
+	}
 	out := make([]byte, len(seq))
 	for i, v := range seq {
 		out[i] = byte(v)

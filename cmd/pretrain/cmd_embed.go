@@ -66,14 +66,16 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		g.Train(false)
-		hidden, maxLen = func(ids, _ []int, b, n int) *tensor.Tensor { return g.Hidden(ids, b, n) }, g.Config.ContextLen
+		hidden, maxLen = func(s *tensor.Scope, ids, _ []int, b, n int) *tensor.Tensor { return g.Hidden(s, ids, b, n) }, g.Config.ContextLen
 	} else {
 		m, err := ck.BERT()
 		if err != nil {
 			return err
 		}
 		m.Train(false)
-		hidden, maxLen = func(ids, mask []int, b, n int) *tensor.Tensor { return m.Hidden(ids, mask, nil, b, n) }, m.Config.ContextLen
+		hidden, maxLen = func(s *tensor.Scope, ids, mask []int, b, n int) *tensor.Tensor {
+			return m.Hidden(s, ids, mask, nil, b, n)
+		}, m.Config.ContextLen
 	}
 	seqs := make([][]int, len(lines))
 	for i, l := range lines {

@@ -40,7 +40,7 @@ func newByteBackbone(dim int, rng *tensor.RNG) *byteBackbone {
 }
 
 func (bb *byteBackbone) Encode(b *data.Batch) *tensor.Tensor {
-	return bb.embed.Forward(b.InputIDs, b.Size, b.SeqLen)
+	return bb.embed.Forward(b.Scope, b.InputIDs, b.Size, b.SeqLen)
 }
 func (bb *byteBackbone) Dim() int                             { return bb.embed.Dim }
 func (bb *byteBackbone) NamedParameters() []nn.NamedParam     { return bb.base.NamedParameters() }
@@ -121,16 +121,16 @@ func accuracy(h task.Head, ex []data.Example, n, seqLen int) float64 {
 		sample[i] = ex[i*len(ex)/n]
 	}
 	right := 0
-	tensor.NoGrad(func() {
-		for i := 0; i < n; i += 32 {
-			b := batchOf(sample, i, 32, seqLen)
-			for j, p := range h.Predict(b).Argmax(1) {
-				if p == b.RowLabels[j] {
-					right++
-				}
+	noGrad := tensor.NewScope().NoGrad()
+	for i := 0; i < n; i += 32 {
+		b := batchOf(sample, i, 32, seqLen)
+		b.Scope = noGrad
+		for j, p := range h.Predict(b).Argmax(1) {
+			if p == b.RowLabels[j] {
+				right++
 			}
 		}
-	})
+	}
 	return float64(right) / float64((n+31)/32*32)
 }
 

@@ -50,7 +50,7 @@ type model struct {
 // right neighbours.
 func (m *model) loss(b *data.Batch) *tensor.Tensor {
 	t := b.SeqLen
-	x := m.embed.Forward(b.InputIDs, b.Size, t)
+	x := m.embed.Forward(b.Scope, b.InputIDs, b.Size, t)
 	ctx := tensor.Concat(2, x.Narrow(1, 0, t-2), x.Narrow(1, 2, t-2))
 	logits := m.out.Forward(m.hidden.Forward(ctx).GELU())
 	labels := tensor.FromInts(b.Labels, b.Size, t).Narrow(1, 1, t-2).Ints()

@@ -48,10 +48,10 @@ func main() {
 		pred := inputs.MatMul(weight).Add(bias)
 		loss = pred.Sub(targets).Pow(2).Mean()
 		loss.Backward()
-		tensor.NoGrad(func() {
-			weight.CopyFrom(weight.Sub(weight.Grad().MulScalar(0.1)))
-			bias.CopyFrom(bias.Sub(bias.Grad().MulScalar(0.1)))
-		})
+		// The update runs under a scope that records no gradients.
+		noGrad := tensor.NewScope().NoGrad()
+		weight.CopyFrom(noGrad.Use(weight).Sub(weight.Grad().MulScalar(0.1)))
+		bias.CopyFrom(noGrad.Use(bias).Sub(bias.Grad().MulScalar(0.1)))
 	}
 	fmt.Printf("fit: weight %.3f bias %.3f loss %.5f\n", weight.Item(), bias.At(0), loss.Item())
 

@@ -3,6 +3,8 @@ package data
 import (
 	"fmt"
 	"strings"
+
+	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
 // IgnoreIndex is the label value that losses skip (PyTorch's default
@@ -50,6 +52,13 @@ type Batch struct {
 	// Bookkeeping set by the Loader.
 	Epoch int // 0-based epoch of the batch
 	Step  int // 0-based batch number within the epoch
+
+	// Scope is the tensor scope that the batch's consumer computes under:
+	// the Trainer sets it to the step's scope (its arena, gradient mode and
+	// matrix-product precision); nil means tensor.NewScope(). An objective
+	// or head passes it to the operations where the batch's ids enter the
+	// model (Scope.Embedding, Scope.Use).
+	Scope *tensor.Scope
 }
 
 // String summarises the shapes and fill of the batch.

@@ -95,11 +95,12 @@ func NewEmbedding(num, dim int, rng *tensor.RNG) *Embedding {
 	return e
 }
 
-// Forward gathers the rows of ids: the result is [len(ids), Dim], or
-// shape + [Dim] when a shape for the ids is given (e.g. batch, seqLen). An
-// id outside [0, Num) panics with a *tensor.IndexError.
-func (e *Embedding) Forward(ids []int, shape ...int) *tensor.Tensor {
-	return tensor.Embedding(e.Weight, ids, shape...)
+// Forward gathers the rows of ids under scope s (nil for the default
+// scope): the result is [len(ids), Dim], or shape + [Dim] when a shape for
+// the ids is given (e.g. batch, seqLen). An id outside [0, Num) panics with
+// a *tensor.IndexError.
+func (e *Embedding) Forward(s *tensor.Scope, ids []int, shape ...int) *tensor.Tensor {
+	return s.Embedding(e.Weight, ids, shape...)
 }
 
 // String prints the configuration.

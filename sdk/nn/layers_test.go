@@ -100,7 +100,7 @@ func TestConfigErrors(t *testing.T) {
 func TestEmbedding(t *testing.T) {
 	e := nn.NewEmbedding(10, 3, tensor.NewRNG(1))
 	ids := []int{1, 9, 0, 1, 4, 4}
-	y := e.Forward(ids, 2, 3)
+	y := e.Forward(nil, ids, 2, 3)
 	if s := y.Shape(); len(s) != 3 || s[0] != 2 || s[1] != 3 || s[2] != 3 {
 		t.Fatalf("shape %v", s)
 	}
@@ -119,7 +119,7 @@ func TestEmbedding(t *testing.T) {
 			t.Fatalf("gradient reached an unused row")
 		}
 	}
-	err := mustPanic(t, func() { e.Forward([]int{10}) })
+	err := mustPanic(t, func() { e.Forward(nil, []int{10}) })
 	var ie *tensor.IndexError
 	if !errors.As(err, &ie) {
 		t.Errorf("out-of-range id: got %T %v", err, err)

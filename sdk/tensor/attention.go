@@ -15,7 +15,15 @@ import (
 // dimension of q; padded keys are ignored. A query whose keys are all masked
 // gets zeros.
 func ScaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor) *Tensor {
+	return scaledDotProductAttention(q, k, v, causal, keyMask, causalBlockRows)
+}
+
+// scaledDotProductAttention is ScaledDotProductAttention with causal
+// problems computed in blocks of blockRows query rows (a parameter so that
+// tests can cover many blocks with small shapes).
+func scaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor, blockRows int) *Tensor {
 	const op = "ScaledDotProductAttention"
+	sc := scopeOf(q, k, v)
 	nd := q.Dims()
 	if nd < 2 || k.Dims() != nd || v.Dims() != nd {
 		panicShape(op, "q, k and v need the same rank, at least 2", q.shape, k.shape, v.shape)
@@ -36,6 +44,7 @@ func ScaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor) *T
 		perMask = batch / q.shape[0]
 	}
 	a := attnLayout{
+		sc: sc, blockRows: blockRows,
 		batch: batch, t: t, s: s, d: d, dv: dv, perMask: perMask, causal: causal,
 		q: q.f32(), k: k.f32(), v: v.f32(),
 		ldq: d, ldk: d, ldv: dv, ldo: dv,
@@ -47,9 +56,9 @@ func ScaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor) *T
 	if keyMask != nil {
 		a.mask = keyMask.f32()
 	}
-	o := allocRaw(batch * t * dv)
+	o := sc.allocRaw(batch * t * dv)
 	p := a.forward(o)
-	out := newTensor(append(append([]int(nil), lead...), t, dv), o)
+	out := sc.newTensor(append(append([]int(nil), lead...), t, dv), o)
 	record(out, op, func(g []float32) {
 		dq, bq := q.gradDst()
 		dk, bk := k.gradDst()
@@ -67,7 +76,14 @@ func ScaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor) *T
 // the products read and write the packed layout in place, so no copies are
 // made. causal and keyMask ([B, T], 1 keep, 0 pad) are as there.
 func SelfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor) *Tensor {
+	return selfAttention(qkv, heads, causal, keyMask, causalBlockRows)
+}
+
+// selfAttention is SelfAttention with causal problems computed in blocks of
+// blockRows query rows.
+func selfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor, blockRows int) *Tensor {
 	const op = "SelfAttention"
+	sc := qkv.scope
 	if qkv.Dims() != 3 || heads <= 0 || qkv.shape[2]%(3*heads) != 0 {
 		panicShape(op, "qkv must be [batch, seq, 3·E] with E a multiple of heads="+itoa(heads), qkv.shape)
 	}
@@ -80,6 +96,7 @@ func SelfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor) *Tensor
 	x := qkv.f32()
 	base := func(bh int) int { return (bh/heads)*t*e3 + (bh%heads)*dh }
 	a := attnLayout{
+		sc: sc, blockRows: blockRows,
 		batch: bs * heads, t: t, s: t, d: dh, dv: dh, perMask: heads, causal: causal,
 		q: x, k: x, v: x,
 		ldq: e3, ldk: e3, ldv: e3, ldo: e,
@@ -91,9 +108,9 @@ func SelfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor) *Tensor
 	if keyMask != nil {
 		a.mask = keyMask.f32()
 	}
-	o := allocRaw(bs * t * e)
+	o := sc.allocRaw(bs * t * e)
 	p := a.forward(o)
-	out := newTensor([]int{bs, t, e}, o)
+	out := sc.newTensor([]int{bs, t, e}, o)
 	record(out, op, func(g []float32) {
 		// Every head writes its own q, k and v blocks once.
 		if dx, beta := qkv.gradDst(); dx != nil {
@@ -107,6 +124,8 @@ func SelfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor) *Tensor
 // batch attention problems live: matrix b of q starts at qOff(b) and has
 // rows ldq apart, and so on.
 type attnLayout struct {
+	sc                 *Scope // where the probabilities and scratch buffers come from
+	blockRows          int    // query rows per block of a causal problem
 	batch, t, s, d, dv int
 	perMask            int // problems sharing one mask row
 	causal             bool
@@ -125,19 +144,18 @@ func (a *attnLayout) width(i int) int {
 	return min(a.s, max(i+a.s-a.t+1, 0))
 }
 
-// causalBlock is the query rows per block of a causal problem: block
+// causalBlockRows is the query rows per block of a causal problem: block
 // [r0,r1) multiplies only the keys its last row sees, which skips 3/8 of
-// the products' work at t = s = 4·causalBlock. A variable so that tests
-// can cover many blocks with small shapes.
-var causalBlock = 32
+// the products' work at t = s = 4·causalBlockRows.
+const causalBlockRows = 32
 
 // numBlocks is how many query-row blocks a problem runs in: one, or for a
-// causal problem longer than causalBlock, blocks of causalBlock rows.
+// causal problem longer than blockRows, blocks of blockRows rows.
 func (a *attnLayout) numBlocks() int {
-	if !a.causal || a.t <= causalBlock {
+	if !a.causal || a.t <= a.blockRows {
 		return 1
 	}
-	return (a.t + causalBlock - 1) / causalBlock
+	return (a.t + a.blockRows - 1) / a.blockRows
 }
 
 // block returns query-row block n, [r0,r1), and the keys w its last row
@@ -147,15 +165,15 @@ func (a *attnLayout) block(n int) (r0, r1, w int) {
 	if a.numBlocks() == 1 {
 		return 0, a.t, a.s
 	}
-	r1 = a.t - n*causalBlock
-	return max(0, r1-causalBlock), r1, a.width(r1 - 1)
+	r1 = a.t - n*a.blockRows
+	return max(0, r1-a.blockRows), r1, a.width(r1 - 1)
 }
 
 // forward writes the attention outputs into o and returns the attention
 // probabilities [batch, t, s], kept for the backward pass.
 func (a *attnLayout) forward(o []float32) []float32 {
 	t, s := a.t, a.s
-	p := allocRaw(a.batch * t * s)
+	p := a.sc.allocRaw(a.batch * t * s)
 	scale := float32(1 / math.Sqrt(float64(a.d)))
 	negInf := float32(math.Inf(-1))
 	kernels.Parallel(a.batch, func(lo, hi int) {
@@ -208,7 +226,7 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 	scale := float32(1 / math.Sqrt(float64(a.d)))
 	var dpAll []float32
 	if dq != nil || dk != nil {
-		dpAll = allocRaw(a.batch * t * s)
+		dpAll = a.sc.allocRaw(a.batch * t * s)
 	}
 	kernels.Parallel(a.batch, func(lo, hi int) {
 		for b := lo; b < hi; b++ {

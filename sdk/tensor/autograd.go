@@ -9,20 +9,6 @@ type node struct {
 	backward func(g []float32) // g: gradient of the output, len Numel
 }
 
-var gradEnabled = true
-
-// NoGrad runs fn with gradient recording turned off: operations inside it
-// build no graph, as in evaluation and optimizer updates.
-func NoGrad(fn func()) {
-	prev := gradEnabled
-	gradEnabled = false
-	defer func() { gradEnabled = prev }()
-	fn()
-}
-
-// IsGradEnabled reports whether operations are being recorded.
-func IsGradEnabled() bool { return gradEnabled }
-
 // RequiresGrad reports whether gradients flow to or through t.
 func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
 
@@ -68,15 +54,16 @@ func (t *Tensor) Op() string {
 	return t.node.op
 }
 
-// Detach returns a tensor sharing t's storage that is cut from the graph.
+// Detach returns a tensor sharing t's storage (and scope) that is cut from
+// the graph.
 func (t *Tensor) Detach() *Tensor {
-	return &Tensor{shape: t.shape, dtype: t.dtype, data: t.data, bf: t.bf}
+	return &Tensor{shape: t.shape, dtype: t.dtype, data: t.data, bf: t.bf, scope: t.scope}
 }
 
-// record attaches a backward function to out if recording is on and any
-// input requires a gradient. It returns out for chaining.
+// record attaches a backward function to out if out's scope records
+// gradients and any input requires one. It returns out for chaining.
 func record(out *Tensor, op string, backward func(g []float32), inputs ...*Tensor) *Tensor {
-	if !gradEnabled {
+	if !out.scope.GradEnabled() {
 		return out
 	}
 	for _, in := range inputs {
@@ -103,7 +90,7 @@ func (t *Tensor) gradSlot() []float32 {
 		return t.grad.data
 	}
 	if t.gbuf == nil {
-		t.gbuf = alloc(t.Numel())
+		t.gbuf = t.scope.alloc(t.Numel())
 	}
 	return t.gbuf
 }
@@ -126,7 +113,7 @@ func (t *Tensor) gradDst() ([]float32, float32) {
 		return t.grad.data, 1
 	}
 	if t.gbuf == nil {
-		t.gbuf = allocRaw(t.Numel())
+		t.gbuf = t.scope.allocRaw(t.Numel())
 		return t.gbuf, 0
 	}
 	return t.gbuf, 1
@@ -170,7 +157,7 @@ func (t *Tensor) Backward() {
 		panicShape("Backward", "Backward needs a scalar (one element); reduce with Sum or Mean first", t.shape)
 	}
 	if !t.requiresGrad {
-		panicValue("Backward", "the tensor does not require a gradient: no input had SetRequiresGrad(true), or it was computed under NoGrad")
+		panicValue("Backward", "the tensor does not require a gradient: no input had SetRequiresGrad(true), or it was computed under a NoGrad scope")
 	}
 	order := topoOrder(t)
 	if t.node == nil { // a leaf scalar

@@ -4,8 +4,33 @@
 // Tensors are row-major and contiguous. Operations are methods and functions
 // on *Tensor; when any input requires a gradient, each operation records how
 // to propagate gradients on a define-by-run tape, and Backward on a scalar
-// result fills Grad() of every leaf tensor that requires one. NoGrad turns
-// recording off for a block of code.
+// result fills Grad() of every leaf tensor that requires one.
+//
+// # Scopes
+//
+// The package has no process-wide modes. Whether operations record
+// gradients, where their buffers come from (an Arena, so that a
+// steady-state training loop does not churn the Go heap) and the precision
+// of matrix products (bf16 autocast) are carried by an explicit *Scope. A
+// tensor remembers its scope and an operation's result takes the scope of
+// its first input that has one; data enters a scope through
+// Scope.Embedding or Scope.Use. A training step, an evaluation and an
+// inference request each run under their own scope, so they can run in
+// different goroutines at once.
+//
+// # Goroutines
+//
+// Safe to share between goroutines: a *Scope (immutable), an RNG-free
+// read-only tensor such as a parameter that no goroutine is updating (any
+// number of goroutines may compute from it at once, with or without
+// recording gradients), and the kernels underneath. Not safe to share: an
+// Arena and every tensor computed under it (one goroutine owns it), a graph
+// while Backward runs on it, a parameter while an optimizer updates it or
+// Backward accumulates into its gradient (two trainers must not share
+// parameters; a server that predicts while a trainer trains reads a copy
+// of the weights, see examples/serve-finetune), and an RNG.
+//
+// # Errors
 //
 // Misuse (mismatched shapes, a bad axis, a wrong dtype) panics with a typed
 // error (*ShapeError, *AxisError, *DTypeError, *IndexError, *ValueError) that
@@ -13,6 +38,4 @@
 // and the Trainer recover these and report them as ordinary errors.
 //
 // Heavy operations (matrix products, attention) run on the kernels package.
-// Intermediate buffers of a training step can come from an Arena, so that a
-// steady-state training loop does not churn the Go heap.
 package tensor

@@ -20,7 +20,7 @@ func resultDType(ts ...*Tensor) DType {
 // functions read saved outputs through f32(), so they see either form.
 func finish(out *Tensor, dt DType) *Tensor {
 	if dt == BF16 {
-		out.bf = allocBF16(len(out.data))
+		out.bf = out.scope.allocBF16(len(out.data))
 		narrow(out.bf, out.data)
 		out.data = nil
 		out.dtype = BF16
@@ -120,8 +120,8 @@ func binaryRow(k binKind, dst, x []float32, ix int, y []float32, iy int) {
 
 // applyBinary computes x op y with broadcasting into a new buffer of shape
 // out.
-func applyBinary(k binKind, x []float32, xs []int, y []float32, ys []int, out []int) []float32 {
-	dst := allocRaw(numel(out))
+func applyBinary(sc *Scope, k binKind, x []float32, xs []int, y []float32, ys []int, out []int) []float32 {
+	dst := sc.allocRaw(numel(out))
 	if len(x) == len(dst) && len(y) == len(dst) {
 		chunked(len(dst), func(lo, hi int) { binaryRow(k, dst[lo:hi], x[lo:], 1, y[lo:], 1) })
 		return dst
@@ -135,10 +135,11 @@ func applyBinary(k binKind, x []float32, xs []int, y []float32, ys []int, out []
 }
 
 func binary(k binKind, a, b *Tensor) *Tensor {
+	sc := scopeOf(a, b)
 	op := binNames[k]
 	outShape := broadcastShape(op, a.shape, b.shape)
 	av, bv := a.f32(), b.f32()
-	out := newTensor(outShape, applyBinary(k, av, a.shape, bv, b.shape, outShape))
+	out := sc.newTensor(outShape, applyBinary(sc, k, av, a.shape, bv, b.shape, outShape))
 	record(out, op, func(g []float32) {
 		// For a sum or difference, b's gradient is taken from g first (a
 		// copy or a reduction over broadcast dimensions); then a, when its
@@ -152,7 +153,7 @@ func binary(k binKind, a, b *Tensor) *Tensor {
 			case k == binAdd:
 				reduceGradTo(b.gradSlot(), g, b.shape, outShape)
 			default:
-				t := allocRaw(len(g))
+				t := sc.allocRaw(len(g))
 				for i, v := range g {
 					t[i] = -v
 				}
@@ -166,9 +167,9 @@ func binary(k binKind, a, b *Tensor) *Tensor {
 			case binAdd, binSub:
 				reduceGradTo(da, g, a.shape, outShape)
 			case binMul:
-				reduceGradTo(da, applyBinary(binMul, g, outShape, bv, b.shape, outShape), a.shape, outShape)
+				reduceGradTo(da, applyBinary(sc, binMul, g, outShape, bv, b.shape, outShape), a.shape, outShape)
 			case binDiv:
-				reduceGradTo(da, applyBinary(binDiv, g, outShape, bv, b.shape, outShape), a.shape, outShape)
+				reduceGradTo(da, applyBinary(sc, binDiv, g, outShape, bv, b.shape, outShape), a.shape, outShape)
 			}
 		}
 		if db := b.gradSlot(); db != nil {
@@ -178,20 +179,20 @@ func binary(k binKind, a, b *Tensor) *Tensor {
 				reduceGradTo(db, g, b.shape, outShape)
 				return
 			case binSub:
-				t = allocRaw(len(g))
+				t = sc.allocRaw(len(g))
 				for i, v := range g {
 					t[i] = -v
 				}
 			case binMul:
-				t = applyBinary(binMul, g, outShape, av, a.shape, outShape)
+				t = applyBinary(sc, binMul, g, outShape, av, a.shape, outShape)
 			case binDiv:
 				// d(a/b)/db = -a/b² = -out/b
 				o := out.f32()
-				t = allocRaw(len(g))
+				t = sc.allocRaw(len(g))
 				for i, v := range g {
 					t[i] = -v * o[i]
 				}
-				t = applyBinary(binDiv, t, outShape, bv, b.shape, outShape)
+				t = applyBinary(sc, binDiv, t, outShape, bv, b.shape, outShape)
 			}
 			reduceGradTo(db, t, b.shape, outShape)
 		}
@@ -216,9 +217,9 @@ func (a *Tensor) Div(b *Tensor) *Tensor { return binary(binDiv, a, b) }
 // the output y. Both are called on chunks, so they hold the loops.
 func unary(op string, t *Tensor, fwd func(dst, src []float32), bwd func(dx, g, x, y []float32)) *Tensor {
 	x := t.f32()
-	y := allocRaw(len(x))
+	y := t.scope.allocRaw(len(x))
 	chunked(len(x), func(lo, hi int) { fwd(y[lo:hi], x[lo:hi]) })
-	out := newTensor(t.shape, y)
+	out := t.scope.newTensor(t.shape, y)
 	record(out, op, func(g []float32) {
 		dx := t.gradSlot()
 		xv, yv := t.f32(), out.f32()
@@ -233,13 +234,13 @@ func (t *Tensor) Neg() *Tensor { return t.MulScalar(-1) }
 // AddScalar returns t + s.
 func (t *Tensor) AddScalar(s float32) *Tensor {
 	x := t.f32()
-	y := allocRaw(len(x))
+	y := t.scope.allocRaw(len(x))
 	chunked(len(x), func(lo, hi int) {
 		for i, v := range x[lo:hi] {
 			y[lo+i] = v + s
 		}
 	})
-	out := newTensor(t.shape, y)
+	out := t.scope.newTensor(t.shape, y)
 	record(out, "AddScalar", func(g []float32) { passGrad(t, g) }, t)
 	return finish(out, t.dtype)
 }
@@ -384,9 +385,9 @@ func (t *Tensor) GELUTanh() *Tensor {
 // output, so the gradient goes through a scratch buffer before being added.
 func geluOp(op string, t *Tensor, fwd func(dst, x []float32), bwd func(dx, dy, x []float32)) *Tensor {
 	x := t.f32()
-	y := allocRaw(len(x))
+	y := t.scope.allocRaw(len(x))
 	chunked(len(x), func(lo, hi int) { fwd(y[lo:hi], x[lo:hi]) })
-	out := newTensor(t.shape, y)
+	out := t.scope.newTensor(t.shape, y)
 	record(out, op, func(g []float32) {
 		dx, beta := t.gradDst()
 		xv := t.f32()
@@ -394,7 +395,7 @@ func geluOp(op string, t *Tensor, fwd func(dst, x []float32), bwd func(dx, dy, x
 			chunked(len(g), func(lo, hi int) { bwd(dx[lo:hi], g[lo:hi], xv[lo:hi]) })
 			return
 		}
-		tmp := allocRaw(len(g))
+		tmp := t.scope.allocRaw(len(g))
 		chunked(len(g), func(lo, hi int) {
 			bwd(tmp[lo:hi], g[lo:hi], xv[lo:hi])
 			kernels.Add(dx[lo:hi], dx[lo:hi], tmp[lo:hi])

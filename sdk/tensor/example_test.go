@@ -32,13 +32,26 @@ func ExampleArena() {
 	w := tensor.Randn(rng, 4, 4).SetRequiresGrad(true)
 	x := tensor.Randn(rng, 2, 4)
 	arena := tensor.NewArena()
-	for step := 0; step < 3; step++ {
-		tensor.WithArena(arena, func() {
-			x.MatMul(w).Tanh().Mean().Backward()
-		})
+	step := tensor.NewScope().WithArena(arena)
+	for i := 0; i < 3; i++ {
+		step.Use(x).MatMul(w).Tanh().Mean().Backward()
 		arena.Reset() // every intermediate tensor of the step is recycled
 	}
 	fmt.Println(w.Grad().Shape())
 	// Output:
 	// [4 4]
+}
+
+// A Scope carries the modes of one computation: here an evaluation that
+// records no gradients, running beside code that does.
+func ExampleScope() {
+	w := tensor.FromFloat32s([]float32{1, 2, 3, 4}, 2, 2).SetRequiresGrad(true)
+	x := tensor.FromFloat32s([]float32{1, 1}, 1, 2)
+	eval := tensor.NewScope().NoGrad()
+	y := eval.Use(x).MatMul(w)
+	fmt.Println(y.RequiresGrad(), y.Scope().GradEnabled())
+	fmt.Println(x.MatMul(w).RequiresGrad()) // no scope: gradients recorded
+	// Output:
+	// false false
+	// true
 }

@@ -19,8 +19,12 @@ func checkGrad(t *testing.T, name string, f func(in []*Tensor) *Tensor, inputs .
 	r := Randn(NewRNG(99), out.shape...)
 	out.Mul(r).Sum().Backward()
 	lossAt := func() float64 {
-		var o *Tensor
-		NoGrad(func() { o = f(inputs) })
+		ns := NewScope().NoGrad()
+		in := make([]*Tensor, len(inputs))
+		for i, x := range inputs {
+			in[i] = ns.Use(x)
+		}
+		o := f(in)
 		var s float64
 		ov := o.Float32s()
 		for i, v := range ov {
@@ -200,17 +204,15 @@ func TestGradAttention(t *testing.T) {
 	// in blocks of 1 and of 3 rows (with t = 4 and 5, the last one partial).
 	for _, blk := range []int{32, 1, 3} {
 		t.Run(fmt.Sprintf("block%d", blk), func(t *testing.T) {
-			defer func(b int) { causalBlock = b }(causalBlock)
-			causalBlock = blk
-			testGradAttention(t)
+			testGradAttention(t, blk)
 		})
 	}
 }
 
-func testGradAttention(t *testing.T) {
+func testGradAttention(t *testing.T, blk int) {
 	q, k, v := rnd(1, 2, 2, 4, 3), rnd(2, 2, 2, 4, 3), rnd(3, 2, 2, 4, 5)
 	sdpa := func(causal bool, mask *Tensor) func(in []*Tensor) *Tensor {
-		return func(in []*Tensor) *Tensor { return ScaledDotProductAttention(in[0], in[1], in[2], causal, mask) }
+		return func(in []*Tensor) *Tensor { return scaledDotProductAttention(in[0], in[1], in[2], causal, mask, blk) }
 	}
 	checkGrad(t, "SDPA", sdpa(false, nil), q, k, v)
 	checkGrad(t, "SDPA causal", sdpa(true, nil), q, k, v)
@@ -222,18 +224,16 @@ func testGradAttention(t *testing.T) {
 	checkGrad(t, "SDPA causal t=5", sdpa(true, nil), rnd(7, 1, 2, 5, 3), rnd(8, 1, 2, 5, 3), rnd(9, 1, 2, 5, 2))
 	mask5 := FromFloat32s([]float32{1, 1, 1, 0, 1}, 1, 5)
 	checkGrad(t, "SDPA causal padded t=5", sdpa(true, mask5), rnd(7, 1, 2, 5, 3), rnd(8, 1, 2, 5, 3), rnd(9, 1, 2, 5, 2))
-	checkGrad(t, "SelfAttention causal t=5", func(in []*Tensor) *Tensor { return SelfAttention(in[0], 2, true, nil) }, rnd(10, 2, 5, 12))
+	checkGrad(t, "SelfAttention causal t=5", func(in []*Tensor) *Tensor { return selfAttention(in[0], 2, true, nil, blk) }, rnd(10, 2, 5, 12))
 }
 
 // TestCausalBlocksMatchOneBlock compares a causal attention of 70 queries
 // computed in blocks of 32 rows with the one-block computation.
 func TestCausalBlocksMatchOneBlock(t *testing.T) {
-	defer func(b int) { causalBlock = b }(causalBlock)
 	x := rnd(11, 2, 70, 24)
 	run := func(blk int) ([]float32, []float32) {
-		causalBlock = blk
 		xx := x.Detach().SetRequiresGrad(true)
-		y := SelfAttention(xx, 2, true, nil)
+		y := selfAttention(xx, 2, true, nil, blk)
 		y.Mul(y).Sum().Backward()
 		return y.Float32s(), xx.Grad().Float32s()
 	}

@@ -13,7 +13,8 @@ func (a *Tensor) MatMul(b *Tensor) *Tensor { return MatMulT(a, b, false, false) 
 // product of a Linear layer with weight w of shape [out, in].
 func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	const op = "MatMul"
-	if autocastBF16 && (a.dtype != BF16 || b.dtype != BF16) {
+	sc := scopeOf(a, b)
+	if sc.Autocast() == BF16 && (a.dtype != BF16 || b.dtype != BF16) {
 		a, b = a.To(BF16), b.To(BF16)
 	}
 	if a.Dims() < 2 || b.Dims() < 2 {
@@ -52,23 +53,23 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	if len(bBatch) == 0 {
 		sb = 0
 	}
-	c := allocRaw(batch * m * n)
+	c := sc.allocRaw(batch * m * n)
 	if a.dtype == BF16 && b.dtype == BF16 {
 		// Mixed precision: bf16 operands, f32 accumulation. The output
 		// gradient is rounded to bf16 for the backward products, as autocast
 		// does.
 		ah, bh := bfBits(a.bf), bfBits(b.bf)
 		gemm(bf16Gemm, transA, transB, batch, m, n, k, ah, lda, sa, bh, ldb, sb, 0, c, n, m*n)
-		out := newTensor(outShape, c)
+		out := sc.newTensor(outShape, c)
 		return record(out, op, func(g []float32) {
-			gh := allocBF16(len(g))
+			gh := sc.allocBF16(len(g))
 			narrow(gh, g)
 			mmBackward(bf16Gemm, a, b, transA, transB, batch, m, n, k, ah, lda, sa, bh, ldb, sb, bfBits(gh))
 		}, a, b)
 	}
 	av, bv := a.f32(), b.f32()
 	gemm(f32Gemm, transA, transB, batch, m, n, k, av, lda, sa, bv, ldb, sb, 0, c, n, m*n)
-	out := newTensor(outShape, c)
+	out := sc.newTensor(outShape, c)
 	return record(out, op, func(g []float32) {
 		mmBackward(f32Gemm, a, b, transA, transB, batch, m, n, k, av, lda, sa, bv, ldb, sb, g)
 	}, a, b)
@@ -97,22 +98,6 @@ func mmBackward[T float32 | uint16](kk gemmKernels[T], a, b *Tensor, transA, tra
 		}
 	}
 }
-
-var autocastBF16 bool
-
-// SetAutocastBF16 turns mixed precision on or off and returns the previous
-// setting. While it is on, every MatMul rounds its F32 operands to BF16
-// (recorded, so gradients still reach the F32 master tensors) and
-// multiplies them with f32 accumulation, as torch.autocast(dtype=bfloat16)
-// does on CPUs. Other operations keep their precision.
-func SetAutocastBF16(on bool) bool {
-	prev := autocastBF16
-	autocastBF16 = on
-	return prev
-}
-
-// AutocastBF16 reports whether mixed precision is on.
-func AutocastBF16() bool { return autocastBF16 }
 
 // gemmKernels are the single and batched products for one element type.
 type gemmKernels[T float32 | uint16] struct {

@@ -68,9 +68,9 @@ func softmaxRowMasked(yr, xr []float32, logOut bool, fill float32) {
 func (t *Tensor) Softmax(axis int) *Tensor {
 	return t.lastAxisOp("Softmax", axis, func(t *Tensor) *Tensor {
 		n := t.shape[t.Dims()-1]
-		y := allocRaw(t.Numel())
+		y := t.scope.allocRaw(t.Numel())
 		softmaxRows(y, t.f32(), n, false)
-		out := newTensor(t.shape, y)
+		out := t.scope.newTensor(t.shape, y)
 		record(out, "Softmax", func(g []float32) {
 			dx := t.gradSlot()
 			yv := out.f32()
@@ -93,9 +93,9 @@ func (t *Tensor) Softmax(axis int) *Tensor {
 func (t *Tensor) LogSoftmax(axis int) *Tensor {
 	return t.lastAxisOp("LogSoftmax", axis, func(t *Tensor) *Tensor {
 		n := t.shape[t.Dims()-1]
-		y := allocRaw(t.Numel())
+		y := t.scope.allocRaw(t.Numel())
 		softmaxRows(y, t.f32(), n, true)
-		out := newTensor(t.shape, y)
+		out := t.scope.newTensor(t.shape, y)
 		record(out, "LogSoftmax", func(g []float32) {
 			dx := t.gradSlot()
 			yv := out.f32()
@@ -146,8 +146,8 @@ func CrossEntropyWith(logits *Tensor, targets []int, ignoreIndex int, smoothing 
 	// Keep the probabilities for the backward pass and the log-sum-exp of
 	// each row for the loss: -log p_t = lse - x_t and
 	// Σ_c log p_c = Σ_c x_c - C·lse, which never form log(0).
-	prob := allocRaw(len(x))
-	lse := allocRaw(len(targets)) // from the arena: no heap churn per step
+	prob := logits.scope.allocRaw(len(x))
+	lse := logits.scope.allocRaw(len(targets)) // from the arena: no heap churn per step
 	kernels.SoftmaxRowsLSE(prob, lse, x, len(targets), c)
 	var total float64
 	count := 0
@@ -171,7 +171,7 @@ func CrossEntropyWith(logits *Tensor, targets []int, ignoreIndex int, smoothing 
 	if count > 0 {
 		loss = float32(total / float64(count))
 	}
-	out := newTensor(nil, []float32{loss})
+	out := logits.scope.newTensor(nil, []float32{loss})
 	return record(out, op, func(g []float32) {
 		if count == 0 {
 			return
@@ -203,8 +203,14 @@ func CrossEntropyWith(logits *Tensor, targets []int, ignoreIndex int, smoothing 
 
 // Embedding gathers rows of weight [V, D] for each id; the result has shape
 // [len(ids), D], or shape + [D] when a shape for the ids is given. The
-// gradient is scattered (added) back into the rows.
+// gradient is scattered (added) back into the rows. The result belongs to
+// weight's scope; Scope.Embedding computes it under a given scope instead,
+// as a model's token lookup does.
 func Embedding(weight *Tensor, ids []int, shape ...int) *Tensor {
+	return embedding(weight.scope, weight, ids, shape)
+}
+
+func embedding(sc *Scope, weight *Tensor, ids []int, shape []int) *Tensor {
 	const op = "Embedding"
 	if weight.Dims() != 2 {
 		panicShape(op, "weight must be [vocab, dim]", weight.shape)
@@ -222,11 +228,11 @@ func Embedding(weight *Tensor, ids []int, shape ...int) *Tensor {
 		}
 	}
 	w := weight.f32()
-	y := allocRaw(len(ids) * d)
+	y := sc.allocRaw(len(ids) * d)
 	for i, id := range ids {
 		copy(y[i*d:(i+1)*d], w[id*d:(id+1)*d])
 	}
-	out := newTensor(append(append([]int(nil), shape...), d), y)
+	out := sc.newTensor(append(append([]int(nil), shape...), d), y)
 	record(out, op, func(g []float32) {
 		dw := weight.gradSlot()
 		for i, id := range ids {
@@ -247,8 +253,8 @@ func (t *Tensor) Dropout(p float32, rng *RNG) *Tensor {
 	}
 	scale := 1 / (1 - p)
 	x := t.f32()
-	mask := allocRaw(len(x))
-	y := allocRaw(len(x))
+	mask := t.scope.allocRaw(len(x))
+	y := t.scope.allocRaw(len(x))
 	for i, v := range x {
 		if rng.Float32() >= p {
 			mask[i] = scale
@@ -257,7 +263,7 @@ func (t *Tensor) Dropout(p float32, rng *RNG) *Tensor {
 		}
 		y[i] = v * mask[i]
 	}
-	out := newTensor(t.shape, y)
+	out := t.scope.newTensor(t.shape, y)
 	record(out, "Dropout", func(g []float32) {
 		dx := t.gradSlot()
 		for i, v := range g {
@@ -271,6 +277,7 @@ func (t *Tensor) Dropout(p float32, rng *RNG) *Tensor {
 // variance, then scales by weight and adds bias (each [D], either may be
 // nil).
 func LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
+	sc := scopeOf(x, weight, bias)
 	const op = "LayerNorm"
 	checkNormShapes(op, x, weight, bias)
 	d := x.shape[x.Dims()-1]
@@ -283,17 +290,17 @@ func LayerNorm(x, weight, bias *Tensor, eps float32) *Tensor {
 	if bias != nil {
 		bv = bias.f32()
 	}
-	y := allocRaw(len(xv))
-	mean, rstd := allocRaw(rows), allocRaw(rows)
+	y := sc.allocRaw(len(xv))
+	mean, rstd := sc.allocRaw(rows), sc.allocRaw(rows)
 	byRows(rows, d, func(lo, hi int) {
 		kernels.LayerNormRows(y[lo*d:hi*d], xv[lo*d:hi*d], wv, bv, mean[lo:hi], rstd[lo:hi], hi-lo, d, eps)
 	})
-	out := newTensor(x.shape, y)
+	out := sc.newTensor(x.shape, y)
 	record(out, op, func(g []float32) {
 		dx, beta := x.gradDst()
 		tmp := dx
 		if dx == nil || beta != 0 {
-			tmp = allocRaw(len(g))
+			tmp = sc.allocRaw(len(g))
 		}
 		kernels.LayerNormRowsBackward(tmp, weight.gradSlot(), bias.gradSlot(), g, xv, wv, mean, rstd, rows, d)
 		if dx != nil && beta != 0 {
@@ -327,6 +334,7 @@ func checkNormShapes(op string, x, weight, bias *Tensor) {
 // RMSNorm divides by the root mean square over the last dimension and
 // scales by weight ([D], may be nil).
 func RMSNorm(x, weight *Tensor, eps float32) *Tensor {
+	sc := scopeOf(x, weight)
 	const op = "RMSNorm"
 	checkNormShapes(op, x, weight, nil)
 	d := x.shape[x.Dims()-1]
@@ -336,9 +344,9 @@ func RMSNorm(x, weight *Tensor, eps float32) *Tensor {
 	if weight != nil {
 		wv = weight.f32()
 	}
-	y := allocRaw(len(xv))
-	xhat := allocRaw(len(xv)) // x·rstd, before the weight
-	rstd := allocRaw(rows)
+	y := sc.allocRaw(len(xv))
+	xhat := sc.allocRaw(len(xv)) // x·rstd, before the weight
+	rstd := sc.allocRaw(rows)
 	byRows(rows, d, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			xr := xv[r*d : (r+1)*d]
@@ -355,7 +363,7 @@ func RMSNorm(x, weight *Tensor, eps float32) *Tensor {
 			}
 		}
 	})
-	out := newTensor(x.shape, y)
+	out := sc.newTensor(x.shape, y)
 	record(out, op, func(g []float32) {
 		if dw := weight.gradSlot(); dw != nil {
 			for r := range rows {

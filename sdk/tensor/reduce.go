@@ -43,7 +43,7 @@ func dropReduced(keep []int, reduced []bool) []int {
 // scaled by scale.
 func (t *Tensor) reduceSum(keep []int, scale float32) []float32 {
 	x := t.f32()
-	out := alloc(numel(keep))
+	out := t.scope.alloc(numel(keep))
 	pos := 0
 	forEachRow2(t.shape, broadcastStrides(keep, t.shape), make([]int, t.Dims()), func(oa, _, n, ia, _ int) {
 		row := x[pos : pos+n]
@@ -84,7 +84,7 @@ func (t *Tensor) sumOp(op string, keepdim bool, scaleByCount bool, axes []int) *
 	if !keepdim {
 		shape = dropReduced(keep, reduced)
 	}
-	out := newTensor(shape, t.reduceSum(keep, scale))
+	out := t.scope.newTensor(shape, t.reduceSum(keep, scale))
 	record(out, op, func(g []float32) {
 		dx := t.gradSlot()
 		pos := 0
@@ -126,7 +126,7 @@ func (t *Tensor) maxOp(keepdim bool, axes []int) *Tensor {
 	keep, reduced := t.reduceShapes(op, axes)
 	x := t.f32()
 	no := numel(keep)
-	out := allocRaw(no)
+	out := t.scope.allocRaw(no)
 	arg := make([]int32, no) // flat input index of each maximum
 	for i := range out {
 		out[i] = float32(math.Inf(-1))
@@ -148,7 +148,7 @@ func (t *Tensor) maxOp(keepdim bool, axes []int) *Tensor {
 	if !keepdim {
 		shape = dropReduced(keep, reduced)
 	}
-	res := newTensor(shape, out)
+	res := t.scope.newTensor(shape, out)
 	record(res, op, func(g []float32) {
 		dx := t.gradSlot()
 		for o, i := range arg {

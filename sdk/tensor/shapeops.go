@@ -25,7 +25,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	} else if known != n {
 		panicShape(op, itoa(n)+" elements do not fit the target shape", t.shape, shape)
 	}
-	out := &Tensor{shape: shape, dtype: t.dtype, data: t.data, bf: t.bf}
+	out := &Tensor{shape: shape, dtype: t.dtype, data: t.data, bf: t.bf, scope: t.scope}
 	return record(out, op, func(g []float32) { passGrad(t, g) }, t)
 }
 
@@ -83,7 +83,7 @@ func (t *Tensor) Permute(axes ...int) *Tensor {
 		rd[i] = src[a]
 	}
 	x := t.f32()
-	y := allocRaw(len(x))
+	y := t.scope.allocRaw(len(x))
 	zero := make([]int, nd)
 	pos := 0
 	forEachRow2(outShape, rd, zero, func(oa, _, n, ia, _ int) {
@@ -97,7 +97,7 @@ func (t *Tensor) Permute(axes ...int) *Tensor {
 			row[i] = x[oa+i*ia]
 		}
 	})
-	out := newTensor(outShape, y)
+	out := t.scope.newTensor(outShape, y)
 	record(out, op, func(g []float32) {
 		dx := t.gradSlot()
 		pos := 0
@@ -139,12 +139,12 @@ func (t *Tensor) To(dtype DType) *Tensor {
 	if dtype != F32 && dtype != BF16 {
 		panicValue("To", "unknown dtype %v", dtype)
 	}
-	out := &Tensor{shape: t.Shape(), dtype: dtype}
+	out := &Tensor{shape: t.Shape(), dtype: dtype, scope: t.scope}
 	if dtype == BF16 {
-		out.bf = allocBF16(len(t.data))
+		out.bf = t.scope.allocBF16(len(t.data))
 		narrow(out.bf, t.data)
 	} else {
-		out.data = allocRaw(len(t.bf))
+		out.data = t.scope.allocRaw(len(t.bf))
 		widen(out.data, t.bf)
 	}
 	return record(out, "To", func(g []float32) { passGrad(t, g) }, t)
@@ -157,6 +157,7 @@ func split3(shape []int, a int) (outer, n, inner int) {
 
 // Concat joins tensors along axis; all other dimensions must match.
 func Concat(axis int, ts ...*Tensor) *Tensor {
+	sc := scopeOf(ts...)
 	const op = "Concat"
 	if len(ts) == 0 {
 		panicValue(op, "no tensors to concatenate")
@@ -176,7 +177,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 		outShape[a] += t.shape[a]
 	}
 	outer, total, inner := split3(outShape, a)
-	y := allocRaw(numel(outShape))
+	y := sc.allocRaw(numel(outShape))
 	off := 0
 	for _, t := range ts {
 		x := t.f32()
@@ -186,7 +187,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 		}
 		off += w
 	}
-	out := newTensor(outShape, y)
+	out := sc.newTensor(outShape, y)
 	record(out, op, func(g []float32) {
 		off := 0
 		for _, t := range ts {
@@ -217,12 +218,12 @@ func (t *Tensor) Narrow(axis, start, length int) *Tensor {
 	outShape := t.Shape()
 	outShape[a] = length
 	x := t.f32()
-	y := allocRaw(outer * length * inner)
+	y := t.scope.allocRaw(outer * length * inner)
 	w := length * inner
 	for o := range outer {
 		copy(y[o*w:(o+1)*w], x[(o*n+start)*inner:])
 	}
-	out := newTensor(outShape, y)
+	out := t.scope.newTensor(outShape, y)
 	record(out, op, func(g []float32) {
 		dx := t.gradSlot()
 		for o := range outer {
@@ -263,8 +264,8 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 	if sameShape(t.shape, outShape) {
 		return t
 	}
-	y := applyBinary(binAdd, t.f32(), t.shape, []float32{0}, nil, outShape)
-	out := newTensor(outShape, y)
+	y := applyBinary(t.scope, binAdd, t.f32(), t.shape, []float32{0}, nil, outShape)
+	out := t.scope.newTensor(outShape, y)
 	record(out, op, func(g []float32) { reduceGradTo(t.gradSlot(), g, t.shape, outShape) }, t)
 	return finish(out, t.dtype)
 }
@@ -272,6 +273,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 // MaskedFill returns t with value wherever mask (broadcast to t's shape) is
 // non-zero. No gradient flows to filled positions.
 func (t *Tensor) MaskedFill(mask *Tensor, value float32) *Tensor {
+	sc := scopeOf(t, mask)
 	const op = "MaskedFill"
 	if bs := broadcastShape(op, t.shape, mask.shape); !sameShape(bs, t.shape) {
 		panicShape(op, "mask must broadcast to the tensor's shape", t.shape, mask.shape)
@@ -279,9 +281,9 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float32) *Tensor {
 	x := t.f32()
 	m := mask.f32()
 	if len(m) != len(x) {
-		m = applyBinary(binAdd, m, mask.shape, []float32{0}, nil, t.shape)
+		m = applyBinary(sc, binAdd, m, mask.shape, []float32{0}, nil, t.shape)
 	}
-	y := allocRaw(len(x))
+	y := sc.allocRaw(len(x))
 	for i, v := range x {
 		if m[i] != 0 {
 			y[i] = value
@@ -289,7 +291,7 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float32) *Tensor {
 			y[i] = v
 		}
 	}
-	out := newTensor(t.shape, y)
+	out := sc.newTensor(t.shape, y)
 	record(out, op, func(g []float32) {
 		dx := t.gradSlot()
 		for i, v := range g {
@@ -304,12 +306,13 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float32) *Tensor {
 // Where returns a where cond is non-zero and b elsewhere, broadcasting all
 // three to a common shape.
 func Where(cond, a, b *Tensor) *Tensor {
+	sc := scopeOf(cond, a, b)
 	const op = "Where"
 	shape := broadcastShape(op, broadcastShape(op, cond.shape, a.shape), b.shape)
 	c := cond.Expand(shape...).Detach().f32()
 	ae, be := a.Expand(shape...), b.Expand(shape...)
 	av, bv := ae.f32(), be.f32()
-	y := allocRaw(numel(shape))
+	y := sc.allocRaw(numel(shape))
 	for i := range y {
 		if c[i] != 0 {
 			y[i] = av[i]
@@ -317,7 +320,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 			y[i] = bv[i]
 		}
 	}
-	out := newTensor(shape, y)
+	out := sc.newTensor(shape, y)
 	record(out, op, func(g []float32) {
 		if da := ae.gradSlot(); da != nil {
 			for i, v := range g {

@@ -19,6 +19,7 @@ type Tensor struct {
 	grad         *Tensor   // accumulated gradient of a leaf
 	node         *node     // the operation that produced this tensor, if recorded
 	gbuf         []float32 // gradient of a non-leaf during Backward
+	scope        *Scope    // the scope it was computed under; nil for constructors
 }
 
 func numel(shape []int) int {
@@ -37,10 +38,9 @@ func checkShape(op string, shape []int) {
 	}
 }
 
-// newTensor wraps data (owned by the tensor) in a tensor of the given shape.
-func newTensor(shape []int, data []float32) *Tensor {
-	return &Tensor{shape: append([]int(nil), shape...), data: data}
-}
+// newTensor wraps data (owned by the tensor) in a tensor of the given shape
+// that belongs to no scope.
+func newTensor(shape []int, data []float32) *Tensor { return (*Scope)(nil).newTensor(shape, data) }
 
 // Zeros returns a new F32 tensor of zeros.
 func Zeros(shape ...int) *Tensor {
@@ -245,7 +245,7 @@ func (t *Tensor) f32() []float32 {
 	if t.dtype == F32 {
 		return t.data
 	}
-	out := allocRaw(len(t.bf))
+	out := t.scope.allocRaw(len(t.bf))
 	widen(out, t.bf)
 	return out
 }

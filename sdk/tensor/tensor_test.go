@@ -146,11 +146,11 @@ func TestAutogradSemantics(t *testing.T) {
 	a.Add(a).Sum().Backward()
 	assert.Equal(t, []float32{6, 6, 6}, x.Grad().Data())
 
-	// NoGrad records nothing; Detach cuts the graph.
-	var z *Tensor
-	NoGrad(func() { z = x.Mul(x) })
+	// A NoGrad scope records nothing, and only for tensors under it;
+	// Detach cuts the graph.
+	z := NewScope().NoGrad().Use(x).Mul(x)
 	assert.False(t, z.RequiresGrad())
-	assert.True(t, IsGradEnabled())
+	assert.True(t, x.Mul(x).RequiresGrad(), "outside the scope, recording goes on")
 	d := x.Mul(x).Detach()
 	assert.False(t, d.RequiresGrad())
 	assert.True(t, d.IsLeaf())
@@ -224,11 +224,10 @@ func TestArenaReusesBuffers(t *testing.T) {
 	w := Randn(NewRNG(1), 16, 16).SetRequiresGrad(true)
 	x := Randn(NewRNG(2), 8, 16)
 	ar := NewArena()
+	sc := NewScope().WithArena(ar)
 	step := func() {
-		WithArena(ar, func() {
-			loss := x.MatMul(w).Tanh().Mean()
-			loss.Backward()
-		})
+		loss := sc.Use(x).MatMul(w).Tanh().Mean()
+		loss.Backward()
 		ar.Reset()
 	}
 	step()
@@ -277,10 +276,9 @@ func TestAutocastBF16(t *testing.T) {
 	ga, gw := a.Grad().Float32s(), w.Grad().Float32s()
 	a.SetGrad(nil)
 	w.SetGrad(nil)
-	prev := SetAutocastBF16(true)
-	defer SetAutocastBF16(prev)
-	require.True(t, AutocastBF16())
-	got := MatMulT(a, w, false, true)
+	sc := NewScope().WithAutocast(BF16)
+	require.Equal(t, BF16, sc.Autocast())
+	got := MatMulT(sc.Use(a), w, false, true)
 	assert.Equal(t, F32, got.DType())
 	got.Sum().Backward()
 	// bf16 keeps 8 bits of mantissa: products agree to about 1%.

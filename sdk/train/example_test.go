@@ -28,7 +28,7 @@ func Example() {
 				row := data.Row(b.InputIDs, b.SeqLen, r)
 				in, next = append(in, row[:len(row)-1]...), append(next, row[1:]...)
 			}
-			return tensor.CrossEntropy(emb.Forward(in), next)
+			return tensor.CrossEntropy(emb.Forward(b.Scope, in), next)
 		},
 	}
 	text := []string{"abababababababab", "abababababababab", "abababababababab"}

@@ -68,6 +68,12 @@ type Config struct {
 	// Progress receives a one-line progress bar with ETA when it is a
 	// terminal; otherwise nothing is drawn.
 	Progress io.Writer
+	// Precision is the matrix-product precision of training and evaluation
+	// steps: F32 (the default) or BF16 for mixed precision — matrix
+	// products take bf16 inputs and accumulate in f32, while master weights,
+	// gradients, optimizer state and every other operation stay f32, as
+	// torch.autocast(dtype=bfloat16) does on CPUs.
+	Precision tensor.DType
 	// FinalDType is the dtype of the final OUT/model.safetensors (F32 by
 	// default; BF16 halves it). Checkpoints always keep the training dtype,
 	// so that a resume is exact.
@@ -197,6 +203,7 @@ type run struct {
 	st     checkpoint.TrainerState
 	params []*tensor.Tensor
 	arena  *tensor.Arena
+	scope  *tensor.Scope // training steps: the arena, the precision, gradients on
 	start  time.Time
 	res    Result
 	hist   []point // loss curve
@@ -234,6 +241,9 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 	if cfg.MaxBadSteps <= 0 {
 		cfg.MaxBadSteps = 10
 	}
+	if cfg.Precision != tensor.F32 && cfg.Precision != tensor.BF16 {
+		return Result{}, fmt.Errorf("train: Config.Precision %s: want F32 or BF16", cfg.Precision)
+	}
 	module := t.Objective.Module()
 	if cfg.FLOPsPerToken == 0 {
 		cfg.FLOPsPerToken = 6 * float64(module.NumParams())
@@ -244,6 +254,7 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 		defer kernels.SetThreads(prev)
 	}
 	r := &run{t: t, cfg: cfg, params: module.Parameters(), arena: tensor.NewArena(), start: time.Now()}
+	r.scope = tensor.NewScope().WithArena(r.arena).WithAutocast(cfg.Precision)
 	r.res.EvalLoss = math.NaN()
 	if cfg.Schedule != nil {
 		r.st.Schedule = cfg.Schedule.String()
@@ -432,22 +443,21 @@ func (r *run) step(loader *data.Loader) (stepped, eof bool, err error) {
 	return true, false, nil
 }
 
-// forwardBackward computes one batch's loss and adds its scaled gradient,
-// with the step's intermediates taken from the arena.
+// forwardBackward computes one batch's loss under the run's scope and adds
+// its scaled gradient; the step's intermediates come from the arena.
 func (r *run) forwardBackward(b *data.Batch, scale float32) (loss float64, err error) {
 	defer recoverInto(&err)
 	defer r.arena.Reset()
-	tensor.WithArena(r.arena, func() {
-		l := r.t.Objective.Loss(b)
-		loss = float64(l.Item())
-		if !finite(loss) {
-			return // the guard skips the step; no backward of garbage
-		}
-		if scale != 1 {
-			l = l.MulScalar(scale)
-		}
-		l.Backward()
-	})
+	b.Scope = r.scope
+	l := r.t.Objective.Loss(b)
+	loss = float64(l.Item())
+	if !finite(loss) {
+		return loss, nil // the guard skips the step; no backward of garbage
+	}
+	if scale != 1 {
+		l = l.MulScalar(scale)
+	}
+	l.Backward()
 	return loss, nil
 }
 
@@ -491,6 +501,7 @@ func (r *run) evaluate(ctx context.Context) (err error) {
 	defer module.Train(true)
 	var sum float64
 	n := 0
+	scope := r.scope.NoGrad()
 	for r.cfg.EvalBatches <= 0 || n < r.cfg.EvalBatches {
 		b, err := loader.Next()
 		if err == io.EOF {
@@ -503,9 +514,8 @@ func (r *run) evaluate(ctx context.Context) (err error) {
 		func() {
 			defer recoverInto(&err)
 			defer r.arena.Reset()
-			tensor.WithArena(r.arena, func() {
-				tensor.NoGrad(func() { l = float64(r.t.Objective.Loss(b).Item()) })
-			})
+			b.Scope = scope
+			l = float64(r.t.Objective.Loss(b).Item())
 		}()
 		if err != nil {
 			return &StepError{Step: r.st.Step, Err: fmt.Errorf("eval: %w", err)}

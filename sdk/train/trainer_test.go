@@ -65,7 +65,7 @@ func (t *toy) Loss(b *data.Batch) *tensor.Tensor {
 		ctxIDs = append(ctxIDs, r[:row-1]...)
 		targets[i] = r[row-1]
 	}
-	h := t.emb.Forward(ctxIDs, b.Size, row-1).Mean(1)
+	h := t.emb.Forward(b.Scope, ctxIDs, b.Size, row-1).Mean(1)
 	l := tensor.CrossEntropy(t.head.Forward(t.drop.Forward(h)), targets)
 	if t.lossHook != nil {
 		return t.lossHook(b, l)

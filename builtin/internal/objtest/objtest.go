@@ -61,6 +61,13 @@ func Sequences(t testing.TB, from, n, seqLen int) [][]int {
 // with fixed collation seeds.
 func Train(t testing.TB, obj task.Objective, train, eval [][]int, steps, batch int, lr float32) (before, after float32) {
 	t.Helper()
+	return TrainAt(t, tensor.F32, obj, train, eval, steps, batch, lr)
+}
+
+// TrainAt is Train with the given matrix-product precision (BF16: mixed
+// precision) for training and evaluation.
+func TrainAt(t testing.TB, precision tensor.DType, obj task.Objective, train, eval [][]int, steps, batch int, lr float32) (before, after float32) {
+	t.Helper()
 	m := obj.Module()
 	opt := optim.NewAdamW(optim.SplitDecay(m.NamedParameters(), lr, 0.01), optim.DefaultAdam())
 	evalLoss := func() float32 {
@@ -68,21 +75,26 @@ func Train(t testing.TB, obj task.Objective, train, eval [][]int, steps, batch i
 		defer m.Train(true)
 		var sum float32
 		n := 0
-		tensor.NoGrad(func() {
-			for i := 0; i+batch <= len(eval); i += batch {
-				b, err := obj.Collator().Collate(eval[i:i+batch], data.NewRNG(uint64(i)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				sum += obj.Loss(b).Item()
-				n++
+		noGrad := tensor.NewScope().NoGrad().WithAutocast(precision)
+		for i := 0; i+batch <= len(eval); i += batch {
+			b, err := obj.Collator().Collate(eval[i:i+batch], data.NewRNG(uint64(i)))
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
+			b.Scope = noGrad
+			loss := obj.Loss(b)
+			if loss.RequiresGrad() {
+				t.Fatalf("%s: the loss under a NoGrad scope records a graph: the objective does not pass Batch.Scope to its first operations", obj.Name())
+			}
+			sum += loss.Item()
+			n++
+		}
 		return sum / float32(n)
 	}
 	before = evalLoss()
 	rng := data.NewRNG(7)
 	arena := tensor.NewArena()
+	stepScope := tensor.NewScope().WithArena(arena).WithAutocast(precision)
 	rows := make([][]int, batch)
 	for step := 0; step < steps; step++ {
 		for i := range rows {
@@ -92,7 +104,12 @@ func Train(t testing.TB, obj task.Objective, train, eval [][]int, steps, batch i
 		if err != nil {
 			t.Fatal(err)
 		}
-		tensor.WithArena(arena, func() { obj.Loss(b).Backward() })
+		b.Scope = stepScope
+		loss := obj.Loss(b)
+		if loss.Scope() != stepScope {
+			t.Fatalf("%s: the loss is not computed under the batch's scope: the objective does not pass Batch.Scope to its first operations", obj.Name())
+		}
+		loss.Backward()
 		arena.Reset()
 		optim.ClipGradNorm(m.Parameters(), 1)
 		opt.Step()

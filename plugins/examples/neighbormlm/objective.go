@@ -46,7 +46,7 @@ func NewModel(vocab, dim, hidden int, seed uint64) *Model {
 // so it costs the same interpreted as compiled.
 func (m *Model) Loss(b *data.Batch) *tensor.Tensor {
 	t := b.SeqLen
-	x := m.Embed.Forward(b.InputIDs, b.Size, t)                             // [B, T, D]
+	x := m.Embed.Forward(b.Scope, b.InputIDs, b.Size, t)                    // [B, T, D]
 	ctx := tensor.Concat(2, x.Narrow(1, 0, t-2), x.Narrow(1, 2, t-2))       // [B, T-2, 2D]
 	logits := m.Out.Forward(m.Hidden.Forward(ctx).GELU())                   // [B, T-2, V]
 	labels := tensor.FromInts(b.Labels, b.Size, t).Narrow(1, 1, t-2).Ints() // targets of the middle positions

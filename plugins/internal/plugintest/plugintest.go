@@ -80,7 +80,7 @@ func NewBackbone(dim int, seed uint64) *Backbone {
 
 // Encode embeds the input ids: [batch, seqLen, dim].
 func (b *Backbone) Encode(batch *data.Batch) *tensor.Tensor {
-	return b.Embed.Forward(batch.InputIDs, batch.Size, batch.SeqLen)
+	return b.Embed.Forward(batch.Scope, batch.InputIDs, batch.Size, batch.SeqLen)
 }
 
 // Dim is the embedding width.
