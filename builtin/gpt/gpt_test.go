@@ -142,6 +142,7 @@ type trainer struct {
 	m     *gpt.Model
 	opt   optim.Optimizer
 	arena *tensor.Arena
+	scope *tensor.Scope // the step's scope, naming arena
 	ids   []int
 	tgt   []int
 	batch int
@@ -158,7 +159,10 @@ func newTrainer(t testing.TB, text []byte) *trainer {
 
 // step runs one training step and returns its loss.
 func (tr *trainer) step() float32 {
-	l := tr.m.Loss(tensor.NewScope().WithArena(tr.arena), tr.ids, tr.tgt, tr.batch, tr.seq)
+	if tr.scope.Arena() != tr.arena {
+		tr.scope = tensor.NewScope().WithArena(tr.arena)
+	}
+	l := tr.m.Loss(tr.scope, tr.ids, tr.tgt, tr.batch, tr.seq)
 	loss := l.Item()
 	l.Backward()
 	if tr.arena != nil {
