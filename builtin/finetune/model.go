@@ -93,9 +93,13 @@ func (m *Model) batchOf(seqs [][]int, labels []int) *data.Batch {
 }
 
 // Logits returns the head's outputs for texts, with dropout off and no
-// gradient recorded, as one row of floats per text.
+// gradient recorded, as one row of floats per text. On a model already in
+// evaluation mode that nothing updates, it changes no state, so any number
+// of goroutines may call it (and Predict) at once.
 func (m *Model) Logits(texts []string) [][]float32 {
-	m.Train(false)
+	if m.Backbone.Training() || m.Head.Module().Training() {
+		m.Train(false)
+	}
 	var out [][]float32
 	noGrad := tensor.NewScope().NoGrad()
 	for start := 0; start < len(texts); start += 32 {

@@ -54,6 +54,8 @@ type CorpusOptions struct {
 	AllowInvalidUTF8 bool // replace invalid UTF-8 with U+FFFD instead of failing
 	MaxLineBytes     int  // longest accepted line; 0 means DefaultMaxLineBytes
 	MaxDocumentBytes int  // longest accepted document; 0 means DefaultMaxDocumentBytes
+
+	bufSize int // bufio buffer size; 0 means readBufSize (tests lower it)
 }
 
 // String describes the options.
@@ -263,9 +265,17 @@ type lineReader struct {
 
 const gzipMagic = "\x1f\x8b"
 
-// readBufSize is the size of the bufio buffers; tests lower it to reach
-// the paths taken by lines longer than the buffer.
-var readBufSize = 64 << 10
+// readBufSize is the size of the bufio buffers. Tests lower it through
+// CorpusOptions.bufSize to reach the paths taken by lines longer than the
+// buffer.
+const readBufSize = 64 << 10
+
+func (o CorpusOptions) readBuf() int {
+	if o.bufSize > 0 {
+		return o.bufSize
+	}
+	return readBufSize
+}
 
 func openLineReader(src Source, opt CorpusOptions) (*lineReader, error) {
 	if src.Open == nil {
@@ -276,7 +286,7 @@ func openLineReader(src Source, opt CorpusOptions) (*lineReader, error) {
 		return nil, &InputError{File: src.Name, Offset: -1, Msg: "cannot open", Err: err}
 	}
 	lr := &lineReader{name: src.Name, opt: opt, raw: raw}
-	br := bufio.NewReaderSize(raw, readBufSize)
+	br := bufio.NewReaderSize(raw, opt.readBuf())
 	head, err := br.Peek(2)
 	if err != nil && err != io.EOF {
 		raw.Close()
@@ -297,7 +307,7 @@ func openLineReader(src Source, opt CorpusOptions) (*lineReader, error) {
 			return nil, &InputError{File: src.Name, Offset: 0, Msg: msg, Err: err}
 		}
 		lr.gz = gz
-		lr.br = bufio.NewReaderSize(gz, readBufSize)
+		lr.br = bufio.NewReaderSize(gz, opt.readBuf())
 	} else {
 		lr.br = br
 	}

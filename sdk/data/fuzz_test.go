@@ -50,16 +50,14 @@ func FuzzCorpusReader(f *testing.F) {
 	f.Add([]byte(strings.Repeat("long line ", 10)+"\n"), uint8(2), false, uint16(20))
 	f.Add([]byte{}, uint8(0), true, uint16(0))
 	f.Add([]byte("\ufeff\n\ufeffx\n"), uint8(1), false, uint16(0))
-	old := readBufSize
-	readBufSize = 16 // the bufio minimum: long-line paths on short inputs
-	defer func() { readBufSize = old }()
 	f.Fuzz(func(t *testing.T, in []byte, mode uint8, gz bool, maxLine uint16) {
 		content := in
 		if gz {
 			content = gzipBytes(t, string(in))
 		}
 		m := Mode(mode % 3)
-		opt := CorpusOptions{Mode: m, MaxLineBytes: int(maxLine)}
+		// Buffers of the bufio minimum: long-line paths on short inputs.
+		opt := CorpusOptions{Mode: m, MaxLineBytes: int(maxLine), bufSize: 16}
 		recs, err := scanAll(NewCorpus([]Source{BytesSource("fuzz.txt", content)}, opt))
 		if err != nil {
 			var ie *InputError
