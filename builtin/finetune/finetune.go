@@ -71,6 +71,11 @@ type Config struct {
 	// model's own convention). Needs a mask token in the tokenizer.
 	AuxMLM float32
 
+	// Precision is the matrix-product precision of the training steps:
+	// F32 (default) or BF16 for mixed precision (bf16 products with f32
+	// accumulation; weights, gradients and optimizer state stay f32).
+	Precision tensor.DType
+
 	// OnEval, when set, is called after each evaluation.
 	OnEval func(p EvalPoint)
 }
@@ -127,6 +132,9 @@ func (c *Config) defaults(n int) error {
 	}
 	if !known {
 		return &ConfigError{fmt.Sprintf("unknown strategy %q (want full, probe, llrd, gradual or lora)", c.Strategy)}
+	}
+	if c.Precision != tensor.F32 && c.Precision != tensor.BF16 {
+		return &ConfigError{fmt.Sprintf("precision %s: want F32 or BF16", c.Precision)}
 	}
 	if c.LR == 0 {
 		c.LR = 1e-3
@@ -256,6 +264,10 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 		return cfg.Patience > 0 && since >= cfg.Patience
 	}
 	evaluate(0)
+	// Each step's activations come from one arena, recycled after the
+	// update.
+	arena := tensor.NewArena()
+	stepScope := tensor.NewScope().WithArena(arena).WithAutocast(cfg.Precision)
 	unfrozen := 0
 	var runErr error
 	for step := 0; step < cfg.Steps; step++ {
@@ -282,6 +294,7 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 			bs[j], labels[j] = seqs[k], train[k].LabelID
 		}
 		b := m.batchOf(bs, labels)
+		b.Scope = stepScope
 		m.Train(true)
 		optim.SetLR(opt, sched.LR(step))
 		var loss *tensor.Tensor
@@ -307,6 +320,7 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 			opt.Step()
 		}
 		opt.ZeroGrad()
+		arena.Reset()
 		res.Steps = step + 1
 		if res.Steps%cfg.EvalEvery == 0 || res.Steps == cfg.Steps {
 			if evaluate(res.Steps) {

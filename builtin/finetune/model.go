@@ -175,7 +175,11 @@ func (m *Model) String() string {
 // tokenizer.json. LoRA adapters are merged first. The directory is built
 // under a temporary name and renamed into place, so a failure leaves
 // nothing behind and a reader never sees half a model.
-func (m *Model) Save(dir string) error {
+func (m *Model) Save(dir string) error { return m.SaveAs(dir, tensor.F32) }
+
+// SaveAs is Save with the weights stored as dtype (BF16 halves the file;
+// Load reads either).
+func (m *Model) SaveAs(dir string, dtype tensor.DType) error {
 	if m.Backbone.LoRA != nil {
 		m.Backbone.LoRA.Merge()
 	}
@@ -185,6 +189,11 @@ func (m *Model) Save(dir string) error {
 			return err
 		}
 		sd := m.Module().StateDict()
+		for k, v := range sd {
+			if v.DType() != dtype {
+				sd[k] = v.To(dtype)
+			}
+		}
 		if err := checkpoint.Save(filepath.Join(tmp, checkpoint.ModelFile), sd, map[string]string{"format": "pt"}); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pretrain-go/pretrain/builtin/finetune"
 	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
 func init() {
@@ -78,6 +79,8 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Float64Var(&auxLM, "aux-lm", 0, "weight of an auxiliary causal-LM loss on the training text (0: off)")
 	fs.Float64Var(&auxMLM, "aux-mlm", 0, "weight of an auxiliary masked-LM loss with dynamic masking on the training text (0: off)")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
+	bf16 := fs.Bool("bf16", false, "mixed-precision fine-tuning: matrix products in bfloat16 with float32 accumulation; weights, gradients and optimizer state stay float32")
+	saveDType := fs.String("save-dtype", "f32", "dtype of the saved model weights: f32 or bf16")
 	if err := parseFlags(fs, "finetune", args, stderr); err != nil {
 		return err
 	}
@@ -94,6 +97,11 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	cfg.LR, cfg.HeadLR, cfg.Decay, cfg.AuxLM, cfg.AuxMLM = float32(lr), float32(headLR), float32(decay), float32(auxLM), float32(auxMLM)
 	cfg.LoRAAlpha, cfg.LoRADropout = float32(loraAlpha), float32(loraDropout)
+	cfg.Precision = precision(*bf16)
+	dtype, err := tensor.ParseDType(*saveDType)
+	if err != nil {
+		return fmt.Errorf("--save-dtype: %w", err)
+	}
 
 	// Everything is read and checked before training, so bad input
 	// writes nothing.
@@ -132,7 +140,7 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	if err := m.Save(out); err != nil {
+	if err := m.SaveAs(out, dtype); err != nil {
 		return err
 	}
 	stop := ""

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pretrain-go/pretrain/builtin/finetune"
 	"github.com/pretrain-go/pretrain/builtin/gpt"
+	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
@@ -167,5 +168,45 @@ func TestTransferSmall(t *testing.T) {
 	}
 	if code, _, stderr := runCmd("transfer", "--contrastive", "-1"); code != 1 || !strings.Contains(stderr, "--contrastive") {
 		t.Fatalf("negative contrastive: %d %q", code, stderr)
+	}
+}
+
+// TestFinetunePrecisionFlags: --bf16 fine-tunes in mixed precision (the
+// weights end differently from float32's with the same seed, and stay
+// float32), --save-dtype bf16 stores bfloat16 weights that predict loads.
+func TestFinetunePrecisionFlags(t *testing.T) {
+	dir, backbone, trainFile, evalFile := ftFixture(t)
+	run := func(name string, extra ...string) map[string]*tensor.Tensor {
+		t.Helper()
+		out := filepath.Join(dir, name)
+		code, stdout, stderr := runCmd(append([]string{"finetune", "--from", backbone, "--data", trainFile, "--eval", evalFile,
+			"--out", out, "--steps", "8", "--patience", "0"}, extra...)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s%s", name, code, stdout, stderr)
+		}
+		sd, _, err := checkpoint.Load(filepath.Join(out, checkpoint.ModelFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sd
+	}
+	f32, mixed, saved := run("f32"), run("mixed", "--bf16"), run("saved", "--save-dtype", "bf16")
+	differs := false
+	for k, v := range f32 {
+		if v.DType() != tensor.F32 || mixed[k].DType() != tensor.F32 || saved[k].DType() != tensor.BF16 {
+			t.Fatalf("%s: dtypes %s / %s / %s, want f32 / f32 / bf16", k, v.DType(), mixed[k].DType(), saved[k].DType())
+		}
+		differs = differs || fmt.Sprint(v.Float32s()) != fmt.Sprint(mixed[k].Float32s())
+	}
+	if !differs {
+		t.Fatal("--bf16 fine-tuned exactly like f32: mixed precision is not on")
+	}
+	code, stdout, stderr := runCmd("predict", "--model", filepath.Join(dir, "saved"), "the owl sat near house 2")
+	if code != 0 || strings.Count(stdout, "\n") != 1 {
+		t.Fatalf("predict on bf16 weights: %d %q %s", code, stdout, stderr)
+	}
+	code, _, stderr = runCmd("finetune", "--from", backbone, "--data", trainFile, "--out", filepath.Join(dir, "bad"), "--save-dtype", "fp8")
+	if code != 1 || !strings.Contains(stderr, `unknown dtype "fp8"`) {
+		t.Fatalf("--save-dtype fp8: %d %q", code, stderr)
 	}
 }

@@ -66,7 +66,8 @@ type trainArgs struct {
 	evalData              listFlag
 	evalEvery             int
 	tokenizer             string
-	bf16                  bool
+	bf16                  bool // mixed-precision training
+	saveDType             string
 	formats               listFlag
 	steps, epochs         int
 	resume                bool
@@ -94,7 +95,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&a.saveEvery, "save-every", 0, "checkpoint every N steps (registry objectives; 0: at the end)")
 	fs.IntVar(&a.logEvery, "log-every", 10, "metrics record every N steps")
 	fs.StringVar(&a.tokenizer, "tokenizer", "", "tokenizer.json for registry objectives (default: bytes plus special ids 256-262)")
-	fs.BoolVar(&a.bf16, "bf16", false, "write the final model.safetensors in bfloat16 (checkpoints stay float32)")
+	fs.BoolVar(&a.bf16, "bf16", false, "mixed-precision training (registry objectives): matrix products in bfloat16 with float32 accumulation; weights, gradients and optimizer state stay float32")
+	fs.StringVar(&a.saveDType, "save-dtype", "f32", "dtype of the final model weights, f32 or bf16 (every objective; checkpoints stay float32 so that --resume is exact)")
 	fs.Var(&a.formats, "format", "extra vector file: word2vec-text (vectors.txt) or glove (vectors.glove.txt); vectors.bin is always written (repeatable)")
 	fs.Var(&a.evalData, "eval-data", "held-out text for evaluation (registry objectives; repeatable)")
 	fs.IntVar(&a.evalEvery, "eval-every", 0, "evaluate on --eval-data every N steps (0: at the end)")
@@ -107,6 +109,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if a.objective == "list" {
 		return listObjectives(stdout)
+	}
+	saveDType, err := tensor.ParseDType(a.saveDType)
+	if err != nil {
+		return fmt.Errorf("--save-dtype: %w", err)
 	}
 	if a.steps < 0 || a.epochs < 0 {
 		return errors.New("--steps and --epochs must not be negative")
@@ -133,9 +139,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	switch a.objective {
 	case "skipgram", "cbow", "glove":
-		return trainWordVectors(ctx, &a, stdout, stderr)
+		if a.bf16 {
+			return errors.New("--bf16: word vectors (skipgram, cbow, glove) train in float32 with their own kernels; --save-dtype bf16 writes bfloat16 vectors")
+		}
+		return trainWordVectors(ctx, &a, saveDType, stdout, stderr)
 	}
-	return trainObjective(ctx, &a, stdout, stderr)
+	return trainObjective(ctx, &a, saveDType, stdout, stderr)
 }
 
 func listObjectives(w io.Writer) error {
@@ -278,7 +287,7 @@ func wordVectorSettings(a *trainArgs) (wvSettings, error) {
 // trainWordVectors trains skip-gram, CBOW or GloVe vectors and writes them
 // to the output directory, built under a temporary name and renamed into
 // place so that a failed or interrupted run leaves nothing behind.
-func trainWordVectors(ctx context.Context, a *trainArgs, stdout, stderr io.Writer) error {
+func trainWordVectors(ctx context.Context, a *trainArgs, saveDType tensor.DType, stdout, stderr io.Writer) error {
 	if a.steps > 0 {
 		return fmt.Errorf("--steps does not apply to %s; use --epochs", a.objective)
 	}
@@ -361,7 +370,7 @@ func trainWordVectors(ctx context.Context, a *trainArgs, stdout, stderr io.Write
 	if a.objective == "glove" {
 		cfg["model_type"] = "glove"
 	}
-	if err := writeVectorsDir(a.out, vec, cfg, a.bf16, extra); err != nil {
+	if err := writeVectorsDir(a.out, vec, cfg, saveDType, extra); err != nil {
 		return err
 	}
 	files := []string{vectorsFile}
@@ -392,7 +401,7 @@ var vectorFileNames = map[vectors.Format]string{
 // writeVectorsDir writes vectors.bin, the extra vector files, model.safetensors,
 // vocab.txt and config.json into a temporary sibling of out and renames it
 // into place, replacing an earlier run's directory.
-func writeVectorsDir(out string, vec *vectors.Vectors, cfg map[string]any, bf16 bool, extra map[string]vectors.Format) error {
+func writeVectorsDir(out string, vec *vectors.Vectors, cfg map[string]any, dtype tensor.DType, extra map[string]vectors.Format) error {
 	parent := filepath.Dir(filepath.Clean(out))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
@@ -416,7 +425,7 @@ func writeVectorsDir(out string, vec *vectors.Vectors, cfg map[string]any, bf16 
 		}
 	}
 	emb := tensor.FromFloat32s(vec.Data, vec.Len(), vec.Dim)
-	if bf16 {
+	if dtype == tensor.BF16 {
 		emb = emb.To(tensor.BF16)
 	}
 	if err := checkpoint.Save(filepath.Join(tmp, checkpoint.ModelFile), map[string]*tensor.Tensor{embeddingKey: emb},
@@ -650,13 +659,6 @@ func flopsPerToken(objective, preset string, opts map[string]string, seqLen, par
 	return f + 12*float64(layers)*float64(dim)*float64(seqLen)
 }
 
-func finalDType(bf16 bool) tensor.DType {
-	if bf16 {
-		return tensor.BF16
-	}
-	return tensor.F32
-}
-
 // encodeBytes maps text to its UTF-8 bytes as ids.
 func encodeBytes(s string) []int {
 	ids := make([]int, len(s))
@@ -667,7 +669,7 @@ func encodeBytes(s string) []int {
 }
 
 // trainObjective trains a registry objective with the Trainer.
-func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer) error {
+func trainObjective(ctx context.Context, a *trainArgs, saveDType tensor.DType, stdout, stderr io.Writer) error {
 	intOpt := func(k string, def int) (int, error) {
 		v, ok := a.options[k]
 		if !ok {
@@ -789,6 +791,7 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 	}
 	tr := train.New(obj, opt, loaderCfg, train.Config{
 		Steps: a.steps, Epochs: a.epochs, GradAccum: accum, Schedule: sched, ClipNorm: float32(clip),
+		Precision: precision(a.bf16), FinalDType: saveDType,
 		LogEvery: a.logEvery, SaveEvery: a.saveEvery, EvalEvery: a.evalEvery, EvalBatches: 50, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,
 		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()), RNGs: map[string]*tensor.RNG{"model": modelRNG},
 		FLOPsPerToken: flopsPerToken(a.objective, preset, allOpts, seqLen, module.NumParams()),
@@ -803,8 +806,12 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 		ev.Corpus, ev.ShuffleBuffer, ev.Prefetch = evalCorpus, 0, 0
 		tr.Eval = &ev
 	}
-	fmt.Fprintf(stdout, "pretrain train: %s on %s, %d parameters, batch %d × %d tokens, %s\n",
-		a.objective, what, module.NumParams(), batch, seqLen, sched)
+	mode := "float32"
+	if a.bf16 {
+		mode = "mixed precision (bf16 products, f32 weights)"
+	}
+	fmt.Fprintf(stdout, "pretrain train: %s on %s, %d parameters, batch %d × %d tokens, %s, %s\n",
+		a.objective, what, module.NumParams(), batch, seqLen, sched, mode)
 	res, err := tr.Run(ctx)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stdout, "interrupted at step %d; checkpoint %s (continue with --resume)\n", res.Steps, res.Checkpoint)
@@ -827,4 +834,12 @@ func trainObjective(ctx context.Context, a *trainArgs, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, ", %s; model in %s\n", res.Elapsed.Round(time.Second), a.out)
 	return nil
+}
+
+// precision is the matrix-product precision that --bf16 selects.
+func precision(bf16 bool) tensor.DType {
+	if bf16 {
+		return tensor.BF16
+	}
+	return tensor.F32
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/task"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
 // writeText writes a small corpus with some repeated structure.
@@ -240,4 +242,86 @@ func TestFLOPsPerToken(t *testing.T) {
 	if got := flopsPerToken("bilm", "", nil, 64, 1000); got != 6000 {
 		t.Fatalf("bilm: %v", got)
 	}
+}
+
+// TestTrainPrecisionFlags checks what --bf16 and --save-dtype do, not only
+// that they parse: --bf16 trains differently (mixed precision) while the
+// weights stay float32; --save-dtype bf16 writes bfloat16 final weights for
+// a registry objective and for word vectors, with float32 checkpoints.
+func TestTrainPrecisionFlags(t *testing.T) {
+	dir := t.TempDir()
+	data := writeText(t, dir)
+	run := func(name string, extra ...string) map[string]*tensor.Tensor {
+		t.Helper()
+		out := filepath.Join(dir, name)
+		args := append([]string{"train", "--objective", "clm", "--data", data, "--out", out, "--steps", "3", "--threads", "1",
+			"--opt", "seq-len=16", "--opt", "batch=2", "--opt", "dim=16", "--opt", "layers=1", "--opt", "heads=2"}, extra...)
+		code, stdout, errs := runCLI(t, args...)
+		if code != 0 || !strings.Contains(stdout, "done: 3 steps") {
+			t.Fatalf("%s: %d %q %q", name, code, stdout, errs)
+		}
+		if want := map[bool]string{true: "mixed precision", false: "float32"}[len(extra) > 0 && extra[0] == "--bf16"]; !strings.Contains(stdout, want) {
+			t.Fatalf("%s: banner does not say %q: %q", name, want, stdout)
+		}
+		sd, _, err := checkpoint.Load(filepath.Join(out, checkpoint.ModelFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck, _, err := checkpoint.Load(filepath.Join(out, "checkpoints", checkpoint.StepDir(3), checkpoint.ModelFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range ck {
+			if v.DType() != tensor.F32 {
+				t.Fatalf("%s: checkpoint tensor %s is %s, want f32", name, k, v.DType())
+			}
+		}
+		return sd
+	}
+	f32, mixed, saved := run("f32"), run("mixed", "--bf16"), run("bf16out", "--save-dtype", "bf16")
+	differs := false
+	for k, v := range f32 {
+		if v.DType() != tensor.F32 || mixed[k].DType() != tensor.F32 {
+			t.Fatalf("%s: final weights %s / %s, want f32 without --save-dtype", k, v.DType(), mixed[k].DType())
+		}
+		if saved[k].DType() != tensor.BF16 {
+			t.Fatalf("--save-dtype bf16: %s is %s", k, saved[k].DType())
+		}
+		if fmt.Sprint(v.Float32s()) != fmt.Sprint(mixed[k].Float32s()) {
+			differs = true
+		}
+		// Same training as f32: the saved weights are its values rounded.
+		if got, want := saved[k].Float32s(), v.To(tensor.BF16).Float32s(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("--save-dtype bf16: %s is not the f32 run rounded", k)
+		}
+	}
+	if !differs {
+		t.Fatal("--bf16 trained exactly like f32: mixed precision is not on")
+	}
+
+	// Word vectors: --save-dtype works, --bf16 is refused with the reason.
+	out := filepath.Join(dir, "sg")
+	code, stdout, errs := runCLI(t, "train", "--objective", "skipgram", "--data", data, "--out", out, "--epochs", "1", "--save-dtype", "bf16")
+	if code != 0 {
+		t.Fatalf("skipgram --save-dtype bf16: %d %q %q", code, stdout, errs)
+	}
+	sd, _, err := checkpoint.Load(filepath.Join(out, checkpoint.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range sd {
+		if v.DType() != tensor.BF16 {
+			t.Fatalf("skipgram --save-dtype bf16: %s is %s", k, v.DType())
+		}
+	}
+	code, _, errs = runCLI(t, "train", "--objective", "skipgram", "--data", data, "--out", filepath.Join(dir, "sg2"), "--bf16")
+	if code != 1 || !strings.Contains(errs, "--save-dtype bf16") {
+		t.Fatalf("skipgram --bf16: %d %q", code, errs)
+	}
+	oneLine(t, errs)
+	code, _, errs = runCLI(t, "train", "--objective", "clm", "--data", data, "--out", filepath.Join(dir, "bad"), "--save-dtype", "f16")
+	if code != 1 || !strings.Contains(errs, `unknown dtype "f16"`) {
+		t.Fatalf("--save-dtype f16: %d %q", code, errs)
+	}
+	oneLine(t, errs)
 }

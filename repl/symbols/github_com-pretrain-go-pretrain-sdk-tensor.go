@@ -29,6 +29,7 @@ func init() {
 		"NewRNG":                    reflect.ValueOf(tensor.NewRNG),
 		"NewScope":                  reflect.ValueOf(tensor.NewScope),
 		"Ones":                      reflect.ValueOf(tensor.Ones),
+		"ParseDType":                reflect.ValueOf(tensor.ParseDType),
 		"RMSNorm":                   reflect.ValueOf(tensor.RMSNorm),
 		"Randn":                     reflect.ValueOf(tensor.Randn),
 		"Scalar":                    reflect.ValueOf(tensor.Scalar),

@@ -1,7 +1,9 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"unsafe"
 
 	"github.com/pretrain-go/pretrain/kernels"
@@ -27,6 +29,18 @@ func (d DType) String() string {
 		return "bf16"
 	}
 	return "dtype(" + itoa(int(d)) + ")"
+}
+
+// ParseDType reads a dtype name: "f32" or "float32", "bf16" or
+// "bfloat16" (any case).
+func ParseDType(name string) (DType, error) {
+	switch strings.ToLower(name) {
+	case "f32", "float32":
+		return F32, nil
+	case "bf16", "bfloat16":
+		return BF16, nil
+	}
+	return F32, fmt.Errorf("unknown dtype %q (want f32 or bf16)", name)
 }
 
 // BFloat16 is a bfloat16 value: the sign, exponent and top 7 mantissa bits
