@@ -20,10 +20,12 @@
 //
 // # Goroutines
 //
-// Safe to share between goroutines: a *Scope (immutable), an RNG-free
-// read-only tensor such as a parameter that no goroutine is updating (any
+// Safe to share between goroutines: a *Scope (immutable), a tensor that no
+// goroutine is writing, such as a parameter no optimizer is updating (any
 // number of goroutines may compute from it at once, with or without
-// recording gradients), and the kernels underneath. Not safe to share: an
+// recording gradients), and the kernels underneath. The kernels' thread
+// count (kernels.SetThreads, train.Config.Threads) is the one process-wide
+// setting: it changes speed, never results. Not safe to share: an
 // Arena and every tensor computed under it (one goroutine owns it), a graph
 // while Backward runs on it, a parameter while an optimizer updates it or
 // Backward accumulates into its gradient (two trainers must not share

@@ -49,6 +49,9 @@ type Config struct {
 	// Seed overrides the loaders' seeds when non-zero.
 	Seed uint64
 	// Threads sets the kernels' worker count for the run when positive.
+	// The count is process-wide (kernels.SetThreads): concurrent trainers
+	// share one pool, so leave it 0 in host programs that run several; it
+	// changes speed, never results.
 	Threads int
 	// OutDir receives checkpoints, metrics.jsonl, loss.svg and the final
 	// model; "" writes nothing.
