@@ -41,19 +41,26 @@ func post(t *testing.T, url string, body string) (*http.Response, []byte) {
 	return resp, b
 }
 
-// TestServesWhileFineTuning fine-tunes in the background while four
-// clients keep asking for predictions over HTTP on 127.0.0.1: every answer
-// is complete, each client sees snapshots in publishing order, and at the end
-// the server answers exactly what the last snapshot predicts offline.
-func TestServesWhileFineTuning(t *testing.T) {
+// startServer serves a new Server on a free port of 127.0.0.1 until the
+// test ends and returns it with its base URL.
+func startServer(t *testing.T) (*Server, string) {
+	t.Helper()
 	s, err := NewServer(smallConfig())
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	srv := &http.Server{Handler: s.Handler()}
 	go srv.Serve(ln)
-	defer srv.Close()
-	url := "http://" + ln.Addr().String()
+	t.Cleanup(func() { srv.Close() })
+	return s, "http://" + ln.Addr().String()
+}
+
+// TestServesWhileFineTuning fine-tunes in the background while four
+// clients keep asking for predictions over HTTP on 127.0.0.1: every answer
+// is complete, each client sees snapshots in publishing order, and at the end
+// the server answers exactly what the last snapshot predicts offline.
+func TestServesWhileFineTuning(t *testing.T) {
+	s, url := startServer(t)
 
 	trained := make(chan error, 1)
 	go func() { trained <- s.FineTune(context.Background()) }()
@@ -128,14 +135,7 @@ func TestServesWhileFineTuning(t *testing.T) {
 // TestBadRequests: malformed and oversized requests get a 400 with a
 // message, never a crash.
 func TestBadRequests(t *testing.T) {
-	s, err := NewServer(smallConfig())
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &http.Server{Handler: s.Handler()}
-	go srv.Serve(ln)
-	defer srv.Close()
-	url := "http://" + ln.Addr().String()
+	_, url := startServer(t)
 	for _, body := range []string{"not json", `{"texts": []}`, `{"texts": ` + strings.Repeat(`"a",`, maxTexts) + `"a"]}`} {
 		resp, b := post(t, url, body)
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, body)
