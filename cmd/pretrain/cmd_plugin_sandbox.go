@@ -42,7 +42,7 @@ const (
 
 func (s *sandboxFlags) register(fs *flag.FlagSet, what string) {
 	fs.DurationVar(&s.timeout, "plugin-timeout", 0, "bound on each call into a plugin (0: the manifest's timeout, else adaptive: 1m for the first calls, then 20x the median call time, at least 5s; negative: none)")
-	fs.Int64Var(&s.memoryMB, "plugin-memory", defaultChildMemoryMB, "memory limit in MB: address space of the isolated child process, and each plugin's budget for SDK tensors (0: none)")
+	fs.Int64Var(&s.memoryMB, "plugin-memory", defaultChildMemoryMB, "memory limit in MB: what the isolated child process may map beyond its size at start (RLIMIT_AS), and each plugin's budget for SDK tensors (0: none)")
 	fs.Int64Var(&s.stackMB, "plugin-stack", defaultStackMB, "largest goroutine stack in MB in the isolated child: deeper recursion ends the child with \"stack overflow\" (0: Go's default)")
 	fs.DurationVar(&s.cpu, "plugin-cpu", 0, "CPU-time limit of the isolated child, whole seconds (0: none)")
 	fs.BoolVar(&s.isolate, "isolate", true, "run "+what+" in a child process with the limits above, so that an out-of-memory, a stack overflow or a panic in a goroutine ends only the child (Linux)")

@@ -33,7 +33,7 @@ const EnvChild = "PRETRAIN_ISOLATE_CHILD"
 
 // Limits bound a child process. Zero fields mean no limit.
 type Limits struct {
-	Memory int64         // address space in bytes (RLIMIT_AS)
+	Memory int64         // bytes of address space the child may map beyond its size at start (RLIMIT_AS)
 	Stack  int64         // largest goroutine stack in bytes (debug.SetMaxStack; also RLIMIT_STACK)
 	CPU    time.Duration // CPU time of the whole child (RLIMIT_CPU, whole seconds)
 }
@@ -124,7 +124,9 @@ func (e *Error) Error() string {
 type ExitError struct{ Code int }
 
 // Error names the status.
-func (e *ExitError) Error() string { return fmt.Sprintf("isolated child exited with status %d", e.Code) }
+func (e *ExitError) Error() string {
+	return fmt.Sprintf("isolated child exited with status %d", e.Code)
+}
 
 // ExitCode returns the child's exit status.
 func (e *ExitError) ExitCode() int { return e.Code }

@@ -71,12 +71,28 @@ func Init() error {
 		}
 	}
 	if lim.Memory > 0 {
-		if err := setrlimit(syscall.RLIMIT_AS, uint64(lim.Memory)); err != nil {
+		// The Go runtime reserves about 1.2 GB of address space at start
+		// that it does not use (heap metadata); the limit is the memory
+		// the child may map beyond what it holds now.
+		if err := setrlimit(syscall.RLIMIT_AS, vmSize()+uint64(lim.Memory)); err != nil {
 			return err
 		}
 	}
 	child.page = page
 	return nil
+}
+
+// vmSize is the process's current address-space size in bytes.
+func vmSize() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var pages uint64
+	if _, err := fmt.Sscan(string(b), &pages); err != nil {
+		return 0
+	}
+	return pages * uint64(os.Getpagesize())
 }
 
 func setrlimit(res int, v uint64) error {

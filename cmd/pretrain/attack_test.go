@@ -1,0 +1,92 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/pretrain-go/pretrain/repl/isolate"
+)
+
+// TestAttackPluginsCannotKillTheHost trains each attack plugin of
+// plugins/testdata/attacks through the real CLI path: `pretrain train
+// --plugin` runs it in an isolated child (this test binary, see TestMain).
+// Each Loss behaves for three calls and attacks on the fourth (step 4),
+// after the step-2 checkpoint. The host (this process) must survive, the
+// error must name the plugin and a position, the runtime's stack dump must
+// not reach the user, and the checkpoint must be intact: training resumes
+// from it.
+func TestAttackPluginsCannotKillTheHost(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory breaks RLIMIT_AS")
+	}
+	if !isolate.Supported() {
+		t.Skip("isolation needs Linux")
+	}
+	attacks := "../../plugins/testdata/attacks/"
+	cases := []struct {
+		name  string
+		extra []string
+		want  string // regexp on stderr
+	}{
+		{"membomb", nil, `plugin "membomb": Loss at \S*attacks/membomb/objective\.go:\d+:\d+: out of memory \(limit 1024 MB\): cannot allocate a 34359738368-byte block`},
+		{"recursion", nil, `plugin "recursion": Loss at \S*attacks/recursion/objective\.go:\d+:\d+: stack overflow \(limit 32 MB\)`},
+		{"gopanic", []string{"--trusted-plugins"}, `plugin "gopanic": Loss at \S*attacks/gopanic/objective\.go:23:\d+: panic: boom from a goroutine`},
+		{"tensorbomb", nil, `step 4: plugin "tensorbomb": Loss: \S*attacks/tensorbomb/objective\.go:22:\d+: panic: tensor\.Zeros\[1048576 16384\]: allocating 64\.0 GB would exceed the memory budget of 2048\.0 MB`},
+		// Adaptive timeout: three calls of a few ms, so the fourth gets
+		// MinTimeout (5s), not minutes.
+		{"endless", nil, `step 4: plugin "endless": Loss: \S*attacks/endless/objective\.go:\d+:\d+: Loss did not return within 5s`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := t.TempDir()
+			common := append([]string{"train", "--plugin", attacks + c.name, "--objective", c.name,
+				"--save-every", "2", "--out", out, "--opt", "seq-len=8", "--opt", "batch=2",
+				"--plugin-memory", "1024", "--plugin-stack", "32"}, c.extra...)
+			code, _, errs := runCLI(t, append(common, "--steps", "6")...)
+			if code != 1 {
+				t.Fatalf("exit code %d, want 1; stderr:\n%s", code, errs)
+			}
+			if !regexp.MustCompile(c.want).MatchString(errs) {
+				t.Fatalf("stderr does not match %s:\n%s", c.want, errs)
+			}
+			if strings.Contains(errs, "goroutine ") || strings.Contains(errs, "runtime.") {
+				t.Fatalf("the Go crash report reached the user:\n%s", errs)
+			}
+			ckpts, _ := filepath.Glob(filepath.Join(out, "checkpoints", "step-*"))
+			if len(ckpts) != 1 || filepath.Base(ckpts[0]) != "step-00000002" {
+				t.Fatalf("checkpoints %v, want the step-2 one only", ckpts)
+			}
+			// The checkpoint is intact: a fresh child resumes from it and
+			// trains steps 3-4 (the plugin's calls 1-2, before its attack).
+			code, _, errs = runCLI(t, append(common, "--steps", "4", "--resume")...)
+			if code != 0 {
+				t.Fatalf("resume from the step-2 checkpoint: code %d\n%s", code, errs)
+			}
+			if _, err := os.Stat(filepath.Join(out, "checkpoints", "step-00000004")); err != nil {
+				t.Fatalf("resumed training wrote no step-4 checkpoint: %v\n%s", err, errs)
+			}
+		})
+	}
+	runtime.GC()
+}
+
+// TestAttackRefusedAtLoad: a go statement anywhere in a plugin's folder,
+// including one Go tooling skips (_spawn/), is refused before any code
+// runs, with its position; so is one in the plugin's own files unless the
+// user trusts it.
+func TestAttackRefusedAtLoad(t *testing.T) {
+	attacks := "../../plugins/testdata/attacks/"
+	for _, c := range []struct{ name, pos string }{
+		{"gosub", `attacks/gosub/_spawn/spawn\.go:6:2: go statements are not allowed`},
+		{"gopanic", `attacks/gopanic/objective\.go:23:5: go statements are not allowed`},
+	} {
+		code, _, errs := runCLI(t, "train", "--plugin", attacks+c.name, "--objective", c.name, "--steps", "1", "--out", t.TempDir(), "--isolate=false")
+		if code != 1 || !regexp.MustCompile(`plugin "`+c.name+`": load: \S*`+c.pos).MatchString(errs) {
+			t.Fatalf("%s: code %d, stderr:\n%s", c.name, code, errs)
+		}
+	}
+}
