@@ -35,7 +35,7 @@ func TestAttackPluginsCannotKillTheHost(t *testing.T) {
 		{"membomb", nil, `plugin "membomb": Loss at \S*attacks/membomb/objective\.go:\d+:\d+: out of memory \(limit 1024 MB\): cannot allocate a 34359738368-byte block`},
 		{"recursion", nil, `plugin "recursion": Loss at \S*attacks/recursion/objective\.go:\d+:\d+: stack overflow \(limit 32 MB\)`},
 		{"gopanic", []string{"--trusted-plugins"}, `plugin "gopanic": Loss at \S*attacks/gopanic/objective\.go:23:\d+: panic: boom from a goroutine`},
-		{"tensorbomb", nil, `step 4: plugin "tensorbomb": Loss: \S*attacks/tensorbomb/objective\.go:22:\d+: panic: tensor\.Zeros\[1048576 16384\]: allocating 64\.0 GB would exceed the memory budget of 2048\.0 MB`},
+		{"tensorbomb", nil, `step 4: plugin "tensorbomb": Loss: \S*attacks/tensorbomb/objective\.go:22:\d+: panic: tensor\.Zeros\[1048576 16384\]: allocating 64\.0 GB would exceed the memory budget of 1024\.0 MB`},
 		// Adaptive timeout: three calls of a few ms, so the fourth gets
 		// MinTimeout (5s), not minutes.
 		{"endless", nil, `step 4: plugin "endless": Loss: \S*attacks/endless/objective\.go:\d+:\d+: Loss did not return within 5s`},
