@@ -80,18 +80,27 @@ func (o Options) memoryLimit(m *Manifest) int64 {
 
 // timings keeps the recent durations of one hook's calls.
 type timings struct {
-	n    int
-	last [32]time.Duration
+	n     int
+	last  [32]time.Duration
+	limit time.Duration // the bound, recomputed by add
 }
 
 func (t *timings) add(d time.Duration) {
 	t.last[t.n%len(t.last)] = d
 	t.n++
+	t.limit = t.compute()
 }
 
 // bound is the adaptive timeout of the next call.
 func (t *timings) bound() time.Duration {
 	if t == nil || t.n < AdaptiveWarmup {
+		return FirstCallTimeout
+	}
+	return t.limit
+}
+
+func (t *timings) compute() time.Duration {
+	if t.n < AdaptiveWarmup {
 		return FirstCallTimeout
 	}
 	k := t.n
@@ -162,6 +171,7 @@ type Plugin struct {
 
 	times map[string]*timings // call durations per hook, for the adaptive timeout
 	pos   map[string]string   // hookPos per hook, cached
+	names map[string]string   // callName per hook, cached
 }
 
 // String names the plugin and its folder.
@@ -327,7 +337,7 @@ func (p *Plugin) call(gen int, hook string, fn func()) error {
 	if gen != cur {
 		return &Error{Plugin: p.Manifest.Name, Call: hook, Err: errors.New("this value belongs to an interpreter discarded after a timeout; build it again")}
 	}
-	isolate.Enter(fmt.Sprintf("plugin %q: %s", p.Manifest.Name, hook), p.cachedHookPos(hook))
+	isolate.Enter(p.callName(hook), p.cachedHookPos(hook))
 	start := time.Now()
 	err := in.Call(context.Background(), p.Timeout(hook), hook, fn)
 	isolate.Leave()
@@ -358,6 +368,21 @@ func (p *Plugin) call(gen int, hook string, fn func()) error {
 		return e
 	}
 	return p.wrap(hook, err)
+}
+
+// callName names a call for isolate.Enter, built once per hook.
+func (p *Plugin) callName(hook string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s, ok := p.names[hook]; ok {
+		return s
+	}
+	if p.names == nil {
+		p.names = map[string]string{}
+	}
+	s := fmt.Sprintf("plugin %q: %s", p.Manifest.Name, hook)
+	p.names[hook] = s
+	return s
 }
 
 // cachedHookPos is hookPos, computed once per hook.

@@ -34,8 +34,9 @@ const (
 // child is the state of an isolated child process; page is nil elsewhere.
 var child struct {
 	mu   sync.Mutex
-	page []byte
-	last string
+	page     []byte
+	lastWhat string
+	lastPos  string
 }
 
 // InChild reports whether this process is an isolated child.
@@ -116,9 +117,9 @@ func Enter(what, pos string) {
 		return
 	}
 	child.mu.Lock()
-	if s := what + "\x00" + pos; s != child.last {
-		child.last = s
-		putText(child.page[callOff:], s)
+	if what != child.lastWhat || pos != child.lastPos {
+		child.lastWhat, child.lastPos = what, pos
+		putText(child.page[callOff:], what+"\x00"+pos)
 	}
 	child.page[callOff] = 1
 	child.mu.Unlock()
