@@ -241,7 +241,7 @@ func (p Policy) checkFile(fset *token.FileSet, f *ast.File, sources map[string]s
 	ast.Inspect(f, func(n ast.Node) bool {
 		if g, ok := n.(*ast.GoStmt); ok && bad == nil {
 			bad = &SandboxError{Pos: fset.Position(g.Pos()).String(),
-				Msg: "go statements are not allowed in untrusted code: a panic in a goroutine would end the host (run trusted code with goroutines allowed)"}
+				Msg: "go statements are not allowed in untrusted code: a panic in a goroutine would end the host (trust a plugin with --trusted-plugins, or --trusted for plugin check; isolation still applies)"}
 		}
 		return bad == nil
 	})

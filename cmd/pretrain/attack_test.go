@@ -90,3 +90,74 @@ func TestAttackRefusedAtLoad(t *testing.T) {
 		}
 	}
 }
+
+// writeScript writes a Go script into a temporary folder.
+func writeScript(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "main.go")
+	if err := os.WriteFile(p, []byte("package main\n\n"+body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRunIsolatesScripts: `pretrain run` runs the script in an isolated
+// child, so runaway recursion and a raw memory bomb end the child with a
+// message naming the script; with --isolate=false the same 1.5 GB
+// allocation (never touched, so it costs no real memory) succeeds, which
+// shows the limit is the child's.
+func TestRunIsolatesScripts(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory breaks RLIMIT_AS")
+	}
+	if !isolate.Supported() {
+		t.Skip("isolation needs Linux")
+	}
+	rec := writeScript(t, "func f(n int) int { return f(n+1) + 1 }\n\nfunc main() { println(f(0)) }\n")
+	code, _, errs := runCLI(t, "run", "--plugin-stack", "32", rec)
+	if code != 1 || !strings.Contains(errs, `script "`+rec+`": stack overflow (limit 32 MB)`) || strings.Contains(errs, "goroutine ") {
+		t.Fatalf("recursion: code %d\n%s", code, errs)
+	}
+	big := writeScript(t, "import \"fmt\"\n\nfunc main() {\n\tb := make([]byte, 1536<<20)\n\tfmt.Println(len(b))\n}\n")
+	code, _, errs = runCLI(t, "run", "--plugin-memory", "1024", big)
+	if code != 1 || !strings.Contains(errs, `script "`+big+`": out of memory (limit 1024 MB)`) {
+		t.Fatalf("memory bomb: code %d\n%s", code, errs)
+	}
+	code, out, errs := runCLI(t, "run", "--plugin-memory", "1024", "--isolate=false", big)
+	if code != 0 || strings.TrimSpace(out) != "1610612736" {
+		t.Fatalf("--isolate=false: code %d, out %q\n%s", code, out, errs)
+	}
+}
+
+// TestPluginCPULimit: with no call timeout, --plugin-cpu ends an endless
+// Loss by the child's CPU-time limit.
+func TestPluginCPULimit(t *testing.T) {
+	if !isolate.Supported() {
+		t.Skip("isolation needs Linux")
+	}
+	code, _, errs := runCLI(t, "train", "--plugin", "../../plugins/testdata/attacks/endless", "--objective", "endless",
+		"--steps", "6", "--out", t.TempDir(), "--opt", "seq-len=8", "--opt", "batch=2",
+		"--plugin-timeout", "-1s", "--plugin-cpu", "2s")
+	if code != 1 || !regexp.MustCompile(`plugin "endless": Loss at \S*endless/objective\.go:\d+:\d+: CPU time limit \(limit 2s\)`).MatchString(errs) {
+		t.Fatalf("code %d\n%s", code, errs)
+	}
+}
+
+// TestREPLSurvivesAnOOM: the session's child dies, the parent says why and
+// starts a new session.
+func TestREPLSurvivesAnOOM(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory breaks RLIMIT_AS")
+	}
+	if !isolate.Supported() {
+		t.Skip("isolation needs Linux")
+	}
+	old := replStdin
+	defer func() { replStdin = old }()
+	replStdin = strings.NewReader("b := make([]byte, 1<<34)\nb[1<<33] = 1\n")
+	code, _, errs := runCLI(t, "repl", "--history", "", "--plugin-memory", "1024")
+	t.Logf("stderr:\n%s", errs)
+	if code != 0 || !strings.Contains(errs, "out of memory (limit 1024 MB)") || !strings.Contains(errs, "starting a new one") {
+		t.Fatalf("code %d\n%s", code, errs)
+	}
+}
