@@ -33,7 +33,7 @@ const (
 
 // child is the state of an isolated child process; page is nil elsewhere.
 var child struct {
-	mu   sync.Mutex
+	mu       sync.Mutex
 	page     []byte
 	lastWhat string
 	lastPos  string
