@@ -48,7 +48,9 @@ func runREPL(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errUsage
 	}
 	for restarts := 0; ; restarts++ {
-		done, err := sb.supervise(ctx, "repl", args, replStdin, stdout, stderr)
+		// Ctrl-C cancels the statement running in the child (the terminal
+		// signals the child too); it must not end the session's child.
+		done, err := sb.supervise(context.WithoutCancel(ctx), "repl", args, replStdin, stdout, stderr)
 		if !done {
 			break
 		}

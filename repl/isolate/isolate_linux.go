@@ -230,7 +230,7 @@ func Run(ctx context.Context, lim Limits, args []string, stdin io.Reader, stdout
 }
 
 // grace is how long a cancelled child may take to stop after SIGINT.
-const grace = 10 * time.Second
+const grace = 30 * time.Second
 
 // classify turns the child's end into Run's result.
 func classify(ps *os.ProcessState, lim Limits, filt *filter, page []byte, stderr io.Writer) error {
