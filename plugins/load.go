@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -88,7 +87,11 @@ type timings struct {
 func (t *timings) add(d time.Duration) {
 	t.last[t.n%len(t.last)] = d
 	t.n++
-	t.limit = t.compute()
+	// The median moves slowly: recompute it on every 8th call (and when
+	// warm-up ends), so the guard stays cheap.
+	if t.n == AdaptiveWarmup || t.n%8 == 0 {
+		t.limit = t.compute()
+	}
 }
 
 // bound is the adaptive timeout of the next call.
@@ -99,16 +102,20 @@ func (t *timings) bound() time.Duration {
 	return t.limit
 }
 
+// compute is TimeoutMultiple × the median of the recent durations, at
+// least MinTimeout (an insertion sort on a copy: no allocation).
 func (t *timings) compute() time.Duration {
-	if t.n < AdaptiveWarmup {
-		return FirstCallTimeout
-	}
 	k := t.n
 	if k > len(t.last) {
 		k = len(t.last)
 	}
-	d := append([]time.Duration(nil), t.last[:k]...)
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	var d [len(t.last)]time.Duration
+	copy(d[:], t.last[:k])
+	for i := 1; i < k; i++ {
+		for j := i; j > 0 && d[j] < d[j-1]; j-- {
+			d[j], d[j-1] = d[j-1], d[j]
+		}
+	}
 	b := TimeoutMultiple * d[k/2]
 	if b < MinTimeout {
 		b = MinTimeout
@@ -124,8 +131,8 @@ func (p *Plugin) Timeout(hook string) time.Duration {
 		return 0
 	case p.opts.Timeout > 0:
 		return p.opts.Timeout
-	case p.Manifest.CallTimeout() > 0:
-		return p.Manifest.CallTimeout()
+	case p.manifestTimeout > 0:
+		return p.manifestTimeout
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -172,6 +179,8 @@ type Plugin struct {
 	times map[string]*timings // call durations per hook, for the adaptive timeout
 	pos   map[string]string   // hookPos per hook, cached
 	names map[string]string   // callName per hook, cached
+
+	manifestTimeout time.Duration // Manifest.CallTimeout, parsed once
 }
 
 // String names the plugin and its folder.
@@ -199,7 +208,7 @@ func Load(dir string, opts Options) (*Plugin, error) {
 				Err: fmt.Errorf("asks for permission %q; grant it with --allow %s if you trust it", perm, perm)}
 		}
 	}
-	p := &Plugin{Manifest: m, Dir: abs, opts: opts}
+	p := &Plugin{Manifest: m, Dir: abs, opts: opts, manifestTimeout: m.CallTimeout()}
 	if err := p.check(); err != nil {
 		return nil, err
 	}
