@@ -161,3 +161,60 @@ func TestREPLSurvivesAnOOM(t *testing.T) {
 		t.Fatalf("code %d\n%s", code, errs)
 	}
 }
+
+// TestFlagsOnRunAndREPL: the containment flags do what they say on `run`
+// and `repl` too: --plugin-timeout bounds calls into a plugin a script
+// builds by name, --trusted-plugins lets a plugin with a go statement load
+// (its goroutine's panic then ends only the child), --plugin-stack bounds
+// recursion typed into the REPL.
+func TestFlagsOnRunAndREPL(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory breaks RLIMIT_AS")
+	}
+	if !isolate.Supported() {
+		t.Skip("isolation needs Linux")
+	}
+	attacks := "../../plugins/testdata/attacks/"
+	script := func(name string) string {
+		return writeScript(t, `import (
+	"fmt"
+
+	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/pretrain-go/pretrain/sdk/task"
+)
+
+func main() {
+	obj, err := task.NewObjective("`+name+`", task.Config{})
+	if err != nil {
+		panic(err)
+	}
+	for i := 0; i < 4; i++ {
+		obj.Loss(&data.Batch{})
+		fmt.Println("call", i+1)
+	}
+}
+`)
+	}
+	endless := script("endless")
+	code, out, errs := runCLI(t, "run", "--plugin", attacks+"endless", "--plugin-timeout", "300ms", endless)
+	if code != 1 || !strings.Contains(out, "call 3") || !regexp.MustCompile(`plugin "endless": Loss: \S*endless/objective\.go:\d+:\d+: Loss did not return within 300ms`).MatchString(errs) {
+		t.Fatalf("run --plugin-timeout: code %d\nout %s\nerr %s", code, out, errs)
+	}
+	gopanic := script("gopanic")
+	code, _, errs = runCLI(t, "run", "--plugin", attacks+"gopanic", gopanic)
+	if code != 1 || !strings.Contains(errs, "go statements are not allowed") {
+		t.Fatalf("run without --trusted-plugins: code %d\n%s", code, errs)
+	}
+	code, _, errs = runCLI(t, "run", "--plugin", attacks+"gopanic", "--trusted-plugins", gopanic)
+	if code != 1 || !regexp.MustCompile(`plugin "gopanic": Loss at \S*gopanic/objective\.go:23:\d+: panic: boom from a goroutine`).MatchString(errs) {
+		t.Fatalf("run --trusted-plugins: code %d\n%s", code, errs)
+	}
+
+	old := replStdin
+	defer func() { replStdin = old }()
+	replStdin = strings.NewReader("func f(n int) int { return f(n+1) + 1 }\nf(0)\n")
+	code, _, errs = runCLI(t, "repl", "--history", "", "--plugin-stack", "16")
+	if code != 0 || !strings.Contains(errs, "stack overflow (limit 16 MB)") || !strings.Contains(errs, "starting a new one") {
+		t.Fatalf("repl --plugin-stack: code %d\n%s", code, errs)
+	}
+}
