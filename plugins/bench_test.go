@@ -191,3 +191,24 @@ func collate(b *testing.B, obj task.Objective) []*data.Batch {
 	}
 	return batches
 }
+
+// BenchmarkGuardPerCall is the whole cost the plugin guard adds to one
+// call, with nothing inside it: the adaptive timeout (median of recent call
+// times), its timer, panic recovery and the isolation bookkeeping
+// (isolate.Enter/Leave; their cost inside a child is BenchmarkEnterLeave
+// in repl/isolate). Compare with one training step (BenchmarkStepAB here,
+// BenchmarkTrainStep in builtin/gpt).
+//
+//	go test -run '^$' -bench GuardPerCall ./plugins/
+func BenchmarkGuardPerCall(b *testing.B) {
+	p, err := Load("examples/neighbormlm", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	gen := p.gen
+	for i := 0; i < b.N; i++ {
+		if err := p.call(gen, "Loss", func() {}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

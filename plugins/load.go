@@ -9,7 +9,6 @@ import (
 	"go/token"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -17,15 +16,31 @@ import (
 	"time"
 
 	"github.com/pretrain-go/pretrain/repl"
+	"github.com/pretrain-go/pretrain/repl/isolate"
 	"github.com/pretrain-go/pretrain/sdk/data"
 	"github.com/pretrain-go/pretrain/sdk/nn"
 	"github.com/pretrain-go/pretrain/sdk/task"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
-// DefaultTimeout bounds each host→plugin call (a factory, one Loss, one
-// Collate) when Options.Timeout is zero.
-const DefaultTimeout = 2 * time.Minute
+// Adaptive call bounds, used when neither Options.Timeout nor the
+// manifest sets one: until a hook has returned AdaptiveWarmup times, a call
+// may take FirstCallTimeout (the first calls include compiling the
+// plugin's code paths); after that, TimeoutMultiple times the median of
+// its recent durations, but never less than MinTimeout. An endless loop in
+// a Loss that normally takes 30 ms is thus stopped after MinTimeout, not
+// minutes later.
+const (
+	FirstCallTimeout = time.Minute
+	AdaptiveWarmup   = 3
+	TimeoutMultiple  = 20
+	MinTimeout       = 5 * time.Second
+)
+
+// DefaultMemoryMB is the budget, in MB, for SDK tensors a plugin makes
+// (repl.Policy.MemoryLimit) when neither Options.MemoryLimit nor the
+// manifest sets one.
+const DefaultMemoryMB = 4096
 
 // Options configure loading.
 type Options struct {
@@ -34,23 +49,94 @@ type Options struct {
 	Allow []string
 	// Trusted allows go statements in the plugin's code.
 	Trusted bool
-	// Timeout bounds each call into the plugin; 0 means DefaultTimeout,
-	// negative means no bound.
+	// Timeout bounds each call into the plugin (a factory, one Loss, one
+	// Collate); 0 means the manifest's timeout, or else an adaptive bound
+	// (FirstCallTimeout, then TimeoutMultiple × the median call time, at
+	// least MinTimeout); negative means no bound.
 	Timeout time.Duration
+	// MemoryLimit is the plugin's budget in bytes for tensors made through
+	// SDK constructors (repl.Policy.MemoryLimit); 0 means the manifest's
+	// memory_mb or DefaultMemoryMB, negative means no budget.
+	MemoryLimit int64
 	// Stdout, Stderr and Env are the plugin's; nil discards, nil Env is
 	// empty.
 	Stdout, Stderr io.Writer
 	Env            []string
 }
 
-func (o Options) timeout() time.Duration {
+// memoryLimit is the budget for plugin m.
+func (o Options) memoryLimit(m *Manifest) int64 {
 	switch {
-	case o.Timeout == 0:
-		return DefaultTimeout
-	case o.Timeout < 0:
+	case o.MemoryLimit < 0:
 		return 0
+	case o.MemoryLimit > 0:
+		return o.MemoryLimit
+	case m.Memory > 0:
+		return m.Memory << 20
 	}
-	return o.Timeout
+	return DefaultMemoryMB << 20
+}
+
+// timings keeps the recent durations of one hook's calls.
+type timings struct {
+	n     int
+	last  [32]time.Duration
+	limit time.Duration // the bound, recomputed by add
+}
+
+func (t *timings) add(d time.Duration) {
+	t.last[t.n%len(t.last)] = d
+	t.n++
+	// The median moves slowly: recompute it on every 8th call (and when
+	// warm-up ends), so the guard stays cheap.
+	if t.n == AdaptiveWarmup || t.n%8 == 0 {
+		t.limit = t.compute()
+	}
+}
+
+// bound is the adaptive timeout of the next call.
+func (t *timings) bound() time.Duration {
+	if t == nil || t.n < AdaptiveWarmup {
+		return FirstCallTimeout
+	}
+	return t.limit
+}
+
+// compute is TimeoutMultiple × the median of the recent durations, at
+// least MinTimeout (an insertion sort on a copy: no allocation).
+func (t *timings) compute() time.Duration {
+	k := t.n
+	if k > len(t.last) {
+		k = len(t.last)
+	}
+	var d [len(t.last)]time.Duration
+	copy(d[:], t.last[:k])
+	for i := 1; i < k; i++ {
+		for j := i; j > 0 && d[j] < d[j-1]; j-- {
+			d[j], d[j-1] = d[j-1], d[j]
+		}
+	}
+	b := TimeoutMultiple * d[k/2]
+	if b < MinTimeout {
+		b = MinTimeout
+	}
+	return b
+}
+
+// Timeout is the bound the next call of hook gets (0: none): the
+// Options.Timeout, else the manifest's, else the adaptive one.
+func (p *Plugin) Timeout(hook string) time.Duration {
+	switch {
+	case p.opts.Timeout < 0:
+		return 0
+	case p.opts.Timeout > 0:
+		return p.opts.Timeout
+	case p.manifestTimeout > 0:
+		return p.manifestTimeout
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.times[hook].bound()
 }
 
 // Error is a plugin failure: refused by the sandbox, failed to compile,
@@ -89,6 +175,12 @@ type Plugin struct {
 	in   *repl.Interpreter
 	gen  int // bumped on each reload; values from older generations are dead
 	fact map[string]reflect.Value
+
+	times map[string]*timings // call durations per hook, for the adaptive timeout
+	pos   map[string]string   // hookPos per hook, cached
+	names map[string]string   // callName per hook, cached
+
+	manifestTimeout time.Duration // Manifest.CallTimeout, parsed once
 }
 
 // String names the plugin and its folder.
@@ -116,7 +208,7 @@ func Load(dir string, opts Options) (*Plugin, error) {
 				Err: fmt.Errorf("asks for permission %q; grant it with --allow %s if you trust it", perm, perm)}
 		}
 	}
-	p := &Plugin{Manifest: m, Dir: abs, opts: opts}
+	p := &Plugin{Manifest: m, Dir: abs, opts: opts, manifestTimeout: m.CallTimeout()}
 	if err := p.check(); err != nil {
 		return nil, err
 	}
@@ -127,50 +219,23 @@ func Load(dir string, opts Options) (*Plugin, error) {
 }
 
 func (p *Plugin) policy() repl.Policy {
-	return repl.Policy{Allow: p.Manifest.Permissions, Goroutines: p.opts.Trusted}
+	return repl.Policy{Allow: p.Manifest.Permissions, Goroutines: p.opts.Trusted, MemoryLimit: p.opts.memoryLimit(p.Manifest)}
 }
 
-// check applies the sandbox to every Go file of the plugin (vendored
-// dependencies included) before the interpreter sees any of them.
+// check applies the sandbox to every Go file under the plugin's folder
+// (all sub-folders, vendored dependencies included: the interpreter can
+// import any of them) before the interpreter sees any of them.
 func (p *Plugin) check() error {
-	allowed := map[string]string{p.Manifest.Import: p.Dir}
-	vendor := filepath.Join(p.Dir, "vendor")
-	_ = filepath.WalkDir(vendor, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() && path != vendor {
-			rel, _ := filepath.Rel(vendor, path)
-			allowed[filepath.ToSlash(rel)] = path
-		}
+	err := p.policy().CheckTree(p.Dir, map[string]string{p.Manifest.Import: p.Dir})
+	if err == nil {
 		return nil
-	})
-	pol := p.policy()
-	return filepath.WalkDir(p.Dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if path != p.Dir && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if err := pol.CheckSource(path, src, allowed); err != nil {
-			var se *repl.SandboxError
-			pos := ""
-			if errors.As(err, &se) {
-				pos = se.Pos
-			}
-			return &Error{Plugin: p.Manifest.Name, Call: "load", Pos: pos, Err: err}
-		}
-		return nil
-	})
+	}
+	var se *repl.SandboxError
+	pos := ""
+	if errors.As(err, &se) {
+		pos = se.Pos
+	}
+	return &Error{Plugin: p.Manifest.Name, Call: "load", Pos: pos, Err: err}
 }
 
 // entryName is the identifier the entry package is imported as.
@@ -281,13 +346,27 @@ func (p *Plugin) call(gen int, hook string, fn func()) error {
 	if gen != cur {
 		return &Error{Plugin: p.Manifest.Name, Call: hook, Err: errors.New("this value belongs to an interpreter discarded after a timeout; build it again")}
 	}
-	err := in.Call(context.Background(), p.opts.timeout(), hook, fn)
+	isolate.Enter(p.callName(hook), p.cachedHookPos(hook))
+	start := time.Now()
+	err := in.Call(context.Background(), p.Timeout(hook), hook, fn)
+	isolate.Leave()
 	if err == nil {
+		p.mu.Lock()
+		if p.times == nil {
+			p.times = map[string]*timings{}
+		}
+		t := p.times[hook]
+		if t == nil {
+			t = &timings{}
+			p.times[hook] = t
+		}
+		t.add(time.Since(start))
+		p.mu.Unlock()
 		return nil
 	}
 	var te *repl.TimeoutError
 	if errors.As(err, &te) {
-		e := &Error{Plugin: p.Manifest.Name, Call: hook, Pos: p.hookPos(hook), Err: err}
+		e := &Error{Plugin: p.Manifest.Name, Call: hook, Pos: p.cachedHookPos(hook), Err: err}
 		p.mu.Lock()
 		if p.gen == cur {
 			if rerr := p.load(); rerr != nil {
@@ -298,6 +377,36 @@ func (p *Plugin) call(gen int, hook string, fn func()) error {
 		return e
 	}
 	return p.wrap(hook, err)
+}
+
+// callName names a call for isolate.Enter, built once per hook.
+func (p *Plugin) callName(hook string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s, ok := p.names[hook]; ok {
+		return s
+	}
+	if p.names == nil {
+		p.names = map[string]string{}
+	}
+	s := fmt.Sprintf("plugin %q: %s", p.Manifest.Name, hook)
+	p.names[hook] = s
+	return s
+}
+
+// cachedHookPos is hookPos, computed once per hook.
+func (p *Plugin) cachedHookPos(hook string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pos, ok := p.pos[hook]; ok {
+		return pos
+	}
+	if p.pos == nil {
+		p.pos = map[string]string{}
+	}
+	pos := p.hookPos(hook)
+	p.pos[hook] = pos
+	return pos
 }
 
 // hookPos finds where the plugin defines a hook, for errors without a

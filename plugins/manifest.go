@@ -42,6 +42,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pretrain-go/pretrain/repl"
 )
@@ -71,6 +72,19 @@ type Manifest struct {
 	Heads       []Provided `json:"heads,omitempty"`
 	Permissions []string   `json:"permissions,omitempty"`
 	Description string     `json:"description,omitempty"`
+	// Timeout bounds each call into the plugin (a Go duration such as
+	// "30s"); "" sizes the bound from measured call times (see
+	// Options.Timeout). A --plugin-timeout given by the user wins.
+	Timeout string `json:"timeout,omitempty"`
+	// Memory is the plugin's budget for SDK tensors in MB (0: the host's
+	// default); the user's --plugin-memory wins.
+	Memory int64 `json:"memory_mb,omitempty"`
+}
+
+// CallTimeout is the manifest's Timeout parsed; 0 when unset.
+func (m *Manifest) CallTimeout() time.Duration {
+	d, _ := time.ParseDuration(m.Timeout)
+	return d
 }
 
 // Provided is one objective or head a plugin registers.
@@ -158,6 +172,14 @@ func lineCol(b []byte, off int) (line, col int) {
 }
 
 func (m *Manifest) validate() error {
+	if m.Timeout != "" {
+		if d, err := time.ParseDuration(m.Timeout); err != nil || d <= 0 {
+			return fmt.Errorf("timeout %q: want a positive Go duration such as \"30s\"", m.Timeout)
+		}
+	}
+	if m.Memory < 0 {
+		return fmt.Errorf("memory_mb %d must not be negative", m.Memory)
+	}
 	if !validName(m.Name) {
 		return fmt.Errorf("name %q: use lower-case letters, digits, '-', '_' and '.'", m.Name)
 	}

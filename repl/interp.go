@@ -32,6 +32,7 @@ import (
 
 	"github.com/traefik/yaegi/interp"
 
+	"github.com/pretrain-go/pretrain/repl/isolate"
 	"github.com/pretrain-go/pretrain/repl/symbols"
 )
 
@@ -123,6 +124,12 @@ func New(opts Options) (*Interpreter, error) {
 		return nil, fmt.Errorf("repl: loading symbol tables: %w", err)
 	}
 	i := &Interpreter{opts: opts, in: in, stderr: pw, fs: sfs}
+	pw.mapPos = func(pos string) string {
+		if file, line, col, ok := splitPos(pos); ok {
+			return formatPos(i.realPath(file), line, col)
+		}
+		return pos
+	}
 	if err := in.Use(map[string]map[string]reflect.Value{"context/context": {
 		"Background": reflect.ValueOf(i.background),
 		"TODO":       reflect.ValueOf(i.background),
@@ -373,6 +380,18 @@ func (i *Interpreter) RunPath(ctx context.Context, p string) error {
 		}
 		src.Write(b)
 	}
+	if st.IsDir() {
+		// A script folder is mapped as an import path, so its sub-folders
+		// are importable packages: check every file it could load.
+		if err := i.opts.Policy.CheckTree(p, i.opts.Sources); err != nil {
+			return err
+		}
+	}
+	for _, dir := range i.opts.Sources {
+		if err := i.opts.Policy.CheckTree(dir, i.opts.Sources); err != nil {
+			return err
+		}
+	}
 	i.stderr.reset()
 	abs, _ := filepath.Abs(p)
 	var run func() error
@@ -387,7 +406,9 @@ func (i *Interpreter) RunPath(ctx context.Context, p string) error {
 	} else {
 		run = func() error { _, err := i.in.EvalPath(abs); return err }
 	}
+	isolate.Enter(fmt.Sprintf("script %q", p), "")
 	err = i.guard(ctx, 0, "script "+p, src.String(), run)
+	isolate.Leave()
 	var ex *Error
 	if errors.As(err, &ex) {
 		if e, ok := ex.Panic.(symbols.Exit); ok {
@@ -667,10 +688,11 @@ func (i *Interpreter) Yaegi() *interp.Interpreter { return i.in }
 // "file:line:col: panic: ..." lines yaegi writes while unwinding, which it
 // keeps to give recovered panics a position.
 type panicWriter struct {
-	mu    sync.Mutex
-	w     io.Writer
-	part  []byte
-	lines []string
+	mu     sync.Mutex
+	w      io.Writer
+	part   []byte
+	lines  []string
+	mapPos func(string) string // virtual GOPATH position to the file on disk
 }
 
 var panicLineRE = regexp.MustCompile(`^(\S*?:?\d+:\d+): panic`)
@@ -687,6 +709,11 @@ func (p *panicWriter) Write(b []byte) (int, error) {
 		line := string(p.part[:nl+1])
 		p.part = p.part[nl+1:]
 		if m := panicLineRE.FindStringSubmatch(line); m != nil {
+			if len(p.lines) == 0 && p.mapPos != nil {
+				// In an isolated child, a panic that ends the process (one
+				// in a goroutine) is reported with this position.
+				isolate.Panicked(p.mapPos(m[1]))
+			}
 			p.lines = append(p.lines, m[1])
 			continue
 		}

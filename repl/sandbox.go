@@ -5,6 +5,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -53,11 +56,24 @@ type Policy struct {
 	// be recovered by the host and ends the process, so only trusted code
 	// (the user's own scripts) should get it.
 	Goroutines bool
+	// MemoryLimit, when > 0, is the interpreter's memory budget in bytes
+	// for tensors and layers made through the SDK constructors
+	// (tensor.Zeros, Ones, Full, Randn, Uniform, FromFloat32s, FromInts,
+	// Arange, nn.NewLinear, nn.NewEmbedding): a call that would take the
+	// live total past it panics with a *MemoryError, which the boundary
+	// reports with the script position. Raw Go allocations (make, append)
+	// cannot be counted; the child process of package isolate bounds
+	// those (docs/plugins.md, "Containment").
+	MemoryLimit int64
 }
 
 // String lists the grants.
 func (p Policy) String() string {
-	return fmt.Sprintf("Policy{allow=[%s] goroutines=%t}", strings.Join(p.Allow, " "), p.Goroutines)
+	s := fmt.Sprintf("Policy{allow=[%s] goroutines=%t", strings.Join(p.Allow, " "), p.Goroutines)
+	if p.MemoryLimit > 0 {
+		s += " memory=" + formatBytes(p.MemoryLimit)
+	}
+	return s + "}"
 }
 
 func (p Policy) allows(perm string) bool {
@@ -98,6 +114,9 @@ func (p Policy) exports() map[string]map[string]reflect.Value {
 	// (os.Args, os.Exit, os.Getenv) also run here; yaegi virtualises
 	// Args, Getenv and the std streams of this table.
 	out["os/os"] = restrictedOS()
+	if p.MemoryLimit > 0 {
+		(&budget{limit: p.MemoryLimit}).wrap(out)
+	}
 	for k, v := range privileged.Symbols {
 		if p.allows(permissionOf[k[:strings.LastIndex(k, "/")]]) {
 			if k == "os/os" {
@@ -168,6 +187,39 @@ func (p Policy) CheckSource(filename string, src []byte, sources map[string]stri
 	return p.checkFile(fset, f, sources)
 }
 
+// CheckTree applies the policy to every Go file under dir, in every
+// sub-folder (none is skipped: the interpreter can import any of them);
+// test files, which the interpreter never loads, are left out. The first
+// refusal is returned with its file:line:col.
+func (p Policy) CheckTree(dir string, sources map[string]string) error {
+	allowed := map[string]string{}
+	for k, v := range sources {
+		allowed[k] = v
+	}
+	vendor := filepath.Join(dir, "vendor")
+	_ = filepath.WalkDir(vendor, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && path != vendor {
+			rel, _ := filepath.Rel(vendor, path)
+			allowed[filepath.ToSlash(rel)] = path
+		}
+		return nil
+	})
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return p.CheckSource(path, src, allowed)
+	})
+}
+
 func (p Policy) checkFile(fset *token.FileSet, f *ast.File, sources map[string]string) error {
 	for _, im := range f.Imports {
 		path := strings.Trim(im.Path.Value, "`\"")
@@ -189,7 +241,7 @@ func (p Policy) checkFile(fset *token.FileSet, f *ast.File, sources map[string]s
 	ast.Inspect(f, func(n ast.Node) bool {
 		if g, ok := n.(*ast.GoStmt); ok && bad == nil {
 			bad = &SandboxError{Pos: fset.Position(g.Pos()).String(),
-				Msg: "go statements are not allowed in untrusted code: a panic in a goroutine would end the host (run trusted code with goroutines allowed)"}
+				Msg: "go statements are not allowed in untrusted code: a panic in a goroutine would end the host (trust a plugin with --trusted-plugins, or --trusted for plugin check; isolation still applies)"}
 		}
 		return bad == nil
 	})

@@ -33,6 +33,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var allow, plugs listFlag
 	fs.Var(&allow, "allow", "grant a permission to the script: file, network, exec, unsafe (repeatable)")
 	fs.Var(&plugs, "plugin", "plugin folder whose objectives and heads the script can build by name (repeatable)")
+	var sb sandboxFlags
+	sb.register(fs, "the script")
 	if err := parseFlags(fs, "run", args, stderr); err != nil {
 		return err
 	}
@@ -40,7 +42,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.Usage()
 		return errUsage
 	}
-	if err := loadPlugins(plugs, allow, stdout, stderr); err != nil {
+	if done, err := sb.supervise(ctx, "run", args, os.Stdin, stdout, stderr); done {
+		return err
+	}
+	if err := loadPluginsWith(plugs, sb.pluginOptions(allow, stdout, stderr)); err != nil {
 		return err
 	}
 	path := fs.Arg(0)
@@ -50,7 +55,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Args: append([]string{path}, fs.Args()[1:]...),
 		// The user's own script is trusted with goroutines; files,
 		// network and processes still need --allow.
-		Policy: repl.Policy{Allow: allow, Goroutines: true},
+		Policy: repl.Policy{Allow: allow, Goroutines: true, MemoryLimit: sb.pluginOptions(nil, nil, nil).MemoryLimit},
 	})
 	if err != nil {
 		return err
@@ -67,13 +72,25 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // into the process-wide task registry, so that objectives and heads are
 // found by name (pretrain train --plugin uses it too).
 func loadPlugins(dirs, allow []string, stdout, stderr io.Writer) error {
-	if len(dirs) == 0 && os.Getenv("PRETRAIN_PLUGIN_PATH") == "" {
+	return loadPluginsWith(dirs, plugins.Options{Allow: allow, Stdout: stdout, Stderr: stderr})
+}
+
+// usesPlugins reports whether plugins would be loaded from dirs or from
+// PRETRAIN_PLUGIN_PATH.
+func usesPlugins(dirs []string) bool {
+	return len(dirs) > 0 || os.Getenv("PRETRAIN_PLUGIN_PATH") != ""
+}
+
+// loadPluginsWith is loadPlugins with every plugin option (timeouts,
+// memory budget, trust).
+func loadPluginsWith(dirs []string, opts plugins.Options) error {
+	if !usesPlugins(dirs) {
 		return nil
 	}
 	found, err := plugins.Discover(dirs, os.Getenv("PRETRAIN_PLUGIN_PATH"))
 	if err != nil {
 		return err
 	}
-	_, err = plugins.LoadAll(found, plugins.Options{Allow: allow, Stdout: stdout, Stderr: stderr}, task.Default)
+	_, err = plugins.LoadAll(found, opts, task.Default)
 	return err
 }

@@ -100,6 +100,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&a.formats, "format", "extra vector file: word2vec-text (vectors.txt) or glove (vectors.glove.txt); vectors.bin is always written (repeatable)")
 	fs.Var(&a.evalData, "eval-data", "held-out text for evaluation (registry objectives; repeatable)")
 	fs.IntVar(&a.evalEvery, "eval-every", 0, "evaluate on --eval-data every N steps (0: at the end)")
+	var sb sandboxFlags // plugin containment (cmd_plugin_sandbox.go)
+	sb.register(fs, "training with plugins")
 	if err := parseFlags(fs, "train", args, stderr); err != nil {
 		return err
 	}
@@ -120,7 +122,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if a.steps > 0 && a.epochs > 0 {
 		return errors.New("set --steps or --epochs, not both")
 	}
-	if err := loadPlugins(a.plugins, a.allow, stdout, stderr); err != nil {
+	if usesPlugins(a.plugins) {
+		if done, err := sb.supervise(ctx, "train", args, nil, stdout, stderr); done {
+			return err
+		}
+	}
+	if err := loadPluginsWith(a.plugins, sb.pluginOptions(a.allow, stdout, stderr)); err != nil {
 		return err
 	}
 	a.options = map[string]string{}

@@ -64,6 +64,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
 			return 2
 		}
+		// An isolated child that exited by itself has printed its error.
+		var exit interface{ ExitCode() int }
+		if errors.As(err, &exit) {
+			return exit.ExitCode()
+		}
 		fmt.Fprintf(stderr, "pretrain %s: %v\n", name, err)
 		return 1
 	}
