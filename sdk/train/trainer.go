@@ -60,8 +60,9 @@ type Config struct {
 	// steps. Default 10.
 	MaxBadSteps int
 	// FLOPsPerToken is the model's training cost per token, for MFU
-	// (default 6 × parameters); PeakFLOPS is the machine's peak in FLOP/s
-	// (0: MFU is not reported).
+	// (default 6 × parameters); PeakFLOPS is the peak in FLOP/s of the
+	// cores one process uses (0: MFU is not reported); a data-parallel run
+	// divides by PeakFLOPS × the world size.
 	FLOPsPerToken float64
 	PeakFLOPS     float64
 	// Perplexity reports exp(loss) beside the loss (language models).
@@ -629,7 +630,7 @@ func (r *run) log() {
 	if dt := now.Sub(r.timeSince).Seconds(); dt > 0 {
 		m.TokensPerSec = float64(r.tokSince) / dt
 		if r.cfg.PeakFLOPS > 0 {
-			m.MFU = m.TokensPerSec * r.cfg.FLOPsPerToken / r.cfg.PeakFLOPS
+			m.MFU = m.TokensPerSec * r.cfg.FLOPsPerToken / (r.cfg.PeakFLOPS * float64(r.comm.Size()))
 		}
 	}
 	if r.cfg.Perplexity {
