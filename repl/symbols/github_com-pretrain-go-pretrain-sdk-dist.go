@@ -18,6 +18,7 @@ func init() {
 		"DefaultTimeout":     reflect.ValueOf(dist.DefaultTimeout),
 		"DetectLaunch":       reflect.ValueOf(dist.DetectLaunch),
 		"ErrLengthMismatch":  reflect.ValueOf(&dist.ErrLengthMismatch).Elem(),
+		"FirstBucketBytes":   reflect.ValueOf(constant.MakeFromLiteral("1048576", token.INT, 0)),
 		"Init":               reflect.ValueOf(dist.Init),
 		"Local":              reflect.ValueOf(dist.Local),
 		"Mean":               reflect.ValueOf(dist.Mean),

@@ -152,6 +152,18 @@ func TestReducerBuckets(t *testing.T) {
 	if got, want := r.Buckets(), []int{7 + 2, 2, 100, 3 + 5}; !slices.Equal(got, want) {
 		t.Errorf("buckets %v, want %v", got, want)
 	}
+	// The default: a first bucket of at most 1 MiB, then 25 MiB ones.
+	var big []*tensor.Tensor
+	for range 12 {
+		big = append(big, tensor.Zeros(1<<20).SetRequiresGrad(true)) // 4 MiB each
+	}
+	big = append(big, tensor.Zeros(1000).SetRequiresGrad(true), tensor.Zeros(200<<10).SetRequiresGrad(true))
+	r2 := NewReducer(Local(), big, 0)
+	defer r2.Close()
+	mb := 1 << 20
+	if got, want := r2.Buckets(), []int{200<<10 + 1000, 6 * mb, 6 * mb}; !slices.Equal(got, want) {
+		t.Errorf("default buckets %v, want %v", got, want)
+	}
 }
 
 // TestReducerMeansGradients trains nothing but checks that after Backward

@@ -10,11 +10,18 @@ import (
 // of float32 gradients, PyTorch DDP's default.
 const DefaultBucketBytes = 25 << 20
 
+// FirstBucketBytes bounds the first bucket (the last parameters, whose
+// gradients Backward finishes first), as PyTorch DDP does: a small first
+// bucket starts communication early, so that it overlaps more of the
+// backward pass even for a model smaller than one full bucket.
+const FirstBucketBytes = 1 << 20
+
 // Reducer averages the gradients of a parameter list over the ranks of a
 // Comm, overlapping communication with the backward pass.
 //
-// Parameters are grouped into buckets of about BucketBytes in reverse
-// order (the last parameters' gradients are completed first by Backward).
+// Parameters are grouped into buckets of about bucketBytes in reverse
+// order (the last parameters' gradients are completed first by Backward),
+// the first bucket at most FirstBucketBytes.
 // After Arm, each parameter's gradient hook copies its finished gradient
 // into its bucket; a full bucket is all-reduced by a background goroutine
 // while Backward goes on, and the mean is written back into the
@@ -58,7 +65,7 @@ func NewReducer(c Comm, params []*tensor.Tensor, bucketBytes int) *Reducer {
 	if bucketBytes <= 0 {
 		bucketBytes = DefaultBucketBytes
 	}
-	limit := max(bucketBytes/4, 1)
+	limit := max(min(bucketBytes, FirstBucketBytes)/4, 1)
 	r := &Reducer{comm: c, params: params, where: map[*tensor.Tensor]slot{},
 		start: make(chan bool), done: make(chan error, 1)}
 	var cur *bucket
@@ -69,6 +76,9 @@ func NewReducer(c Comm, params []*tensor.Tensor, bucketBytes int) *Reducer {
 		}
 		n := p.Numel()
 		if cur == nil || (len(cur.buf) > 0 && len(cur.buf)+n > limit) {
+			if cur != nil {
+				limit = max(bucketBytes/4, 1)
+			}
 			cur = &bucket{}
 			r.buckets = append(r.buckets, cur)
 		}
