@@ -265,6 +265,36 @@ func TestReducerTimeout(t *testing.T) {
 	}
 }
 
+// TestReducerFrozenParam: a parameter that does not require a gradient is
+// reduced as zeros and left without a gradient (an optimizer then skips it).
+func TestReducerFrozenParam(t *testing.T) {
+	errs := onRanks(t, 2, 10*time.Second, func(c Comm) error {
+		a := tensor.Ones(3).SetRequiresGrad(true)
+		frozen := tensor.Ones(2)
+		r := NewReducer(c, []*tensor.Tensor{a, frozen}, 0)
+		defer r.Close()
+		if err := r.Arm(); err != nil {
+			return err
+		}
+		a.Mul(a).Sum().Add(frozen.Sum()).Backward()
+		if err := r.Wait(); err != nil {
+			return err
+		}
+		if frozen.Grad() != nil {
+			return fmt.Errorf("the frozen parameter got a gradient")
+		}
+		if g := a.Grad().Float32s(); g[0] != 2 {
+			return fmt.Errorf("grad %v, want 2s", g)
+		}
+		return nil
+	})
+	for r, err := range errs {
+		if err != nil {
+			t.Errorf("rank %d: %v", r, err)
+		}
+	}
+}
+
 func TestBroadcastParams(t *testing.T) {
 	errs := onRanks(t, 2, 10*time.Second, func(c Comm) error {
 		ps := []*tensor.Tensor{tensor.Full(float32(c.Rank()+1), 3), tensor.Full(float32(10*(c.Rank()+1)), 2, 2)}

@@ -29,7 +29,9 @@ const FirstBucketBytes = 1 << 20
 // every rank issues the same collectives in the same order even if its
 // graph completes gradients in another order. Wait flushes the buckets
 // whose parameters got no gradient (they contribute zeros) and returns when
-// all are reduced.
+// all are reduced. A frozen parameter (RequiresGrad false) is left without
+// a gradient; one that requires a gradient but got none on this rank gets
+// the mean of the others'.
 //
 // A Reducer is used by one goroutine (the one that runs Backward); its
 // background goroutine is stopped by Close.
@@ -224,6 +226,9 @@ func (r *Reducer) reduce(b *bucket) error {
 		src := b.buf[b.offs[j] : b.offs[j]+p.Numel()]
 		g := p.Grad()
 		if g == nil {
+			if !p.RequiresGrad() {
+				continue // frozen (on every rank): no gradient to make
+			}
 			g = tensor.Zeros(p.Shape()...)
 			p.SetGrad(g)
 		}
