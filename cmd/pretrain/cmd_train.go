@@ -75,9 +75,10 @@ type trainArgs struct {
 	seed                  uint64
 	saveEvery, logEvery   int
 	options               map[string]string
+	dist                  distArgs // mpirun: data-parallel processes (dist.go)
 }
 
-func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	var a trainArgs
 	fs := newFlagSet("train", trainSynopsis, stderr)
 	fs.StringVar(&a.objective, "objective", "skipgram", "objective: skipgram, cbow, glove, or a registered one (list: --objective list)")
@@ -102,6 +103,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&a.evalEvery, "eval-every", 0, "evaluate on --eval-data every N steps (0: at the end)")
 	var sb sandboxFlags // plugin containment (cmd_plugin_sandbox.go)
 	sb.register(fs, "training with plugins")
+	a.dist.register(fs)
 	if err := parseFlags(fs, "train", args, stderr); err != nil {
 		return err
 	}
@@ -112,6 +114,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if a.objective == "list" {
 		return listObjectives(stdout)
 	}
+	if stdout, err = a.dist.open(a.objective, a.threads, stdout); err != nil {
+		return err
+	}
+	defer func() { err = a.dist.close(err) }()
 	saveDType, err := tensor.ParseDType(a.saveDType)
 	if err != nil {
 		return fmt.Errorf("--save-dtype: %w", err)
@@ -798,7 +804,7 @@ func trainObjective(ctx context.Context, a *trainArgs, saveDType tensor.DType, s
 	}
 	tr := train.New(obj, opt, loaderCfg, train.Config{
 		Steps: a.steps, Epochs: a.epochs, GradAccum: accum, Schedule: sched, ClipNorm: float32(clip),
-		Precision: precision(a.bf16), FinalDType: saveDType,
+		Precision: precision(a.bf16), FinalDType: saveDType, Comm: a.dist.comm,
 		LogEvery: a.logEvery, SaveEvery: a.saveEvery, EvalEvery: a.evalEvery, EvalBatches: 50, Seed: a.seed, Threads: a.threads, OutDir: a.out, Resume: a.resume,
 		Progress: stderr, PeakFLOPS: 117e9 * float64(kernels.Threads()), RNGs: map[string]*tensor.RNG{"model": modelRNG},
 		FLOPsPerToken: flopsPerToken(a.objective, preset, allOpts, seqLen, module.NumParams()),
@@ -819,18 +825,21 @@ func trainObjective(ctx context.Context, a *trainArgs, saveDType tensor.DType, s
 	}
 	fmt.Fprintf(stdout, "pretrain train: %s on %s, %d parameters, batch %d × %d tokens, %s, %s\n",
 		a.objective, what, module.NumParams(), batch, seqLen, sched, mode)
+	if n := a.dist.world(); n > 1 {
+		fmt.Fprintf(stdout, "  batch %d per process × %d processes = global batch %d\n", batch, n, batch*n)
+	}
 	res, err := tr.Run(ctx)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stdout, "interrupted at step %d; checkpoint %s (continue with --resume)\n", res.Steps, res.Checkpoint)
 		return nil
 	}
 	if err != nil {
-		if created && res.Checkpoint == "" {
+		if created && res.Checkpoint == "" && a.dist.lead() {
 			os.RemoveAll(a.out)
 		}
 		return err
 	}
-	if tok != nil {
+	if tok != nil && a.dist.lead() {
 		if err := tok.Save(filepath.Join(a.out, "tokenizer.json")); err != nil {
 			return err
 		}

@@ -162,20 +162,79 @@ func (t *Tensor) Backward() {
 	order := topoOrder(t)
 	if t.node == nil { // a leaf scalar
 		t.gradSlot()[0]++
+		if t.hook != nil {
+			t.hook(t)
+		}
 		return
 	}
+	hooks := leafHooks(order)
 	g := t.gradSlot()
 	g[0] = 1
+	next := len(hooks) - 1
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
 		if n.gbuf != nil && n.node != nil {
 			n.node.backward(n.gbuf)
+		}
+		// Leaves whose last consumer has now run hold their final gradient.
+		for ; next >= 0 && hooks[next].at >= i; next-- {
+			if h := hooks[next].t; h.grad != nil {
+				h.hook(h)
+			}
 		}
 	}
 	for _, n := range order {
 		n.gbuf = nil
 		n.node = nil
 	}
+}
+
+// SetGradHook registers fn to be called during Backward as soon as the
+// gradient of the leaf t is complete for that pass, while the rest of the
+// graph is still being differentiated: a data-parallel trainer starts
+// all-reducing a gradient there, overlapping communication with the
+// remaining backward pass. fn runs on the goroutine that called Backward,
+// once per Backward that reaches t, and must not start another Backward;
+// it is not called for a leaf that the graph does not reach. nil removes the
+// hook. It returns t; it panics with a *ValueError on a non-leaf tensor.
+func (t *Tensor) SetGradHook(fn func(*Tensor)) *Tensor {
+	if t.node != nil {
+		panicValue("SetGradHook", "only leaf tensors have gradient hooks")
+	}
+	t.hook = fn
+	return t
+}
+
+// hookAt is a leaf with a gradient hook and the index in the topological
+// order of the last node (in backward order) that adds to its gradient.
+type hookAt struct {
+	at int
+	t  *Tensor
+}
+
+// leafHooks returns the hooked leaves consumed by the nodes of order, in
+// increasing order of their last consumer's index (Backward walks the order
+// downwards, so a leaf's gradient is final once the node at that index has
+// run). It allocates only when some leaf has a hook.
+func leafHooks(order []*Tensor) []hookAt {
+	var hooks []hookAt
+	var seen map[*Tensor]bool
+	for i, n := range order {
+		if n.node == nil {
+			continue
+		}
+		for _, in := range n.node.inputs {
+			if in == nil || in.node != nil || in.hook == nil || !in.requiresGrad || seen[in] {
+				continue
+			}
+			if seen == nil {
+				seen = map[*Tensor]bool{}
+			}
+			seen[in] = true
+			hooks = append(hooks, hookAt{i, in})
+		}
+	}
+	return hooks
 }
 
 // topoOrder returns the recorded tensors reachable from root, each after

@@ -16,10 +16,11 @@ type Tensor struct {
 	bf    []BFloat16 // storage when dtype is BF16
 
 	requiresGrad bool
-	grad         *Tensor   // accumulated gradient of a leaf
-	node         *node     // the operation that produced this tensor, if recorded
-	gbuf         []float32 // gradient of a non-leaf during Backward
-	scope        *Scope    // the scope it was computed under; nil for constructors
+	grad         *Tensor       // accumulated gradient of a leaf
+	node         *node         // the operation that produced this tensor, if recorded
+	gbuf         []float32     // gradient of a non-leaf during Backward
+	scope        *Scope        // the scope it was computed under; nil for constructors
+	hook         func(*Tensor) // called by Backward when this leaf's gradient is complete
 }
 
 func numel(shape []int) int {

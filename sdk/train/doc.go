@@ -43,6 +43,34 @@
 // past the resumed step (written after the last checkpoint of the
 // interrupted run) are dropped.
 //
+// # Data-parallel training
+//
+// With Config.Comm set to a communicator of more than one rank (dist.Init
+// under mpirun, or dist.NewLoopback in one process), Run trains
+// data-parallel: every rank holds the whole model, reads its own shard of
+// the data (LoaderConfig.Shard is set to the rank and world unless the
+// caller named a world), and computes the gradient of its batch; the
+// gradients are averaged over the ranks by a dist.Reducer in buckets of
+// Config.BucketBytes, reduced while the backward pass is still running, so
+// that every rank applies the same update. The global batch is the
+// per-rank batch times the world size; the loss and tokens logged are the
+// global ones. Rank 0's parameters are broadcast at the start; only rank 0
+// writes metrics, checkpoints and the final model (atomically, as always);
+// checkpoints record the world size, and a resume with another world size
+// is refused (the shards, hence the batches to come, would differ). Every
+// rank reads the checkpoints in OutDir on resume, so OutDir must be on a
+// shared file system or copied to every machine. The ranks agree at each
+// step on whether the data has ended and whether any rank was cancelled,
+// so that all stop at the same step. A collective that a dead or hung peer
+// never completes ends the run with a *dist.TimeoutError. Evaluation is
+// sharded too, and its loss is the mean over every rank's batches.
+//
+// With one record per row and no shuffling, a run of n ranks with batch b
+// takes exactly the batches of one process with batch n·b and gives the
+// same loss curve up to float rounding (the tests check 1e-5); with
+// packing or a shuffle buffer each rank packs and shuffles its own shard,
+// which is statistically, not bitwise, the same.
+//
 // # Failures
 //
 // A step whose loss or gradient norm is NaN or infinite is skipped (no

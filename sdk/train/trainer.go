@@ -13,6 +13,7 @@ import (
 	"github.com/pretrain-go/pretrain/kernels"
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/pretrain-go/pretrain/sdk/dist"
 	"github.com/pretrain-go/pretrain/sdk/optim"
 	"github.com/pretrain-go/pretrain/sdk/task"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
@@ -62,8 +63,9 @@ type Config struct {
 	// steps. Default 10.
 	MaxBadSteps int
 	// FLOPsPerToken is the model's training cost per token, for MFU
-	// (default 6 × parameters); PeakFLOPS is the machine's peak in FLOP/s
-	// (0: MFU is not reported).
+	// (default 6 × parameters); PeakFLOPS is the peak in FLOP/s of the
+	// cores one process uses (0: MFU is not reported); a data-parallel run
+	// divides by PeakFLOPS × the world size.
 	FLOPsPerToken float64
 	PeakFLOPS     float64
 	// Perplexity reports exp(loss) beside the loss (language models).
@@ -86,6 +88,17 @@ type Config struct {
 	// RNGs are generators the objective draws from (dropout, sampling);
 	// their states are saved in checkpoints and restored on resume.
 	RNGs map[string]*tensor.RNG
+
+	// Comm, when it has more than one rank, makes the run data-parallel
+	// (see the package documentation): rank 0's parameters are broadcast
+	// at the start, each rank reads its shard of the data, gradients are
+	// averaged over the ranks in buckets overlapped with the backward pass,
+	// and only rank 0 writes metrics, checkpoints and the model. nil is a
+	// single process.
+	Comm dist.Comm
+	// BucketBytes is the size of a gradient all-reduce bucket
+	// (dist.DefaultBucketBytes, 25 MiB, when 0).
+	BucketBytes int
 
 	// OnStep is called after each logged step with its record.
 	OnStep func(m Metrics)
@@ -201,17 +214,22 @@ var ErrNonFinite = errors.New("loss or gradient is not finite")
 
 // run holds the mutable state of one Run.
 type run struct {
-	t      *Trainer
-	cfg    Config
-	st     checkpoint.TrainerState
-	params []*tensor.Tensor
-	arena  *tensor.Arena
-	scope  *tensor.Scope // training steps: the arena, the precision, gradients on
-	start  time.Time
-	res    Result
-	hist   []point // loss curve
-	mw     io.WriteCloser
-	bar    *progress
+	t       *Trainer
+	cfg     Config
+	st      checkpoint.TrainerState
+	params  []*tensor.Tensor
+	arena   *tensor.Arena
+	scope   *tensor.Scope // training steps: the arena, the precision, gradients on
+	start   time.Time
+	res     Result
+	hist    []point // loss curve
+	mw      io.WriteCloser
+	bar     *progress
+	comm    dist.Comm     // never nil: dist.Local() for a single process
+	lead    bool          // rank 0: the one that writes files
+	red     *dist.Reducer // gradient all-reduce when the world is larger than 1
+	small   []float32     // scratch of the per-step scalar all-reduces
+	batches []*data.Batch // the current step's batches
 
 	// Since the last log record.
 	lossSum   float64
@@ -257,6 +275,7 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 		defer kernels.SetThreads(prev)
 	}
 	r := &run{t: t, cfg: cfg, params: module.Parameters(), arena: tensor.NewArena(), start: time.Now()}
+	r.initDist()
 	r.scope = tensor.NewScope().WithArena(r.arena).WithAutocast(cfg.Precision)
 	r.res.EvalLoss = math.NaN()
 	if cfg.Schedule != nil {
@@ -273,7 +292,11 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 			return Result{}, err
 		}
 	}
-	if cfg.OutDir != "" {
+	if err := r.startDist(); err != nil {
+		return Result{}, err
+	}
+	defer r.stopDist()
+	if cfg.OutDir != "" && r.lead {
 		if err := r.openMetrics(); err != nil {
 			return Result{}, err
 		}
@@ -291,6 +314,7 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 		dcfg.Seed = cfg.Seed
 	}
 	dcfg.Epochs = cfg.Epochs
+	dcfg.Shard = r.shard(dcfg.Shard)
 	if cfg.Steps > 0 {
 		dcfg.Epochs = -1
 	}
@@ -305,6 +329,9 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 	}
 	defer loader.Close()
 
+	if !r.lead {
+		cfg.Progress = nil
+	}
 	r.bar = newProgress(cfg.Progress, cfg.Steps, cfg.Epochs)
 	defer r.bar.done()
 	module.Train(true)
@@ -315,13 +342,20 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 		if cfg.Steps > 0 && r.st.Step >= cfg.Steps {
 			break
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && r.red == nil {
 			if err := r.save(); err != nil {
 				return r.result(), err
 			}
 			return r.result(), ctx.Err()
 		}
-		stepped, eof, err := r.step(loader)
+		stepped, eof, err := r.step(ctx, loader)
+		if errors.Is(err, context.Canceled) {
+			// Distributed: some rank was cancelled, all stop together.
+			if err := r.save(); err != nil {
+				return r.result(), err
+			}
+			return r.result(), err
+		}
 		if err != nil {
 			return r.result(), err
 		}
@@ -356,7 +390,7 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 	if err := r.save(); err != nil {
 		return r.result(), err
 	}
-	if cfg.OutDir != "" {
+	if cfg.OutDir != "" && r.lead {
 		sd := module.StateDict()
 		if cfg.FinalDType == tensor.BF16 {
 			for k, v := range sd {
@@ -378,32 +412,72 @@ func (t *Trainer) Run(ctx context.Context) (res Result, err error) {
 // step runs GradAccum batches and one optimizer update. stepped is false
 // when the NaN/Inf guard skipped the update or the data ended first; eof
 // reports the end of the data (epochs mode).
-func (r *run) step(loader *data.Loader) (stepped, eof bool, err error) {
+func (r *run) step(ctx context.Context, loader *data.Loader) (stepped, eof bool, err error) {
 	t, cfg := r.t, r.cfg
 	var lossSum float64
 	var tokens int64
 	scale := float32(1) / float32(cfg.GradAccum)
-	for micro := 0; micro < cfg.GradAccum; micro++ {
+	// Read the step's batches first, so that the ranks of a distributed run
+	// can agree on whether it happens at all.
+	batches := r.batches[:0]
+	for len(batches) < cfg.GradAccum {
 		b, err := loader.Next()
 		if err == io.EOF {
-			// A partial accumulation at the very end is dropped.
-			t.Optimizer.ZeroGrad()
-			return false, true, nil
+			eof = true
+			break
 		}
 		if err != nil {
 			return false, false, &StepError{Step: r.st.Step + 1, Err: err}
 		}
+		batches = append(batches, b)
+	}
+	r.batches = batches
+	if r.red != nil {
+		// Every rank must take the same steps: stop when any rank's shard
+		// has ended or any rank was cancelled.
+		var cancel bool
+		if eof, cancel, err = r.agree(eof, ctx.Err() != nil); err != nil {
+			return false, false, &StepError{Step: r.st.Step + 1, Err: err}
+		}
+		if cancel {
+			return false, false, context.Canceled
+		}
+	}
+	for _, b := range batches {
 		r.st.Epoch, r.st.Batch = b.Epoch, b.Step+1
 		r.st.Batches++
 		if b.Epoch+1 > r.res.Epochs {
 			r.res.Epochs = b.Epoch + 1
 		}
+	}
+	if eof {
+		// A partial accumulation at the very end is dropped.
+		t.Optimizer.ZeroGrad()
+		return false, true, nil
+	}
+	for micro, b := range batches {
+		last := micro == cfg.GradAccum-1
+		if r.red != nil && last {
+			if err := r.red.Arm(); err != nil {
+				return false, false, &StepError{Step: r.st.Step + 1, Err: err}
+			}
+		}
 		l, err := r.forwardBackward(b, scale)
+		if r.red != nil && last {
+			if werr := r.red.Wait(); werr != nil && err == nil {
+				err = werr
+			}
+		}
 		if err != nil {
 			return false, false, &StepError{Step: r.st.Step + 1, Err: err}
 		}
 		lossSum += l
 		tokens += batchTokens(b)
+	}
+	if r.red != nil {
+		if lossSum, tokens, err = r.reduceStep(lossSum, tokens); err != nil {
+			return false, false, &StepError{Step: r.st.Step + 1, Err: err}
+		}
 	}
 	loss := lossSum / float64(cfg.GradAccum)
 	var norm float32
@@ -491,6 +565,7 @@ func (r *run) evaluate(ctx context.Context) (err error) {
 		ecfg.Collator = r.t.Objective.Collator()
 	}
 	ecfg.Epochs = 1
+	ecfg.Shard = r.shard(ecfg.Shard)
 	if r.cfg.BatchSize > 0 && ecfg.BatchSize == 0 {
 		ecfg.BatchSize = r.cfg.BatchSize
 	}
@@ -526,6 +601,11 @@ func (r *run) evaluate(ctx context.Context) (err error) {
 		sum += l
 		n++
 	}
+	if r.red != nil {
+		if sum, n, err = r.reduceEval(sum, n); err != nil {
+			return &StepError{Step: r.st.Step, Err: fmt.Errorf("eval: %w", err)}
+		}
+	}
 	if n == 0 {
 		return errors.New("train: eval split yields no batch")
 	}
@@ -553,7 +633,7 @@ func (r *run) log() {
 	if dt := now.Sub(r.timeSince).Seconds(); dt > 0 {
 		m.TokensPerSec = float64(r.tokSince) / dt
 		if r.cfg.PeakFLOPS > 0 {
-			m.MFU = m.TokensPerSec * r.cfg.FLOPsPerToken / r.cfg.PeakFLOPS
+			m.MFU = m.TokensPerSec * r.cfg.FLOPsPerToken / (r.cfg.PeakFLOPS * float64(r.comm.Size()))
 		}
 	}
 	if r.cfg.Perplexity {
@@ -569,10 +649,11 @@ func (r *run) log() {
 
 // save writes a checkpoint when OutDir is set.
 func (r *run) save() error {
-	if r.cfg.OutDir == "" {
+	if r.cfg.OutDir == "" || !r.lead {
 		return nil
 	}
 	st := r.st
+	r.markWorld(&st)
 	if len(r.cfg.RNGs) > 0 {
 		st.RNG = map[string][2]uint64{}
 		for name, g := range r.cfg.RNGs {
@@ -611,6 +692,9 @@ func (r *run) resume() error {
 	st, err := checkpoint.LoadState(dir)
 	if err != nil {
 		return fmt.Errorf("train: resume: %w", err)
+	}
+	if err := r.checkWorld(dir, st.Trainer); err != nil {
+		return err
 	}
 	if err := r.t.Objective.Module().LoadStateDict(st.Model); err != nil {
 		return fmt.Errorf("train: resume from %s: model: %w", dir, err)

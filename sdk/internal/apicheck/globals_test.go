@@ -30,6 +30,7 @@ var immutableGlobals = map[string]string{
 	"tokenizer.errCorpusTooLarge": "sentinel error",
 	"tokenizer.tiktokenEncodings": "constant table",
 	"train.ErrNonFinite":          "sentinel error",
+	"dist.ErrLengthMismatch":      "sentinel error",
 }
 
 // TestNoMutableGlobals fails when a package of sdk/ declares a
