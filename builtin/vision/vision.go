@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +27,7 @@ import (
 	"github.com/pretrain-go/pretrain/builtin/lora"
 	"github.com/pretrain-go/pretrain/builtin/mae"
 	"github.com/pretrain-go/pretrain/builtin/vit"
+	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/data"
 	"github.com/pretrain-go/pretrain/sdk/nn"
 	"github.com/pretrain-go/pretrain/sdk/optim"
@@ -43,6 +46,7 @@ type Config struct {
 	PretrainBatch int        // MAE batch (default 256)
 	PretrainLR    float64    // MAE peak learning rate (default 1.5e-3)
 	From          *vit.Model // a pretrained encoder to use instead of pretraining
+	SaveDir       string     // when set, the pretrained encoder is saved there (vit.Model.Save)
 
 	Steps    int     // fine-tuning steps of every run (default 300)
 	Batch    int     // fine-tuning batch (default 64)
@@ -103,6 +107,10 @@ func (c *Config) defaults() error {
 		c.MAE = mae.Default()
 	}
 	e := c.MAE.Encoder
+	if c.From != nil {
+		c.MAE.Encoder = c.From.Config
+		e = c.From.Config
+	}
 	if e.ImageSize != c.Train.Height || c.Train.Height != c.Train.Width || e.Channels != c.Train.Channels {
 		return fmt.Errorf("vision: %v does not take the %v images", e, c.Train)
 	}
@@ -155,6 +163,12 @@ func Experiment(ctx context.Context, cfg Config) (*Report, error) {
 		rep.PretrainSeconds = res.Elapsed.Seconds()
 		rep.PretrainImagesPS = float64(res.Steps*cfg.PretrainBatch) / rep.PretrainSeconds
 		cfg.logf("mae: %d steps, loss %.4f, %.0fs (%.0f images/s)", res.Steps, res.Loss, rep.PretrainSeconds, rep.PretrainImagesPS)
+		if cfg.SaveDir != "" {
+			if err := enc.Save(cfg.SaveDir); err != nil {
+				return nil, err
+			}
+			cfg.logf("pretrained encoder saved in %s", cfg.SaveDir)
+		}
 	}
 	for _, budget := range cfg.Budgets {
 		for _, seed := range cfg.Seeds {
@@ -310,8 +324,15 @@ func groups(c *Classifier, cfg Config) []*optim.Group {
 // of from, or from scratch when from is nil — and returns its accuracy on
 // all of cfg.Test after the last step.
 func Finetune(ctx context.Context, cfg Config, from *vit.Model, budget int, seed uint64) (float64, error) {
+	_, acc, err := FinetuneModel(ctx, cfg, from, budget, seed)
+	return acc, err
+}
+
+// FinetuneModel is Finetune returning the trained classifier too (LoRA
+// adapters merged into the weights).
+func FinetuneModel(ctx context.Context, cfg Config, from *vit.Model, budget int, seed uint64) (*Classifier, float64, error) {
 	if err := cfg.defaults(); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	rng := tensor.NewRNG(data.DeriveSeed(seed, 0x6674))
 	var enc *vit.Model
@@ -320,7 +341,7 @@ func Finetune(ctx context.Context, cfg Config, from *vit.Model, budget int, seed
 	} else {
 		var err error
 		if enc, err = vit.New(cfg.MAE.Encoder, rng); err != nil {
-			return 0, err
+			return nil, 0, err
 		}
 	}
 	classes := 0
@@ -332,11 +353,12 @@ func Finetune(ctx context.Context, cfg Config, from *vit.Model, budget int, seed
 	coll := &data.ImageCollator{Set: cfg.Train, Mean: 0.5, Std: 0.5, Augment: data.Augment{Pad: 2}}
 	switch cfg.Strategy {
 	case "probe":
-		return probe(ctx, cfg, clf, idx, seed)
+		acc, err := probe(ctx, cfg, clf, idx, seed)
+		return clf, acc, err
 	case "lora":
 		l, err := lora.Apply(enc, lora.Config{Rank: cfg.LoRARank, Seed: seed})
 		if err != nil {
-			return 0, err
+			return nil, 0, err
 		}
 		clf.lora = l
 		clf.AddModule("lora", l)
@@ -387,13 +409,18 @@ func Finetune(ctx context.Context, cfg Config, from *vit.Model, budget int, seed
 		}
 	})
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	clf.Train(false)
-	return Accuracy(clf.Logits, cfg.Test, cfg.Precision), nil
+	acc := Accuracy(clf.Logits, cfg.Test, cfg.Precision)
+	if clf.lora != nil {
+		clf.lora.Merge()
+		clf.lora = nil
+	}
+	return clf, acc, nil
 }
 
 func trainable(m nn.Module) []nn.NamedParam {
@@ -578,4 +605,25 @@ func catch(fn func()) (err error) {
 	}()
 	fn()
 	return nil
+}
+
+// Save writes the classifier into dir: model.safetensors ("encoder.*",
+// "head.*") and config.json (the ViT shape, "arch": "vit-classifier" and
+// the class names), each atomically.
+func (c *Classifier) Save(dir string, classes []string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	sd := map[string]*tensor.Tensor{}
+	for k, v := range c.StateDict() {
+		if !strings.HasPrefix(k, "lora.") {
+			sd[k] = v
+		}
+	}
+	if err := checkpoint.Save(filepath.Join(dir, checkpoint.ModelFile), sd, map[string]string{"arch": "vit-classifier"}); err != nil {
+		return err
+	}
+	cm := c.Encoder.Config.ConfigMap()
+	cm["arch"], cm["classes"] = "vit-classifier", classes
+	return checkpoint.WriteJSON(filepath.Join(dir, checkpoint.ConfigFile), cm)
 }

@@ -153,3 +153,26 @@ func TestConfigValidateAndMap(t *testing.T) {
 		t.Fatalf("round trip %v %v", back, err)
 	}
 }
+
+func TestSaveLoad(t *testing.T) {
+	m, _ := New(Config{ImageSize: 8, Channels: 1, Patch: 4, Dim: 16, Layers: 1, Heads: 2}, tensor.NewRNG(2))
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	if !IsSaved(dir) || IsSaved(t.TempDir()) {
+		t.Fatal("IsSaved")
+	}
+	back, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := (&data.ImageCollator{Set: data.SyntheticImages(2, 8, 2, 1)}).Images([]int{0, 1}, nil)
+	if d := maxDiff(m.Encode(b).Float32s(), back.Encode(b).Float32s()); d != 0 {
+		t.Fatalf("loaded model differs by %g", d)
+	}
+	os.WriteFile(dir+"/config.json", []byte(`{"arch":"vit","image_size":8,"channels":1,"patch":4,"dim":32,"layers":1,"heads":2}`), 0o644)
+	if _, err := Load(dir); err == nil {
+		t.Fatal("weights of the wrong shape accepted")
+	}
+}

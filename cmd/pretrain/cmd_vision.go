@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/pretrain-go/pretrain/builtin/mae"
 	"github.com/pretrain-go/pretrain/builtin/vision"
+	"github.com/pretrain-go/pretrain/builtin/vit"
 	"github.com/pretrain-go/pretrain/sdk/data"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
@@ -144,6 +146,8 @@ func runImageTransfer(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.Float64Var(&cfg.LayerLR, "layer-decay", 0, "full fine-tuning: layer-wise learning-rate decay (default 0.75; 1 for none)")
 	fs.StringVar(&cfg.Strategy, "strategy", "full", "fine-tuning of both arms: full, probe (frozen encoder, linear head on its features) or lora")
 	fs.IntVar(&cfg.LoRARank, "lora-rank", 0, "lora: adapter rank (default 8)")
+	var from string
+	fs.StringVar(&from, "from", "", "a pretrained ViT directory (OUT/pretrained of an earlier run) instead of pretraining")
 	fs.IntVar(&cfg.CLIPSteps, "clip-steps", 0, "CLIP steps for the zero-shot figure (default 1000; synthetic 100; -1 skips CLIP)")
 	if err := parseFlags(fs, "transfer", args, stderr); err != nil {
 		return err
@@ -172,6 +176,13 @@ func runImageTransfer(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	for _, s := range ss {
 		cfg.Seeds = append(cfg.Seeds, uint64(s))
+	}
+	if from != "" {
+		if cfg.From, err = vit.Load(from); err != nil {
+			return fmt.Errorf("--from: %w", err)
+		}
+	} else {
+		cfg.SaveDir = filepath.Join(out, "pretrained")
 	}
 	cfg.Log = stderr
 	rep, err := vision.Experiment(ctx, cfg)
@@ -237,4 +248,70 @@ func runZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	acc := vision.ZeroShotAccuracy(m, cfg.Test)
 	fmt.Fprintf(stdout, "zero-shot accuracy on %d test images: %.2f%% (chance %.2f%%, %d classes)\n", cfg.Test.N, 100*acc, 100/float64(len(cfg.Train.Classes)), len(cfg.Train.Classes))
 	return nil
+}
+
+const imageFinetuneSynopsis = `--images DIR|synthetic [--from VIT] [flags]
+
+Fine-tunes an image backbone (a ViT saved by transfer --images in
+OUT/pretrained, or a fresh ViT when --from is empty) with a mean-pooled
+linear head on the first --budget images of a seeded random permutation of
+the training set, scores it once on the test set after the last step, and
+writes the classifier (model.safetensors, config.json) to --out.
+Strategies: full (layer-wise LR decay --layer-decay), probe (frozen
+backbone, linear head on standardised features), lora.`
+
+func runImageFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f imageFlags
+	var cfg vision.Config
+	var from, out string
+	var budget int
+	var seed uint64
+	fs := newFlagSet("finetune", imageFinetuneSynopsis, stderr)
+	f.register(fs)
+	fs.StringVar(&from, "from", "", "pretrained ViT directory (empty: train a fresh ViT from scratch)")
+	fs.StringVar(&out, "out", "runs/finetune-images", "output directory for the classifier")
+	fs.IntVar(&budget, "budget", 0, "labeled training images (0: all)")
+	fs.Uint64Var(&seed, "seed", 1, "seed of the subset, the head and the batches")
+	fs.IntVar(&cfg.Steps, "steps", 0, "optimizer steps (default 300)")
+	fs.IntVar(&cfg.Batch, "batch", 0, "batch size (default 64)")
+	fs.Float64Var(&cfg.LR, "lr", 0, "peak learning rate (default 1e-3)")
+	fs.Float64Var(&cfg.LayerLR, "layer-decay", 0, "full: layer-wise LR decay (default 0.75; 1 for none)")
+	fs.StringVar(&cfg.Strategy, "strategy", "full", "full, probe or lora")
+	fs.IntVar(&cfg.LoRARank, "lora-rank", 0, "lora: adapter rank (default 8)")
+	if err := parseFlags(fs, "finetune", args, stderr); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "pretrain finetune: unexpected argument %q (see pretrain finetune --images x -h)\n", fs.Arg(0))
+		return errUsage
+	}
+	cfg.MAE = defaultMAE()
+	if err := f.load(&cfg); err != nil {
+		return err
+	}
+	var enc *vit.Model
+	if from != "" {
+		var err error
+		if enc, err = vit.Load(from); err != nil {
+			return fmt.Errorf("--from: %w", err)
+		}
+		cfg.From = enc
+	}
+	clf, acc, err := vision.FinetuneModel(ctx, cfg, enc, budget, seed)
+	if err != nil {
+		return err
+	}
+	if err := clf.Save(out, cfg.Train.Classes); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "test accuracy on %d images: %.2f%% (%s, %s labels, seed %d)\nwrote the classifier to %s\n",
+		cfg.Test.N, 100*acc, cfg.Strategy, budgetLabel(budget), seed, out)
+	return nil
+}
+
+func budgetLabel(b int) string {
+	if b <= 0 {
+		return "all"
+	}
+	return fmt.Sprint(b)
 }
