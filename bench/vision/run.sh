@@ -9,10 +9,14 @@
 #
 # Run from the repository root:  bash bench/vision/run.sh
 # Env: ROUNDS (default 3), STEPS (torch steps per timed window, default 4).
-# Needs python3-torch (apt-get install python3-torch) for the peer.
+# Needs python3-torch (apt-get install python3-torch) for the peer; torch
+# runs on OpenBLAS fetched by setup.sh (Debian's torch build uses whatever
+# libblas.so.3 the system has, the slow reference BLAS unless OpenBLAS is
+# installed), with OMP and OpenBLAS threads both set to the thread count.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+DIR=$(bash bench/vision/setup.sh)
 ROUNDS=${ROUNDS:-3}
 STEPS=${STEPS:-4}
 W=$(mktemp -d)
@@ -22,7 +26,7 @@ for r in $(seq "$ROUNDS"); do
   for th in 1 2; do
     "$W/mae.test" -test.run '^$' -test.bench "BenchmarkMAEStep/.*/threads=$th\$" -test.benchtime 6x |
       awk -v th=$th '/images\/s/ {split($1, a, "/"); for (i = 1; i <= NF; i++) if ($(i+1) == "images/s") print "ours", a[2], th, $i}' >>"$W/ours"
-    /usr/bin/python3 bench/vision/mae_torch.py "$th" "$STEPS" | awk -v th=$th '{print "torch f32", th, $NF}' >>"$W/torch"
+    LD_LIBRARY_PATH="$DIR/openblas" OMP_NUM_THREADS=$th OPENBLAS_NUM_THREADS=$th /usr/bin/python3 bench/vision/mae_torch.py "$th" "$STEPS" | awk -v th=$th '{print "torch f32", th, $NF}' >>"$W/torch"
   done
 done
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
