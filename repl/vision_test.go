@@ -15,7 +15,7 @@ import (
 // computes a loss under a scope.
 func TestScriptReachesVisionObjectives(t *testing.T) {
 	in := newSDK(t, &bytes.Buffer{})
-	v, err := in.Eval(context.Background(), `func() float32 {
+	_, err := in.Eval(context.Background(), `var visionLoss = func() float32 {
 	cfg := mae.Default()
 	cfg.Encoder = vit.Config{ImageSize: 8, Channels: 1, Patch: 4, Dim: 16, Layers: 1, Heads: 2}
 	cfg.DecDim, cfg.DecHeads, cfg.DecLayers = 8, 2, 1
@@ -28,6 +28,8 @@ func TestScriptReachesVisionObjectives(t *testing.T) {
 	b.Scope = tensor.NewScope()
 	return m.Loss(b).Item()
 }()`)
+	require.NoError(t, err)
+	v, err := in.Eval(context.Background(), "visionLoss")
 	require.NoError(t, err)
 	loss, err := strconv.ParseFloat(Format(v), 32)
 	require.NoError(t, err, "loss %q", Format(v))
