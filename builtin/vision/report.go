@@ -161,7 +161,8 @@ func (r *Report) Write(dir string) error {
 	}
 	files := map[string]func(io.Writer) error{
 		ResultsMD: func(w io.Writer) error {
-			fmt.Fprintf(w, "# MAE-pretrained vs from-scratch ViT\n\n%s, strategy %s, %d training images, %d test images.\n\n", r.Config, r.Strategy, r.TrainImages, r.TestImages)
+			fmt.Fprintf(w, "# MAE-pretrained vs from-scratch ViT\n\n%s, strategy %s, %d training images, %d test images, %d fine-tuning steps of %d (lr %g, layer decay %g), precision %s, threads %d.\n\n",
+				r.Config, r.Strategy, r.TrainImages, r.TestImages, r.FinetuneSteps, r.FinetuneBatch, r.LR, r.LayerDecay, r.Precision, r.Threads)
 			r.WriteTable(w)
 			return nil
 		},

@@ -76,6 +76,12 @@ type Run struct {
 type Report struct {
 	Config           string  `json:"config"`
 	Strategy         string  `json:"strategy"`
+	Precision        string  `json:"precision"` // f32 or bf16 (mixed precision)
+	Threads          int     `json:"threads"`   // kernel threads, 0: all cores
+	FinetuneSteps    int     `json:"finetune_steps"`
+	FinetuneBatch    int     `json:"finetune_batch"`
+	LR               float64 `json:"lr"`
+	LayerDecay       float64 `json:"layer_decay"`
 	TrainImages      int     `json:"train_images"`
 	TestImages       int     `json:"test_images"`
 	PretrainSteps    int     `json:"pretrain_steps"`
@@ -151,7 +157,8 @@ func Experiment(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	start := time.Now()
-	rep := &Report{Config: cfg.MAE.String(), Strategy: cfg.Strategy, TrainImages: cfg.Train.N, TestImages: cfg.Test.N, ZeroShot: math.NaN()}
+	rep := &Report{Config: cfg.MAE.String(), Strategy: cfg.Strategy, Precision: cfg.Precision.String(), Threads: cfg.Threads,
+		FinetuneSteps: cfg.Steps, FinetuneBatch: cfg.Batch, LR: cfg.LR, LayerDecay: cfg.LayerLR, TrainImages: cfg.Train.N, TestImages: cfg.Test.N, ZeroShot: math.NaN()}
 	enc := cfg.From
 	if enc == nil {
 		m, res, err := Pretrain(ctx, cfg)

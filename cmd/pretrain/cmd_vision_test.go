@@ -39,6 +39,17 @@ func TestTransferImagesSynthetic(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ft, "model.safetensors")); err != nil {
 		t.Fatal(err)
 	}
+	// Shape, precision, thread and fine-tuning flags reach the run.
+	out3 := filepath.Join(t.TempDir(), "v3")
+	code, stdout, stderr = runCmd("transfer", "--images", "synthetic", "--budgets", "20", "--seeds", "1", "--pretrain-steps", "3",
+		"--pretrain-batch", "16", "--steps", "4", "--batch", "8", "--lr", "0.002", "--layer-decay", "0.5", "--patch", "8", "--dim", "16",
+		"--layers", "1", "--bf16", "--threads", "1", "--clip-steps", "-1", "--test-limit", "20", "--out", out3)
+	md, _ := os.ReadFile(filepath.Join(out3, "results.md"))
+	for _, want := range []string{"patch=8, dim=16, layers=1", "4 fine-tuning steps of 8 (lr 0.002, layer decay 0.5)", "precision bf16, threads 1", "MAE pretraining: 3 steps"} {
+		if code != 0 || !strings.Contains(string(md), want) {
+			t.Fatalf("exit %d, results.md lacks %q:\n%s%s", code, want, md, stderr)
+		}
+	}
 	// --from on transfer skips pretraining.
 	code, stdout, stderr = runCmd("transfer", "--images", "synthetic", "--from", pre, "--budgets", "30", "--seeds", "1",
 		"--steps", "5", "--clip-steps", "-1", "--test-limit", "50", "--out", filepath.Join(t.TempDir(), "v2"))
