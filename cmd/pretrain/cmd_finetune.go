@@ -33,7 +33,10 @@ included), ready for ` + "`pretrain predict`" + ` and ` + "`pretrain evaluate`" 
 Labeled files are JSONL ({"text": ..., "label": ...}), CSV or TSV with a
 header row, chosen by extension (.gz allowed). Strategies: full, probe
 (frozen backbone), llrd (layer-wise LR decay), gradual (ULMFiT unfreezing),
-lora (low-rank adapters, merged on save).`
+lora (low-rank adapters, merged on save).
+
+With --images DIR|synthetic it fine-tunes an image backbone instead (a ViT
+from transfer --images): see pretrain finetune --images x -h.`
 
 // labeledFlags are the column flags shared by finetune and evaluate.
 type labeledFlags struct{ text, label string }
@@ -43,6 +46,9 @@ func (l *labeledFlags) options(labels *data.LabelMap) data.LabeledOptions {
 }
 
 func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if hasImagesFlag(args) {
+		return runImageFinetune(ctx, args, stdout, stderr)
+	}
 	var (
 		from, head, trainPath, evalPath, out, pooling string
 		nLabels                                       int

@@ -33,12 +33,18 @@ paragraph from" task (or --data/--eval).
 Prints a table (accuracy, macro-F1, steps to reach scratch's best) and writes
 results.md, results.json and transfer.svg into --out.
 
+--images DIR|synthetic runs the image version (MAE-pretrained vs
+from-scratch ViT, and CLIP zero-shot): see pretrain transfer --images x -h.
+
 --backbone word2vec runs the same comparison for skip-gram word vectors
 (trained in seconds on the same text) in an embedding table, mean-pooled,
 with a linear classifier, against the same model with a random table; its
 --lr and --head-lr default to 1e-2 and 1.`
 
 func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if hasImagesFlag(args) {
+		return runImageTransfer(ctx, args, stdout, stderr)
+	}
 	var cfg transfer.Config
 	var budgets, seeds, trainPath, evalPath string
 	var cols labeledFlags

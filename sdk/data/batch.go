@@ -49,6 +49,11 @@ type Batch struct {
 	Negatives    []int
 	NumNegatives int
 
+	// Images, shape [Size, Channels, Height, Width], normalised pixels
+	// (ImageCollator); RowLabels holds their classes when labeled.
+	Images                  []float32
+	Channels, Height, Width int
+
 	// Bookkeeping set by the Loader.
 	Epoch int // 0-based epoch of the batch
 	Step  int // 0-based batch number within the epoch
@@ -90,6 +95,9 @@ func (b *Batch) String() string {
 	add("contexts", b.Contexts, b.Size, b.ContextWidth)
 	add("context_mask", b.ContextMask, b.Size, b.ContextWidth)
 	add("negatives", b.Negatives, b.Size, b.NumNegatives)
+	if b.Images != nil {
+		parts = append(parts, fmt.Sprintf("images[%d,%d,%d,%d]", b.Size, b.Channels, b.Height, b.Width))
+	}
 	return fmt.Sprintf("Batch{size=%d epoch=%d step=%d %s}", b.Size, b.Epoch, b.Step, strings.Join(parts, " "))
 }
 

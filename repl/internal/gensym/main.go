@@ -41,7 +41,7 @@ var Privileged = []string{
 }
 
 // Builtin lists project packages outside sdk/ that scripts may import.
-var Builtin = []string{"github.com/pretrain-go/pretrain/builtin/corpus"}
+var Builtin = []string{"github.com/pretrain-go/pretrain/builtin/corpus", "github.com/pretrain-go/pretrain/builtin/vit", "github.com/pretrain-go/pretrain/builtin/mae", "github.com/pretrain-go/pretrain/builtin/clip"}
 
 const module = "github.com/pretrain-go/pretrain"
 

@@ -1,0 +1,92 @@
+package vision
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pretrain-go/pretrain/builtin/mae"
+	"github.com/pretrain-go/pretrain/sdk/data"
+)
+
+// tinyConfig is the CI-size experiment on synthetic 16×16 shapes.
+func tinyConfig() Config {
+	c := Config{Train: data.SyntheticImages(600, 16, 4, 1), Test: data.SyntheticImages(300, 16, 4, 2),
+		Budgets: []int{40, 0}, Seeds: []uint64{1, 2}, PretrainSteps: 40, PretrainBatch: 64, Steps: 40, Batch: 32, CLIPSteps: 60, CLIPBatch: 64}
+	c.MAE = mae.Default()
+	e := &c.MAE.Encoder
+	e.ImageSize, e.Patch, e.Dim, e.Layers, e.Heads, e.MLPHidden = 16, 4, 32, 2, 2, 64
+	c.MAE.DecDim, c.MAE.DecLayers, c.MAE.DecHeads = 16, 1, 2
+	return c
+}
+
+func TestExperimentCISize(t *testing.T) {
+	cfg := tinyConfig()
+	rep, err := Experiment(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Runs) != 2*2*2 {
+		t.Fatalf("%d runs, want 8", len(rep.Runs))
+	}
+	for _, r := range rep.Runs {
+		if r.Accuracy < 0 || r.Accuracy > 1 || math.IsNaN(r.Accuracy) {
+			t.Fatalf("run %+v", r)
+		}
+	}
+	// Training on every label must beat chance (25%) clearly.
+	for _, c := range rep.Cells() {
+		if c.Budget == 0 && c.Mean < 0.4 {
+			t.Errorf("%s with all labels: accuracy %.2f", c.Arm, c.Mean)
+		}
+	}
+	if math.IsNaN(rep.ZeroShot) || rep.ZeroShot < 0.4 {
+		t.Errorf("zero-shot accuracy %v, want well above chance 0.25", rep.ZeroShot)
+	}
+	dir := t.TempDir()
+	if err := rep.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{ResultsMD, ResultsJSON, PlotSVG} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil || len(b) == 0 {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, ResultsMD))
+	if !strings.Contains(string(md), "| 40 |") || !strings.Contains(string(md), "| all |") {
+		t.Fatalf("table:\n%s", md)
+	}
+}
+
+func TestStrategiesAndSubset(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Steps = 20
+	for _, s := range []string{"probe", "lora"} {
+		cfg.Strategy = s
+		if s == "lora" {
+			// Adapters on a random backbone learn slowly: more steps, higher LR.
+			cfg.Steps, cfg.LR = 80, 5e-3
+		}
+		acc, err := Finetune(context.Background(), cfg, nil, 0, 1)
+		if err != nil || acc < 0.3 {
+			t.Errorf("%s: accuracy %.2f, %v", s, acc, err)
+		}
+	}
+	cfg.Strategy = "bogus"
+	if _, err := Finetune(context.Background(), cfg, nil, 0, 1); err == nil {
+		t.Error("bogus strategy accepted")
+	}
+	a, b := Subset(100, 10, 1), Subset(100, 20, 1)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatal("budgets must be nested: the first N of one permutation")
+		}
+	}
+	if len(Subset(100, 0, 1)) != 100 {
+		t.Fatal("budget 0 must be all")
+	}
+}
