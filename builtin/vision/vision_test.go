@@ -15,7 +15,7 @@ import (
 // tinyConfig is the CI-size experiment on synthetic 16×16 shapes.
 func tinyConfig() Config {
 	c := Config{Train: data.SyntheticImages(600, 16, 4, 1), Test: data.SyntheticImages(300, 16, 4, 2),
-		Budgets: []int{40, 0}, Seeds: []uint64{1, 2}, PretrainSteps: 40, PretrainBatch: 64, Steps: 40, Batch: 32, CLIPSteps: 60, CLIPBatch: 64}
+		Budgets: []int{40, 0}, Seeds: []uint64{1, 2}, PretrainSteps: 40, PretrainBatch: 64, Steps: 100, Batch: 32, CLIPSteps: 60, CLIPBatch: 64}
 	c.MAE = mae.Default()
 	e := &c.MAE.Encoder
 	e.ImageSize, e.Patch, e.Dim, e.Layers, e.Heads, e.MLPHidden = 16, 4, 32, 2, 2, 64

@@ -12,6 +12,8 @@ func init() {
 		// function, constant and variable definitions
 		"ConfigFromMap":  reflect.ValueOf(vit.ConfigFromMap),
 		"InitLinears":    reflect.ValueOf(vit.InitLinears),
+		"IsSaved":        reflect.ValueOf(vit.IsSaved),
+		"Load":           reflect.ValueOf(vit.Load),
 		"New":            reflect.ValueOf(vit.New),
 		"Patchify":       reflect.ValueOf(vit.Patchify),
 		"PatchifyTensor": reflect.ValueOf(vit.PatchifyTensor),
