@@ -39,7 +39,10 @@ func TestSymbolTablesCurrent(t *testing.T) {
 		}
 		return nil
 	}))
-	pkgs = append(pkgs, filepath.Join(root, "builtin", "corpus"))
+	// builtin packages that scripts reach: the corpus and the vision objectives.
+	for _, b := range []string{"corpus", "vit", "mae", "clip"} {
+		pkgs = append(pkgs, filepath.Join(root, "builtin", b))
+	}
 	var inTables []string
 	for k := range symbols.Symbols {
 		if strings.HasPrefix(k, "github.com/pretrain-go/pretrain/") {
