@@ -224,19 +224,12 @@ func New(tc task.Config) (task.Objective, error) {
 	img := vit.Small()
 	text := TextConfig{SeqLen: 12, Dim: 64, Layers: 2, Heads: 4}
 	embed, pad, flip := 64, 2, 0
-	var err error
+	err := img.ApplyOptions(tc)
 	get := func(name string, dst *int) {
 		if err == nil {
 			*dst, err = tc.Int(name, *dst)
 		}
 	}
-	get("image", &img.ImageSize)
-	get("channels", &img.Channels)
-	get("patch", &img.Patch)
-	get("dim", &img.Dim)
-	img.MLPHidden = 2 * img.Dim
-	get("layers", &img.Layers)
-	get("heads", &img.Heads)
 	get("text_dim", &text.Dim)
 	get("text_layers", &text.Layers)
 	get("seq_len", &text.SeqLen)

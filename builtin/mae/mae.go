@@ -113,19 +113,12 @@ func NewMAE(cfg Config, seed uint64, rng *tensor.RNG) (*MAE, error) {
 func New(tc task.Config) (task.Objective, error) {
 	c := Default()
 	e := &c.Encoder
-	var err error
+	err := e.ApplyOptions(tc)
 	get := func(name string, dst *int) {
 		if err == nil {
 			*dst, err = tc.Int(name, *dst)
 		}
 	}
-	get("image", &e.ImageSize)
-	get("channels", &e.Channels)
-	get("patch", &e.Patch)
-	get("dim", &e.Dim)
-	e.MLPHidden = 2 * e.Dim
-	get("layers", &e.Layers)
-	get("heads", &e.Heads)
 	get("mlp", &e.MLPHidden)
 	get("dec_dim", &c.DecDim)
 	get("dec_layers", &c.DecLayers)
