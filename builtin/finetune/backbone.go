@@ -254,3 +254,15 @@ func SavePretrained(dir string, bb *GPT, tokens *Tokens, extra map[string]any) e
 		return checkpoint.WriteJSON(filepath.Join(tmp, checkpoint.ConfigFile), cfg)
 	})
 }
+
+// Randomize replaces the backbone's weights with a fresh initialisation of
+// the same architecture drawn from seed (a from-scratch baseline); the
+// tokenization stays.
+func (p *Pretrained) Randomize(seed uint64) error {
+	m, err := gpt.New(p.Backbone.Config, tensor.NewRNG(seed))
+	if err != nil {
+		return &ArchError{p.Dir, err.Error()}
+	}
+	p.Backbone = NewGPT(m)
+	return nil
+}

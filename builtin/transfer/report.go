@@ -27,9 +27,12 @@ func (r *Report) String() string {
 }
 
 // WriteTable prints the results as a Markdown table: mean (± standard
-// deviation) over seeds.
+// deviation) over seeds, under a line saying what the figures are.
 func (r *Report) WriteTable(w io.Writer) {
-	fmt.Fprintln(w, "| labels | pretrained acc | scratch acc | Δ points | pretrained F1 | scratch F1 | pretrained steps to scratch's best | scratch's best at step | ratio |")
+	if r.Protocol != "" {
+		fmt.Fprintf(w, "%s\n\n", r.Protocol)
+	}
+	fmt.Fprintln(w, "| labels | pretrained test acc | scratch test acc | Δ points | pretrained test F1 | scratch test F1 | pretrained steps to scratch's best (validation) | scratch's best at step | ratio |")
 	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, row := range r.Rows {
 		steps, ratio := "never", "∞"
@@ -77,6 +80,17 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		Row
 		StepRatio any `json:"StepRatio"`
 	}
+	type run struct {
+		Run
+		ValidAcc any `json:"ValidAcc"`
+	}
+	runs := make([]run, len(r.Runs))
+	for i, x := range r.Runs {
+		runs[i] = run{Run: x, ValidAcc: x.ValidAcc}
+		if math.IsNaN(x.ValidAcc) {
+			runs[i].ValidAcc = nil
+		}
+	}
 	rows := make([]row, len(r.Rows))
 	for i, x := range r.Rows {
 		rows[i] = row{Row: x, StepRatio: x.StepRatio}
@@ -90,7 +104,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return json.Marshal(map[string]any{"config": r.Config, "backbone": r.Backbone, "pretrain_loss": r.PretrainLoss,
-		"pretrain_seconds": r.PretrainTime.Seconds(), "elapsed_seconds": r.Elapsed.Seconds(), "rows": rows, "runs": r.Runs})
+		"pretrain_seconds": r.PretrainTime.Seconds(), "elapsed_seconds": r.Elapsed.Seconds(), "protocol": r.Protocol, "rows": rows, "runs": runs})
 }
 
 // SVG draws two panels: best accuracy against the number of labels (log
@@ -107,7 +121,7 @@ func (r *Report) SVG() string {
 	ph := H - 2*pad
 	// Panel 1: accuracy against labels.
 	x0, y0 := pad, pad
-	axes(&b, x0, y0, pw, ph, "labels (log scale)", "eval accuracy", "accuracy against labels (mean over seeds)")
+	axes(&b, x0, y0, pw, ph, "labels (log scale)", "test accuracy", "accuracy against labels (mean over seeds)")
 	if len(r.Rows) > 0 {
 		lo, hi := math.Log(float64(r.Rows[0].Budget)), math.Log(float64(r.Rows[len(r.Rows)-1].Budget))
 		if hi == lo {
@@ -134,7 +148,7 @@ func (r *Report) SVG() string {
 	legend(&b, x0+10, y0+10, colors, names)
 	// Panel 2: eval curves.
 	x0 = 2*pad + pw
-	axes(&b, x0, y0, pw, ph, "fine-tuning step", "eval accuracy", "eval curves (mean over seeds; darker = more labels)")
+	axes(&b, x0, y0, pw, ph, "fine-tuning step", "validation accuracy", "validation curves (mean over seeds; darker = more labels)")
 	maxStep := 1
 	for _, run := range r.Runs {
 		for _, p := range run.Curve {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -58,7 +59,7 @@ func TestFinetunePredictEvaluate(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("finetune exit %d: %s%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "best: step") || !strings.Contains(stdout, "model in "+out) {
+	if !strings.Contains(stdout, "kept: step") || !strings.Contains(stdout, "model in "+out) {
 		t.Fatalf("finetune output:\n%s", stdout)
 	}
 	for _, f := range []string{"model.safetensors", "config.json", "labels.json"} {
@@ -208,5 +209,102 @@ func TestFinetunePrecisionFlags(t *testing.T) {
 	code, _, stderr = runCmd("finetune", "--from", backbone, "--data", trainFile, "--out", filepath.Join(dir, "bad"), "--save-dtype", "fp8")
 	if code != 1 || !strings.Contains(stderr, `unknown dtype "fp8"`) {
 		t.Fatalf("--save-dtype fp8: %d %q", code, stderr)
+	}
+}
+
+// Flags of finetune, predict and evaluate added for honest selection,
+// whole texts and per-class metrics.
+func TestFinetuneSelectionAndIO(t *testing.T) {
+	dir, backbone, trainFile, evalFile := ftFixture(t)
+	out := filepath.Join(dir, "ft")
+	base := []string{"finetune", "--from", backbone, "--data", trainFile, "--eval", evalFile, "--out", out, "--steps", "20", "--lr", "3e-3"}
+
+	// Default: 20% of --data validates, the test file is scored once.
+	code, stdout, stderr := runCmd(base...)
+	if code != 0 || !strings.Contains(stdout, "on 39 examples") || !strings.Contains(stdout, "validation 9 (20% of") ||
+		!strings.Contains(stdout, "test (") || !strings.Contains(stdout, "scored once, all 15 examples") {
+		t.Fatalf("default split: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "step 20/20: train loss") || !strings.Contains(stderr, "ETA") {
+		t.Fatalf("no progress lines on stderr: %q", stderr)
+	}
+	// --valid FILE: all of --data trains; --valid-frac 0: no selection.
+	code, stdout, _ = runCmd(append(base, "--valid", evalFile)...)
+	if code != 0 || !strings.Contains(stdout, "on 48 examples") || !strings.Contains(stdout, "validation 15 ("+evalFile) {
+		t.Fatalf("--valid: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runCmd(append(base, "--valid-frac", "0")...)
+	if code != 0 || !strings.Contains(stdout, "on 48 examples") || !strings.Contains(stdout, "kept: the last step (20)") {
+		t.Fatalf("--valid-frac 0: exit %d\n%s", code, stdout)
+	}
+	// --epochs without --steps runs that many passes (39 examples, batch 16: 3 steps each).
+	code, stdout, _ = runCmd("finetune", "--from", backbone, "--data", trainFile, "--out", out, "--epochs", "2")
+	if code != 0 || !strings.Contains(stdout, "done: 6 steps") {
+		t.Fatalf("--epochs 2: exit %d\n%s", code, stdout)
+	}
+	// --seq-len beyond the backbone's 32 tokens is an error; texts longer
+	// than a window are counted in the banner.
+	code, stdout, stderr = runCmd(append(base, "--seq-len", "64")...)
+	if code != 1 || !strings.Contains(stderr, "exceeds the backbone's context of 32") {
+		t.Fatalf("--seq-len 64: exit %d %s%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCmd(append(base, "--seq-len", "8", "--valid-frac", "0")...)
+	if code != 0 || !strings.Contains(stdout, "windows of 8 tokens, stride 8") || !strings.Contains(stdout, "48 of 48 training texts are longer than one window") {
+		t.Fatalf("--seq-len 8: exit %d\n%s", code, stdout)
+	}
+	cfg, err := os.ReadFile(filepath.Join(out, "config.json"))
+	if err != nil || !strings.Contains(string(cfg), `"seq_len": 8`) || !strings.Contains(string(cfg), `"window_stride": 8`) {
+		t.Fatalf("config.json does not store the windows: %s %v", cfg, err)
+	}
+	// --scratch trains the same shape from random weights.
+	code, stdout, _ = runCmd(append(base, "--scratch")...)
+	if code != 0 || !strings.Contains(stdout, "scratch (random weights") {
+		t.Fatalf("--scratch: exit %d\n%s", code, stdout)
+	}
+
+	// predict: flags after the texts; a JSONL file gives its text field.
+	code, stdout, stderr = runCmd("predict", "the owl sat near house 2", "--model", out, "--probs")
+	if code != 0 || strings.Count(stdout, "\n") != 1 || !strings.Contains(stdout, "owl=") || strings.Contains(stdout, "--model") {
+		t.Fatalf("predict with trailing flags: exit %d %q %s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCmd("predict", "--model", out, "--file", evalFile)
+	if code != 0 || strings.Count(stdout, "\n") != 15 || strings.Contains(stdout, `"label"`) {
+		t.Fatalf("predict --file JSONL: exit %d %q %s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCmd("predict", "--model", out, "--", "--probs")
+	if code != 0 || !strings.Contains(stdout, "\t--probs\n") {
+		t.Fatalf("predict -- --probs: exit %d %q", code, stdout)
+	}
+	if code, _, stderr := runCmd("predict", "-h"); code != 2 || !strings.Contains(stderr, "-text-column") || !strings.Contains(stderr, "-probs") {
+		t.Fatalf("predict -h lists no flags: %q", stderr)
+	}
+
+	// evaluate --json: one object with per-class precision/recall/F1.
+	code, stdout, stderr = runCmd("evaluate", "--model", out, "--data", evalFile, "--json")
+	if code != 0 {
+		t.Fatalf("evaluate --json: exit %d %s", code, stderr)
+	}
+	var got struct {
+		Accuracy float64 `json:"accuracy"`
+		N        int     `json:"n"`
+		PerClass []struct {
+			Label                 string
+			Precision, Recall, F1 float64
+			Support               int
+		} `json:"per_class"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || got.N != 15 || len(got.PerClass) != 3 {
+		t.Fatalf("evaluate --json: %v %q", err, stdout)
+	}
+	support := 0
+	for _, c := range got.PerClass {
+		support += c.Support
+	}
+	if support != 15 {
+		t.Fatalf("supports sum to %d", support)
+	}
+	code, stdout, _ = runCmd("evaluate", "--model", out, "--data", evalFile)
+	if code != 0 || !strings.Contains(stdout, "precision") || !strings.Contains(stdout, "support") {
+		t.Fatalf("evaluate table: %q", stdout)
 	}
 }
