@@ -508,7 +508,8 @@ func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, 
 		train.Config{Steps: cfg.PretrainSteps, Seed: 42, ClipNorm: 1, LogEvery: max(1, cfg.PretrainSteps/10),
 			Schedule: optim.WarmupCosine(cfg.PretrainLR, cfg.PretrainSteps/20, cfg.PretrainSteps, cfg.PretrainLR/10),
 			OnStep: func(mt train.Metrics) {
-				progress(cfg.Progress, "pretrain step %d/%d: loss %.3f\n", mt.Step, cfg.PretrainSteps, mt.Loss)
+				progress(cfg.Progress, "pretrain step %d/%d: loss %.3f, elapsed %s, ETA %s\n", mt.Step, cfg.PretrainSteps, mt.Loss,
+					time.Duration(mt.Elapsed*1e9).Round(time.Second), time.Duration(mt.ETA*1e9).Round(time.Second))
 			}})
 	res, err := tr.Run(ctx)
 	if err != nil {
