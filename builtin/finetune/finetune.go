@@ -247,6 +247,10 @@ func Run(ctx context.Context, m *Model, train, valid []data.Example, cfg Config)
 	for i, e := range train {
 		seqs[i] = m.encode(e.Text)
 	}
+	gptBB, isGPT := bb.(*GPT)
+	if (cfg.AuxLM > 0 || cfg.AuxMLM > 0) && !isGPT {
+		return nil, &ConfigError{fmt.Sprintf("the auxiliary LM losses need a GPT backbone (this one is %s)", bb.Family())}
+	}
 	var mlm *data.MLMCollator
 	if cfg.AuxMLM > 0 {
 		mask := m.Tokens.MaskID()
@@ -332,7 +336,7 @@ func Run(ctx context.Context, m *Model, train, valid []data.Example, cfg Config)
 		if err := catch(func() {
 			loss = m.loss(b, rows, labels)
 			if cfg.AuxLM > 0 {
-				loss = loss.Add(auxLM(bb, b).MulScalar(cfg.AuxLM))
+				loss = loss.Add(auxLM(gptBB, b).MulScalar(cfg.AuxLM))
 			}
 			if mlm != nil {
 				var bs [][]int
@@ -344,7 +348,7 @@ func Run(ctx context.Context, m *Model, train, valid []data.Example, cfg Config)
 					panic(err)
 				}
 				targets := lm.ShiftLabels(nil, mb.Labels, mb.Size, mb.SeqLen)
-				loss = loss.Add(tensor.CrossEntropy(bb.Forward(b.Scope, mb.InputIDs, mb.Size, mb.SeqLen), targets).MulScalar(cfg.AuxMLM))
+				loss = loss.Add(tensor.CrossEntropy(gptBB.Forward(b.Scope, mb.InputIDs, mb.Size, mb.SeqLen), targets).MulScalar(cfg.AuxMLM))
 			}
 			loss.Backward()
 		}); err != nil {
@@ -448,10 +452,16 @@ func Groups(m *Model, cfg Config) ([]*optim.Group, error) {
 	for _, p := range headParams {
 		p.Tensor.SetRequiresGrad(true)
 	}
+	wd := cfg.WD
+	if bb.Family() == "word-vectors" {
+		// Decay would shrink every word's vector, also those absent from
+		// the labeled examples.
+		wd = 0
+	}
 	switch cfg.Strategy {
 	case "full", "gradual":
 		for _, l := range layers {
-			groups = append(groups, optim.SplitDecay(l, cfg.LR, cfg.WD)...)
+			groups = append(groups, optim.SplitDecay(l, cfg.LR, wd)...)
 		}
 		setGrad(bb.NamedParameters(), cfg.Strategy == "full")
 	case "probe":
@@ -462,7 +472,7 @@ func Groups(m *Model, cfg Config) ([]*optim.Group, error) {
 			// embeddings (group 0) sit one step below the first block.
 			depth := len(layers) - 1 - i
 			lr := cfg.LR * float32(math.Pow(float64(cfg.Decay), float64(depth)))
-			for _, g := range optim.SplitDecay(l, lr, cfg.WD) {
+			for _, g := range optim.SplitDecay(l, lr, wd) {
 				g.Name = fmt.Sprintf("layer%d.%s", i, g.Name)
 				g.LRScale = lr / cfg.LR
 				groups = append(groups, g)
@@ -470,14 +480,18 @@ func Groups(m *Model, cfg Config) ([]*optim.Group, error) {
 		}
 		setGrad(bb.NamedParameters(), true)
 	case "lora":
-		if bb.LoRA != nil {
+		g, ok := bb.(*GPT)
+		if !ok {
+			return nil, &ConfigError{fmt.Sprintf("strategy lora adapts a GPT backbone's linears; this one is %s (use full, probe, llrd or gradual)", bb.Family())}
+		}
+		if g.LoRA != nil {
 			return nil, &ConfigError{"the backbone already has LoRA adapters"}
 		}
-		ad, err := lora.Apply(bb.Model, lora.Config{Rank: cfg.LoRARank, Alpha: cfg.LoRAAlpha, Dropout: cfg.LoRADropout, Seed: cfg.Seed + 17})
+		ad, err := lora.Apply(g.Model, lora.Config{Rank: cfg.LoRARank, Alpha: cfg.LoRAAlpha, Dropout: cfg.LoRADropout, Seed: cfg.Seed + 17})
 		if err != nil {
 			return nil, err
 		}
-		bb.LoRA = ad
+		g.LoRA = ad
 		groups = append(groups, optim.NewGroup("lora", ad.NamedParameters(), cfg.LR, 0))
 	}
 	for _, g := range optim.SplitDecay(headParams, cfg.HeadLR, cfg.WD) {

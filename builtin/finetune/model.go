@@ -26,7 +26,7 @@ const LabelsFile = "labels.json"
 // Model is a backbone with a task head, the tokenization and the label
 // names: everything needed to classify raw text.
 type Model struct {
-	Backbone *GPT
+	Backbone Backbone
 	Head     task.Head
 	HeadName string            // registry name, e.g. "classify"
 	HeadOpts map[string]string // the head's options (pooling, dropout)
@@ -55,12 +55,17 @@ func (e *SeqLenError) Error() string {
 }
 
 // NewModel puts a registered head over a backbone for the given labels.
-func NewModel(bb *GPT, tokens *Tokens, headName string, opts map[string]string, labels *data.LabelMap, seqLen int, seed uint64) (*Model, error) {
-	if seqLen > bb.Config.ContextLen {
-		return nil, &SeqLenError{seqLen, bb.Config.ContextLen}
+//
+// seqLen is the window length: 0 takes the backbone's context (for a
+// backbone without a limit, such as word vectors or the bilm, a text is
+// then one window however long); more than the context is a
+// *SeqLenError.
+func NewModel(bb Backbone, tokens *Tokens, headName string, opts map[string]string, labels *data.LabelMap, seqLen int, seed uint64) (*Model, error) {
+	if c := bb.Context(); c > 0 && seqLen > c {
+		return nil, &SeqLenError{seqLen, c}
 	}
 	if seqLen <= 0 {
-		seqLen = bb.Config.ContextLen
+		seqLen = bb.Context()
 	}
 	if opts == nil {
 		opts = map[string]string{}
@@ -101,10 +106,16 @@ func (m *Model) Batch(texts []string, labels []int) (*data.Batch, [][]int) {
 // Windows returns the number of SeqLen-token windows text needs (before
 // any MaxWindows cap).
 func (m *Model) Windows(text string) int {
+	if m.SeqLen <= 0 {
+		return 1
+	}
 	return len(windows(m.Tokens.Encode(text), m.SeqLen, m.stride(), 0))
 }
 
 func (m *Model) stride() int {
+	if m.SeqLen <= 0 {
+		return 0
+	}
 	if m.Stride <= 0 || m.Stride > m.SeqLen {
 		return m.SeqLen
 	}
@@ -124,7 +135,7 @@ func (m *Model) encode(text string) [][]int {
 // last one ending at the end of ids; with max > 0 and more windows than
 // that, max of them spread evenly (first and last included).
 func windows(ids []int, n, stride, max int) [][]int {
-	if len(ids) <= n {
+	if n <= 0 || len(ids) <= n {
 		return [][]int{ids}
 	}
 	var starts []int
@@ -280,6 +291,9 @@ func (m *Model) String() string {
 // WindowString says how texts are read, e.g. "windows of 64 tokens,
 // stride 64, logits averaged over all windows".
 func (m *Model) WindowString() string {
+	if m.SeqLen <= 0 {
+		return "whole texts, one row each (the backbone has no context limit)"
+	}
 	cap := "all windows"
 	if m.MaxWindows > 0 {
 		cap = fmt.Sprintf("at most %d windows spread over the text", m.MaxWindows)
@@ -297,8 +311,8 @@ func (m *Model) Save(dir string) error { return m.SaveAs(dir, tensor.F32) }
 // SaveAs is Save with the weights stored as dtype (BF16 halves the file;
 // Load reads either).
 func (m *Model) SaveAs(dir string, dtype tensor.DType) error {
-	if m.Backbone.LoRA != nil {
-		m.Backbone.LoRA.Merge()
+	if g, ok := m.Backbone.(*GPT); ok && g.LoRA != nil {
+		g.LoRA.Merge()
 	}
 	return writeDirAtomic(dir, func(tmp string) error {
 		tok, err := m.Tokens.save(tmp)
@@ -317,7 +331,7 @@ func (m *Model) SaveAs(dir string, dtype tensor.DType) error {
 		if err := m.Labels.WriteFile(filepath.Join(tmp, LabelsFile)); err != nil {
 			return err
 		}
-		cfg := map[string]any{"model_type": ModelType, "backbone": gptConfigJSON(m.Backbone.Config), "head": m.HeadName,
+		cfg := map[string]any{"model_type": ModelType, "backbone": m.Backbone.Spec(), "head": m.HeadName,
 			"head_options": m.HeadOpts, "labels": m.Labels.Names(), "num_labels": m.Labels.Len(), "seq_len": m.SeqLen,
 			"window_stride": m.stride(), "max_windows": m.MaxWindows, "window_pooling": "mean-logits",
 			"tokenizer": tok, "pad_token_id": m.Tokens.Pad}

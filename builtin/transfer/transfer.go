@@ -104,7 +104,9 @@ type Config struct {
 	// the default: every example).
 	EvalLimit int
 	Finetune  finetune.Config
-	Progress  io.Writer // one line per run; nil: silent
+	// Pooling of the classify head: mean (default), last or cls.
+	Pooling  string
+	Progress io.Writer // one line per run; nil: silent
 
 	// Word-vector path (Backbone "word2vec"): Word2Vec configures the
 	// skip-gram pretraining (default dim 100, window 50 — a paragraph-wide
@@ -133,6 +135,13 @@ func (c Config) String() string {
 	}
 	return fmt.Sprintf("transfer.Config(from=%q, vocab=%d, %v, seq=%d, pretrain-steps=%d, batch=%d, contrastive=%g, τ=%g, passages=%d, budgets=%v (%s), seeds=%v, steps=%d, %s, test=%d)",
 		c.From, c.Vocab, c.Model, c.SeqLen, c.PretrainSteps, c.PretrainBatch, c.Contrastive, c.Temperature, c.PassageChars, c.Budgets, c.Sampling, c.Seeds, c.Steps, c.selection(), len(c.Eval))
+}
+
+func (c *Config) pooling() string {
+	if c.Pooling == "" {
+		return "mean"
+	}
+	return c.Pooling
 }
 
 // protocol is the sentence above the results table.
@@ -327,11 +336,11 @@ func RunExperiment(ctx context.Context, cfg Config) (*Report, error) {
 		if pre, err = finetune.LoadPretrained(cfg.From); err != nil {
 			return nil, err
 		}
-		if cfg.SeqLen > pre.Backbone.Config.ContextLen {
-			return nil, &finetune.SeqLenError{SeqLen: cfg.SeqLen, Context: pre.Backbone.Config.ContextLen}
+		if c := pre.Backbone.Context(); c > 0 && cfg.SeqLen > c {
+			return nil, &finetune.SeqLenError{SeqLen: cfg.SeqLen, Context: c}
 		}
 		if cfg.SeqLen == 0 {
-			cfg.SeqLen = pre.Backbone.Config.ContextLen
+			cfg.SeqLen = pre.Backbone.Context()
 		}
 		rep.Config = cfg.String()
 	} else {
@@ -355,16 +364,16 @@ func RunExperiment(ctx context.Context, cfg Config) (*Report, error) {
 				return nil, err
 			}
 			for _, pretrained := range []bool{true, false} {
-				m, err := gpt.New(pre.Backbone.Config, tensor.NewRNG(1000+seed))
+				bb, err := pre.NewRandom(1000 + seed)
 				if err != nil {
 					return nil, err
 				}
 				if pretrained {
-					if err := m.LoadStateDict(preState); err != nil {
+					if err := bb.LoadStateDict(preState); err != nil {
 						return nil, err
 					}
 				}
-				model, err := finetune.NewModel(finetune.NewGPT(m), pre.Tokens, "classify", map[string]string{"pooling": "mean"}, cfg.Labels, cfg.SeqLen, seed)
+				model, err := finetune.NewModel(bb, pre.Tokens, "classify", map[string]string{"pooling": cfg.pooling()}, cfg.Labels, cfg.SeqLen, seed)
 				if err != nil {
 					return nil, err
 				}
@@ -518,7 +527,7 @@ func Pretrain(ctx context.Context, cfg *Config) (*finetune.Pretrained, float64, 
 	pre := &finetune.Pretrained{Backbone: finetune.NewGPT(m), Tokens: tokens}
 	if cfg.Out != "" {
 		dir := filepath.Join(cfg.Out, "pretrained")
-		if err := finetune.SavePretrained(dir, pre.Backbone, pre.Tokens, map[string]any{"pretrain_steps": res.Steps, "pretrain_loss": res.Loss,
+		if err := finetune.SavePretrained(dir, finetune.NewGPT(m), pre.Tokens, map[string]any{"pretrain_steps": res.Steps, "pretrain_loss": res.Loss,
 			"pretrain_objective": obj.String()}); err != nil {
 			return nil, 0, err
 		}

@@ -24,10 +24,15 @@ func init() {
 
 const finetuneSynopsis = `--from CKPT --data TRAIN [--valid VALID] [--eval TEST] [flags]
 
-Fine-tunes the backbone in CKPT (a ` + "`pretrain train --objective clm`" + ` output,
-` + "`pretrain transfer`" + `'s pretrained/ folder, or a fine-tuned model) with a
+Fine-tunes the backbone in CKPT with a
 task head on TRAIN and writes the model to --out (labels and tokenizer
 included), ready for ` + "`pretrain predict`" + ` and ` + "`pretrain evaluate`" + `.
+CKPT is any ` + "`pretrain train`" + ` output (clm: the GPT; mlm, contrastive,
+electra: the BERT encoder or discriminator; span, dae: the T5 encoder;
+bilm: the biLSTM; skipgram, cbow, glove: the word vectors, mean-pooled),
+` + "`pretrain transfer`" + `'s pretrained/ folder, a word-vector file, or a
+fine-tuned model. Its own tokenizer (config.json, tokenizer.json beside
+it) is used.
 
 Model selection never sees the test data: a validation set (--valid FILE,
 or by default --valid-frac of TRAIN, stratified by label, held out from
@@ -70,7 +75,7 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		loraAlpha, loraDropout                        float64
 	)
 	fs := newFlagSet("finetune", finetuneSynopsis, stderr)
-	fs.StringVar(&from, "from", "", "pretrained checkpoint directory (required)")
+	fs.StringVar(&from, "from", "", "pretrained checkpoint directory or word-vector file (required)")
 	fs.StringVar(&head, "head", "classify", "task head: classify, or a head registered by a plugin")
 	fs.StringVar(&trainPath, "data", "", "training examples: .jsonl, .csv or .tsv (required)")
 	fs.StringVar(&validPath, "valid", "", "validation examples for checkpoint choice and early stopping (default: --valid-frac of --data)")
@@ -90,8 +95,8 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.Steps, "steps", 100, "optimizer steps (0: --epochs passes)")
 	fs.IntVar(&cfg.BatchSize, "batch", 16, "examples per step")
 	fs.IntVar(&seqLen, "seq-len", 0, "tokens per window (0: the backbone's context; more is an error)")
-	fs.Float64Var(&lr, "lr", 1e-3, "peak learning rate (linear warm-up and decay)")
-	fs.Float64Var(&headLR, "head-lr", 1e-2, "head learning rate (0: --lr)")
+	fs.Float64Var(&lr, "lr", 1e-3, "peak learning rate (linear warm-up and decay; word vectors: 1e-2)")
+	fs.Float64Var(&headLR, "head-lr", 1e-2, "head learning rate (0: --lr; word vectors: 1)")
 	fs.Float64Var(&decay, "decay", 0.8, "llrd: LR factor per layer down from the top")
 	fs.IntVar(&cfg.EvalEvery, "eval-every", 0, "score the validation set every N steps (0: --steps/10, or every epoch with --epochs)")
 	fs.IntVar(&cfg.Patience, "patience", 0, "stop after N validation scores without improvement (0: never)")
@@ -173,6 +178,16 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if scratch {
 		if err := pre.Randomize(1000 + cfg.Seed); err != nil {
 			return err
+		}
+	}
+	if pre.Backbone.Family() == "word-vectors" {
+		// Mean-pooled word vectors are small: transfer's word-vector
+		// rates, unless given.
+		if !set["lr"] {
+			cfg.LR = 1e-2
+		}
+		if !set["head-lr"] {
+			cfg.HeadLR = 1
 		}
 	}
 	if st, err := os.Stat(out); err == nil && !st.IsDir() {
