@@ -32,8 +32,8 @@ func (r *Report) WriteTable(w io.Writer) {
 	if r.Protocol != "" {
 		fmt.Fprintf(w, "%s\n\n", r.Protocol)
 	}
-	fmt.Fprintln(w, "| labels | pretrained test acc | scratch test acc | Δ points | pretrained test F1 | scratch test F1 | pretrained steps to scratch's best (validation) | scratch's best at step | ratio |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| labels | pretrained test acc | scratch test acc | Naive Bayes test acc | Δ vs scratch | Δ vs NB | pretrained test F1 | scratch test F1 | NB test F1 | pretrained steps to scratch's best (validation) | scratch's best at step | ratio |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, row := range r.Rows {
 		steps, ratio := "never", "∞"
 		if row.PreReached == row.SeedsCounted && row.SeedsCounted > 0 {
@@ -41,9 +41,9 @@ func (r *Report) WriteTable(w io.Writer) {
 		} else if row.PreReached > 0 {
 			steps = fmt.Sprintf("%.0f (%d/%d seeds)", row.StepsToScratchBest, row.PreReached, row.SeedsCounted)
 		}
-		fmt.Fprintf(w, "| %d | %.1f ± %.1f | %.1f ± %.1f | %+.1f | %.3f | %.3f | %s | %.0f | %s |\n", row.Budget,
-			100*row.PreAcc, 100*row.PreAccSD, 100*row.ScratchAcc, 100*row.ScratchAccSD, 100*(row.PreAcc-row.ScratchAcc),
-			row.PreF1, row.ScratchF1, steps, row.ScratchBestStep, ratio)
+		fmt.Fprintf(w, "| %d | %.1f ± %.1f | %.1f ± %.1f | %.1f ± %.1f | %+.1f | %+.1f | %.3f | %.3f | %.3f | %s | %.0f | %s |\n", row.Budget,
+			100*row.PreAcc, 100*row.PreAccSD, 100*row.ScratchAcc, 100*row.ScratchAccSD, 100*row.NBAcc, 100*row.NBAccSD,
+			100*(row.PreAcc-row.ScratchAcc), 100*(row.PreAcc-row.NBAcc), row.PreF1, row.ScratchF1, row.NBF1, steps, row.ScratchBestStep, ratio)
 	}
 }
 
@@ -91,20 +91,24 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 			runs[i].ValidAcc = nil
 		}
 	}
+	base := make([]run, len(r.Baseline))
+	for i, x := range r.Baseline {
+		base[i] = run{Run: x}
+	}
 	rows := make([]row, len(r.Rows))
 	for i, x := range r.Rows {
 		rows[i] = row{Row: x, StepRatio: x.StepRatio}
 		if math.IsInf(x.StepRatio, 0) || math.IsNaN(x.StepRatio) {
 			rows[i].StepRatio = nil
 		}
-		for _, f := range []*float64{&rows[i].StepsToScratchBest, &rows[i].ScratchBestStep, &rows[i].PreAccSD, &rows[i].ScratchAccSD} {
+		for _, f := range []*float64{&rows[i].StepsToScratchBest, &rows[i].ScratchBestStep, &rows[i].PreAccSD, &rows[i].ScratchAccSD, &rows[i].NBAcc, &rows[i].NBAccSD} {
 			if math.IsNaN(*f) {
 				*f = -1
 			}
 		}
 	}
 	return json.Marshal(map[string]any{"config": r.Config, "backbone": r.Backbone, "pretrain_loss": r.PretrainLoss,
-		"pretrain_seconds": r.PretrainTime.Seconds(), "elapsed_seconds": r.Elapsed.Seconds(), "protocol": r.Protocol, "rows": rows, "runs": runs})
+		"pretrain_seconds": r.PretrainTime.Seconds(), "elapsed_seconds": r.Elapsed.Seconds(), "protocol": r.Protocol, "rows": rows, "runs": runs, "naive_bayes": base})
 }
 
 // SVG draws two panels: best accuracy against the number of labels (log

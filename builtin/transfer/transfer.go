@@ -304,6 +304,10 @@ type Row struct {
 	ScratchBestStep          float64 // scratch: step of its best validation accuracy (mean)
 	StepRatio                float64 // StepsToScratchBest / ScratchBestStep (mean of per-seed ratios)
 	PreReached, SeedsCounted int     // seeds where the pretrained curve reached scratch's best
+	// NBAcc (± NBAccSD) and NBF1: the bag-of-words Naive Bayes baseline
+	// trained on the same budgets (all N examples: it needs no
+	// validation set), scored on the same test set.
+	NBAcc, NBAccSD, NBF1 float64
 }
 
 // Report is the experiment's outcome.
@@ -316,6 +320,7 @@ type Report struct {
 	PretrainLoss float64
 	PretrainTime time.Duration
 	Runs         []Run
+	Baseline     []Run // Naive Bayes on the same budgets (Pretrained false)
 	Rows         []Row
 	Elapsed      time.Duration
 }
@@ -363,6 +368,7 @@ func RunExperiment(ctx context.Context, cfg Config) (*Report, error) {
 			if err != nil {
 				return nil, err
 			}
+			rep.naiveBayes(&cfg, sub, seed)
 			for _, pretrained := range []bool{true, false} {
 				bb, err := pre.NewRandom(1000 + seed)
 				if err != nil {
@@ -399,7 +405,7 @@ func RunExperiment(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}
 	}
-	rep.Rows = aggregate(rep.Runs)
+	rep.Rows = aggregate(rep.Runs, rep.Baseline)
 	rep.Elapsed = time.Since(start)
 	if cfg.Out != "" {
 		if err := rep.Write(cfg.Out); err != nil {
@@ -630,8 +636,15 @@ func (p *passageReader) Close() error { return p.r.Close() }
 // oneLine joins a paragraph's lines with spaces, as labeled examples are.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// naiveBayes adds the baseline's run on one budget.
+func (rep *Report) naiveBayes(cfg *Config, sub []data.Example, seed uint64) {
+	m := TrainNaiveBayes(sub, cfg.Labels.Len(), 1).Evaluate(cfg.Labels.Names(), cfg.Eval)
+	rep.Baseline = append(rep.Baseline, Run{Budget: len(sub), Seed: seed, Accuracy: m.Accuracy, MacroF1: m.MacroF1, ValidAcc: math.NaN()})
+	progress(cfg.Progress, "%4d labels, seed %d, %-10s test accuracy %.3f, macro-F1 %.3f\n", len(sub), seed, "naive-bayes", m.Accuracy, m.MacroF1)
+}
+
 // aggregate averages the runs per budget over seeds.
-func aggregate(runs []Run) []Row {
+func aggregate(runs, baseline []Run) []Row {
 	byBudget := map[int][]Run{}
 	var budgets []int
 	for _, r := range runs {
@@ -678,6 +691,15 @@ func aggregate(runs []Run) []Row {
 				}
 			}
 		}
+		var nb []float64
+		for _, r := range baseline {
+			if r.Budget == b {
+				nb = append(nb, r.Accuracy)
+				row.NBF1 += r.MacroF1
+			}
+		}
+		row.NBAcc, row.NBAccSD = meanSD(nb)
+		row.NBF1 /= float64(max(1, len(nb)))
 		row.StepsToScratchBest, _ = meanSD(reach)
 		row.ScratchBestStep, _ = meanSD(sbest)
 		row.StepRatio, _ = meanSD(ratios)

@@ -141,6 +141,7 @@ func runWordVectors(ctx context.Context, cfg Config, rep *Report, start time.Tim
 			if err != nil {
 				return nil, err
 			}
+			rep.naiveBayes(&cfg, sub, seed)
 			seqs, labels := encode(trainSet)
 			validSeqs, validLabels := encode(validSet)
 			for _, pretrained := range []bool{true, false} {
@@ -174,7 +175,7 @@ func runWordVectors(ctx context.Context, cfg Config, rep *Report, start time.Tim
 			}
 		}
 	}
-	rep.Rows = aggregate(rep.Runs)
+	rep.Rows = aggregate(rep.Runs, rep.Baseline)
 	rep.Elapsed = time.Since(start)
 	if cfg.Out != "" {
 		if err := rep.Write(cfg.Out); err != nil {
