@@ -154,8 +154,16 @@ func (c Config) protocol() string {
 	if len(c.Eval) < c.evalTotal {
 		test = fmt.Sprintf("a random %d of the %d test examples (--eval-limit)", len(c.Eval), c.evalTotal)
 	}
+	texts := fmt.Sprintf("texts are read whole, in windows of %d tokens, logits averaged over a text's windows", c.SeqLen)
+	if c.Backbone == BackboneWord2Vec {
+		texts = "texts are read whole (every known word pooled)"
+		if c.WordSeqLen > 0 {
+			texts = fmt.Sprintf("texts are cut to their first %d known words", c.WordSeqLen)
+		}
+	}
 	return fmt.Sprintf("Test accuracy and macro-F1 on %s, scored once per run after training; mean ± SD over %d seed(s). "+
-		"Budgets (labels) are %s; %s. Both arms train %d steps.", test, len(c.Seeds), sampling, c.selection(), c.Steps)
+		"Budgets (labels) are %s; %s; %s. Both arms train %d steps; Naive Bayes (bag of words, add-one) trains on all N labels.",
+		test, len(c.Seeds), sampling, c.selection(), texts, c.Steps)
 }
 
 // selection says how a run's checkpoint is chosen.
@@ -347,7 +355,7 @@ func RunExperiment(ctx context.Context, cfg Config) (*Report, error) {
 		if cfg.SeqLen == 0 {
 			cfg.SeqLen = pre.Backbone.Context()
 		}
-		rep.Config = cfg.String()
+		rep.Config, rep.Protocol = cfg.String(), cfg.protocol()
 	} else {
 		t0 := time.Now()
 		if pre, rep.PretrainLoss, err = Pretrain(ctx, &cfg); err != nil {

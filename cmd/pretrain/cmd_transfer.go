@@ -83,6 +83,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Float64Var(&lr, "lr", 0, "fine-tuning learning rate of the backbone (both arms; default 1e-3, word2vec 1e-2)")
 	fs.Float64Var(&headLR, "head-lr", 0, "learning rate of the classification head (both arms; default 1e-2, word2vec 1)")
 	fs.IntVar(&cfg.SeqLen, "seq-len", 0, "tokens per window and pretraining row (default 64; with --from the backbone's context, more is an error)")
+	fs.StringVar(&cfg.Pooling, "pooling", "mean", "classify pooling of both arms: mean, last or cls")
 	fs.IntVar(&cfg.Finetune.LoRARank, "lora-rank", 0, "lora: adapter rank (default 8; alpha is twice the rank)")
 	fs.StringVar(&cfg.Finetune.Strategy, "strategy", "full", "fine-tuning strategy of both arms: full, llrd, gradual, lora (probe freezes scratch's random backbone)")
 	fs.Var(&text, "text", "unlabeled pretraining text: file, folder or glob, .gz allowed, paragraphs separated by blank lines, or a .jsonl/.csv/.tsv file whose --text-column is read (repeatable; default: the Austen novels without the task's evaluation paragraphs)")
