@@ -1,11 +1,21 @@
 // Package transfer measures what pretraining buys: it pretrains a GPT
 // backbone with the causal-LM objective plus a passage-contrastive term
 // (lm.CLM.WithContrastive) on unlabeled text (by default the embedded Austen
-// novels without the task's evaluation paragraphs), then for
-// each label budget fine-tunes it and trains the same architecture from
-// scratch, with the same step budget, hyper-parameters and seeds, and
-// reports accuracy, macro-F1 and how many steps the pretrained model needs to
-// reach the scratch model's best accuracy. `pretrain transfer` runs it.
+// novels without the task's evaluation paragraphs), or takes any backbone
+// finetune.LoadPretrained reads, then for each label budget fine-tunes it
+// and trains the same architecture from scratch, with the same step
+// budget, hyper-parameters and seeds, next to a bag-of-words Naive Bayes
+// baseline (TrainNaiveBayes) on the same examples, and reports test
+// accuracy, macro-F1 and how many steps the pretrained model needs to
+// reach the scratch model's best validation accuracy.
+//
+// The protocol keeps the test set out of every choice: a budget is drawn
+// from the training pool (Config.Sampling: stratified random per seed, or
+// the first N), Config.ValidFrac of it is held out as the validation set
+// that picks each run's checkpoint (or none: the last step is kept), and
+// the test set (Config.Eval) is scored once per run, at the end, on every
+// example unless Config.EvalLimit says otherwise. Texts are read whole, in
+// windows of SeqLen tokens (finetune.Model). `pretrain transfer` runs it.
 //
 // Config.Backbone "word2vec" runs the same comparison for skip-gram word
 // vectors trained on the same text (builtin/word2vec, seconds), mean-pooled
