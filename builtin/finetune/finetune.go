@@ -1,8 +1,11 @@
 // Package finetune adapts a pretrained backbone to a labeled task: a head
 // from the task registry ("classify" by default) over a GPT backbone, one of
-// five strategies, early stopping on the evaluation accuracy with the best
-// weights kept, and an optional auxiliary language-model loss on the task's
-// own text (task-adaptive pretraining).
+// five strategies, early stopping on a validation set's accuracy with the
+// best weights kept (SplitValid carves one from the training pool; the
+// test set is scored once at the end, never used for selection), whole
+// documents read in windows whose logits are averaged (Model.SeqLen), and
+// an optional auxiliary language-model loss on the task's own text
+// (task-adaptive pretraining).
 //
 // Strategies:
 //
@@ -78,6 +81,25 @@ type Config struct {
 
 	// OnEval, when set, is called after each evaluation.
 	OnEval func(p EvalPoint)
+	// OnProgress, when set, is called every ProgressEvery optimizer steps
+	// (default Steps/10) and after the last one.
+	OnProgress    func(p Progress)
+	ProgressEvery int
+}
+
+// Progress is where a run stands: the step, the mean training loss since
+// the last report, the time so far and the estimated time left.
+type Progress struct {
+	Step, Steps int
+	Loss        float64
+	Elapsed     time.Duration
+	ETA         time.Duration
+}
+
+// String formats the progress line.
+func (p Progress) String() string {
+	return fmt.Sprintf("step %d/%d: train loss %.4f, elapsed %s, ETA %s", p.Step, p.Steps, p.Loss,
+		p.Elapsed.Round(time.Second), p.ETA.Round(time.Second))
 }
 
 // String summarises the settings.
@@ -170,15 +192,22 @@ func (c *Config) defaults(n int) error {
 	if c.Warmup == 0 {
 		c.Warmup = c.Steps / 10
 	}
+	if c.ProgressEvery <= 0 {
+		c.ProgressEvery = max(1, c.Steps/10)
+	}
 	return nil
 }
 
 // Run fine-tunes m on the train examples (their LabelIDs index m.Labels),
-// evaluating on eval. The model ends with the weights of its best
-// evaluation (the last step's when eval is empty). Cancelling ctx stops
+// evaluating on valid, the validation set that chooses the checkpoint and
+// stops early: never pass the test set here (score it once afterwards
+// with Evaluate; SplitValid carves a validation set from a training
+// pool). The model ends with the weights of its best validation accuracy
+// (the last step's when valid is empty). Cancelling ctx stops
 // after the current step, keeps the best weights and returns ctx's error
 // with the result so far.
-func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) (*Result, error) {
+func Run(ctx context.Context, m *Model, train, valid []data.Example, cfg Config) (*Result, error) {
+	eval := valid
 	if len(train) == 0 {
 		return nil, &ConfigError{"no training examples"}
 	}
@@ -214,9 +243,13 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 	sched := optim.WarmupLinear(cfg.LR, cfg.Warmup, cfg.Steps, 0)
 
 	// Pre-encode; batches are drawn from a fresh permutation each epoch.
-	seqs := make([][]int, len(train))
+	seqs := make([][][]int, len(train))
 	for i, e := range train {
 		seqs[i] = m.encode(e.Text)
+	}
+	gptBB, isGPT := bb.(*GPT)
+	if (cfg.AuxLM > 0 || cfg.AuxMLM > 0) && !isGPT {
+		return nil, &ConfigError{fmt.Sprintf("the auxiliary LM losses need a GPT backbone (this one is %s)", bb.Family())}
 	}
 	var mlm *data.MLMCollator
 	if cfg.AuxMLM > 0 {
@@ -270,6 +303,8 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 	stepScope := tensor.NewScope().WithArena(arena).WithAutocast(cfg.Precision)
 	unfrozen := 0
 	var runErr error
+	var lossSum float64
+	lossN := 0
 	for step := 0; step < cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			runErr = err
@@ -288,33 +323,39 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 		}
 		i0 := (step % perEpoch) * cfg.BatchSize
 		idx := order[i0:min(i0+cfg.BatchSize, len(order))]
-		bs := make([][]int, len(idx))
+		docs := make([][][]int, len(idx))
 		labels := make([]int, len(idx))
 		for j, k := range idx {
-			bs[j], labels[j] = seqs[k], train[k].LabelID
+			docs[j], labels[j] = seqs[k], train[k].LabelID
 		}
-		b := m.batchOf(bs, labels)
+		b, rows := m.batchOf(docs, labels)
 		b.Scope = stepScope
 		m.Train(true)
 		optim.SetLR(opt, sched.LR(step))
 		var loss *tensor.Tensor
 		if err := catch(func() {
-			loss = m.Head.Loss(b)
+			loss = m.loss(b, rows, labels)
 			if cfg.AuxLM > 0 {
-				loss = loss.Add(auxLM(bb, b).MulScalar(cfg.AuxLM))
+				loss = loss.Add(auxLM(gptBB, b).MulScalar(cfg.AuxLM))
 			}
 			if mlm != nil {
+				var bs [][]int
+				for _, d := range docs {
+					bs = append(bs, d...)
+				}
 				mb, err := mlm.Collate(bs, mlmRNG.Derive(uint64(step)))
 				if err != nil {
 					panic(err)
 				}
 				targets := lm.ShiftLabels(nil, mb.Labels, mb.Size, mb.SeqLen)
-				loss = loss.Add(tensor.CrossEntropy(bb.Forward(b.Scope, mb.InputIDs, mb.Size, mb.SeqLen), targets).MulScalar(cfg.AuxMLM))
+				loss = loss.Add(tensor.CrossEntropy(gptBB.Forward(b.Scope, mb.InputIDs, mb.Size, mb.SeqLen), targets).MulScalar(cfg.AuxMLM))
 			}
 			loss.Backward()
 		}); err != nil {
 			return res, fmt.Errorf("finetune: step %d: %w", step, err)
 		}
+		lossSum += float64(loss.Item())
+		lossN++
 		ps := optim.Params(opt)
 		if n := optim.ClipGradNorm(ps, cfg.ClipNorm); !math.IsNaN(float64(n)) && !math.IsInf(float64(n), 0) {
 			opt.Step()
@@ -322,6 +363,12 @@ func Run(ctx context.Context, m *Model, train, eval []data.Example, cfg Config) 
 		opt.ZeroGrad()
 		arena.Reset()
 		res.Steps = step + 1
+		if cfg.OnProgress != nil && (res.Steps%cfg.ProgressEvery == 0 || res.Steps == cfg.Steps) {
+			el := time.Since(start)
+			cfg.OnProgress(Progress{Step: res.Steps, Steps: cfg.Steps, Loss: lossSum / float64(max(1, lossN)), Elapsed: el,
+				ETA: time.Duration(float64(el) / float64(res.Steps) * float64(cfg.Steps-res.Steps))})
+			lossSum, lossN = 0, 0
+		}
 		if res.Steps%cfg.EvalEvery == 0 || res.Steps == cfg.Steps {
 			if evaluate(res.Steps) {
 				res.Stopped = true
@@ -405,10 +452,16 @@ func Groups(m *Model, cfg Config) ([]*optim.Group, error) {
 	for _, p := range headParams {
 		p.Tensor.SetRequiresGrad(true)
 	}
+	wd := cfg.WD
+	if bb.Family() == "word-vectors" {
+		// Decay would shrink every word's vector, also those absent from
+		// the labeled examples.
+		wd = 0
+	}
 	switch cfg.Strategy {
 	case "full", "gradual":
 		for _, l := range layers {
-			groups = append(groups, optim.SplitDecay(l, cfg.LR, cfg.WD)...)
+			groups = append(groups, optim.SplitDecay(l, cfg.LR, wd)...)
 		}
 		setGrad(bb.NamedParameters(), cfg.Strategy == "full")
 	case "probe":
@@ -419,7 +472,7 @@ func Groups(m *Model, cfg Config) ([]*optim.Group, error) {
 			// embeddings (group 0) sit one step below the first block.
 			depth := len(layers) - 1 - i
 			lr := cfg.LR * float32(math.Pow(float64(cfg.Decay), float64(depth)))
-			for _, g := range optim.SplitDecay(l, lr, cfg.WD) {
+			for _, g := range optim.SplitDecay(l, lr, wd) {
 				g.Name = fmt.Sprintf("layer%d.%s", i, g.Name)
 				g.LRScale = lr / cfg.LR
 				groups = append(groups, g)
@@ -427,14 +480,18 @@ func Groups(m *Model, cfg Config) ([]*optim.Group, error) {
 		}
 		setGrad(bb.NamedParameters(), true)
 	case "lora":
-		if bb.LoRA != nil {
+		g, ok := bb.(*GPT)
+		if !ok {
+			return nil, &ConfigError{fmt.Sprintf("strategy lora adapts a GPT backbone's linears; this one is %s (use full, probe, llrd or gradual)", bb.Family())}
+		}
+		if g.LoRA != nil {
 			return nil, &ConfigError{"the backbone already has LoRA adapters"}
 		}
-		ad, err := lora.Apply(bb.Model, lora.Config{Rank: cfg.LoRARank, Alpha: cfg.LoRAAlpha, Dropout: cfg.LoRADropout, Seed: cfg.Seed + 17})
+		ad, err := lora.Apply(g.Model, lora.Config{Rank: cfg.LoRARank, Alpha: cfg.LoRAAlpha, Dropout: cfg.LoRADropout, Seed: cfg.Seed + 17})
 		if err != nil {
 			return nil, err
 		}
-		bb.LoRA = ad
+		g.LoRA = ad
 		groups = append(groups, optim.NewGroup("lora", ad.NamedParameters(), cfg.LR, 0))
 	}
 	for _, g := range optim.SplitDecay(headParams, cfg.HeadLR, cfg.WD) {
@@ -443,4 +500,43 @@ func Groups(m *Model, cfg Config) ([]*optim.Group, error) {
 		groups = append(groups, g)
 	}
 	return groups, nil
+}
+
+// SplitValid carves a validation set from a labeled pool: frac of each
+// label's examples (rounded, at least one where the label has two or
+// more, never a label's last example), drawn at random with seed; the
+// rest, in their original order, is the training set. frac 0 returns the
+// pool and no validation set.
+func SplitValid(pool []data.Example, frac float64, seed uint64) (train, valid []data.Example, err error) {
+	if frac < 0 || frac >= 1 {
+		return nil, nil, &ConfigError{fmt.Sprintf("validation fraction %g: want 0 <= frac < 1", frac)}
+	}
+	if frac == 0 {
+		return pool, nil, nil
+	}
+	byLabel := map[int][]int{}
+	for _, i := range tensor.NewRNG(seed*104729 + 7).Perm(len(pool)) {
+		l := pool[i].LabelID
+		byLabel[l] = append(byLabel[l], i)
+	}
+	inValid := make([]bool, len(pool))
+	for _, idx := range byLabel {
+		k := int(math.Round(frac * float64(len(idx))))
+		if len(idx) >= 2 {
+			k = max(1, min(k, len(idx)-1))
+		} else {
+			k = 0
+		}
+		for _, i := range idx[:k] {
+			inValid[i] = true
+		}
+	}
+	for i, e := range pool {
+		if inValid[i] {
+			valid = append(valid, e)
+		} else {
+			train = append(train, e)
+		}
+	}
+	return train, valid, nil
 }

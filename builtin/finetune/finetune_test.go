@@ -190,7 +190,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	m := tinyModel(t, 1)
 	bbDir := filepath.Join(dir, "bb")
-	if err := SavePretrained(bbDir, m.Backbone, m.Tokens, nil); err != nil {
+	if err := SavePretrained(bbDir, m.Backbone.(*GPT), m.Tokens, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := LoadPretrained(bbDir); err != nil {

@@ -13,12 +13,23 @@ func exp32(x float32) float32 { return float32(math.Exp(float64(x))) }
 
 // Metrics scores a classifier on labeled examples.
 type Metrics struct {
-	N         int     // examples scored
-	Accuracy  float64 // fraction correct
-	MacroF1   float64 // unweighted mean of the per-label F1 scores
-	Loss      float64 // mean cross-entropy
-	Labels    []string
-	Confusion [][]int // [true][predicted] counts
+	N         int          `json:"n"`        // examples scored
+	Accuracy  float64      `json:"accuracy"` // fraction correct
+	MacroF1   float64      `json:"macro_f1"` // unweighted mean of the per-label F1 scores
+	Loss      float64      `json:"loss"`     // mean cross-entropy
+	Labels    []string     `json:"labels"`
+	Confusion [][]int      `json:"confusion"` // [true][predicted] counts
+	PerClass  []ClassScore `json:"per_class"` // in label id order
+}
+
+// ClassScore is one label's precision, recall and F1 (0 where undefined:
+// no predictions or no examples of the label) and its number of examples.
+type ClassScore struct {
+	Label     string  `json:"label"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+	Support   int     `json:"support"`
 }
 
 // String is a one-line summary.
@@ -57,10 +68,13 @@ func Score(labels []string, truth, pred []int, pTrue []float32) Metrics {
 				fn += m.Confusion[c][o]
 			}
 		}
+		cs := ClassScore{Label: labels[c], Support: tp + fn}
 		if tp > 0 {
-			p, r := float64(tp)/float64(tp+fp), float64(tp)/float64(tp+fn)
-			f1 += 2 * p * r / (p + r)
+			cs.Precision, cs.Recall = float64(tp)/float64(tp+fp), float64(tp)/float64(tp+fn)
+			cs.F1 = 2 * cs.Precision * cs.Recall / (cs.Precision + cs.Recall)
+			f1 += cs.F1
 		}
+		m.PerClass = append(m.PerClass, cs)
 	}
 	if k > 0 {
 		m.MacroF1 = f1 / float64(k)
@@ -104,4 +118,16 @@ func (m Metrics) WriteConfusion(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, strings.Repeat("-", width+7*len(m.Labels)))
+}
+
+// WritePerClass prints each label's precision, recall, F1 and support.
+func (m Metrics) WritePerClass(w io.Writer) {
+	width := 5
+	for _, l := range m.Labels {
+		width = max(width, len(l))
+	}
+	fmt.Fprintf(w, "%-*s %9s %9s %9s %8s\n", width, "label", "precision", "recall", "f1", "support")
+	for _, c := range m.PerClass {
+		fmt.Fprintf(w, "%-*s %9.4f %9.4f %9.4f %8d\n", width, c.Label, c.Precision, c.Recall, c.F1, c.Support)
+	}
 }

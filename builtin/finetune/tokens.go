@@ -2,9 +2,12 @@ package finetune
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/tokenizer"
 )
 
@@ -23,10 +26,13 @@ const TokenizerFile = "tokenizer.json"
 // Tokens turns text into a backbone's input ids: UTF-8 bytes ("bytes", as
 // `pretrain train` does) or a subword tokenizer loaded from tokenizer.json.
 type Tokens struct {
-	Kind  string              // "bytes" or "tokenizer.json"
-	Tok   tokenizer.Tokenizer // nil for bytes
+	Kind  string              // "bytes", "tokenizer.json" or "words"
+	Tok   tokenizer.Tokenizer // nil for bytes and words
 	Vocab int                 // ids are below Vocab
 	Pad   int                 // padding id
+
+	words []string       // "words": the vocabulary in id order
+	index map[string]int // "words": word -> id
 }
 
 // ByteTokens returns the byte-level tokenization of `pretrain train`.
@@ -47,6 +53,9 @@ func NewTokens(tok tokenizer.Tokenizer) *Tokens {
 
 // Encode returns the ids of text.
 func (t *Tokens) Encode(text string) []int {
+	if t.Kind == "words" {
+		return encodeWords(t, text)
+	}
 	if t.Tok != nil {
 		return t.Tok.Encode(text)
 	}
@@ -59,6 +68,9 @@ func (t *Tokens) Encode(text string) []int {
 
 // MaskID returns the id of a mask token ("<mask>", "[MASK]"), or -1.
 func (t *Tokens) MaskID() int {
+	if t.Kind == "words" {
+		return -1
+	}
 	if t.Tok == nil {
 		return ByteMask
 	}
@@ -72,6 +84,9 @@ func (t *Tokens) MaskID() int {
 
 // String describes the tokenization.
 func (t *Tokens) String() string {
+	if t.Kind == "words" {
+		return fmt.Sprintf("Tokens(words, vocab=%d)", len(t.words))
+	}
 	if t.Tok == nil {
 		return fmt.Sprintf("Tokens(bytes, vocab=%d)", t.Vocab)
 	}
@@ -81,25 +96,67 @@ func (t *Tokens) String() string {
 // save writes the tokenizer into dir (nothing for bytes) and returns the
 // config.json value naming it.
 func (t *Tokens) save(dir string) (string, error) {
+	if t.Kind == "words" {
+		return "words", checkpoint.WriteFileAtomic(filepath.Join(dir, WordsFile), func(w io.Writer) error {
+			for _, word := range t.words {
+				if _, err := io.WriteString(w, word+"\n"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	if t.Tok == nil {
 		return "bytes", nil
 	}
 	return TokenizerFile, t.Tok.Save(filepath.Join(dir, TokenizerFile))
 }
 
-// loadTokens reads the tokenization a checkpoint's config names: "bytes",
-// or tokenizer.json beside it (also when the config does not say).
-func loadTokens(dir string, cfg map[string]any) (*Tokens, error) {
+// TokenizerPath resolves the tokenization a checkpoint directory's
+// config.json names: bytes reports byte-level ids ("tokenizer": "bytes");
+// otherwise path is the named file taken relative to dir (an absolute
+// name as is), else dir/tokenizer.json, which is also used when the
+// config names none. Never a file of the working directory. No tokenizer
+// to be found is an error naming what was looked for.
+func TokenizerPath(dir string, cfg map[string]any) (path string, bytes bool, err error) {
 	kind, _ := cfg["tokenizer"].(string)
 	if kind == "bytes" {
-		return ByteTokens(), nil
+		return "", true, nil
 	}
-	path := filepath.Join(dir, TokenizerFile)
-	if _, err := os.Stat(path); err != nil {
-		if kind == "" {
-			return nil, fmt.Errorf("%s: no tokenizer: config.json names none and there is no %s", dir, TokenizerFile)
+	var tried []string
+	if kind != "" {
+		p := kind
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, kind)
 		}
-		return nil, fmt.Errorf("%s: config.json names tokenizer %q but %s is missing", dir, kind, path)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, false, nil
+		}
+		tried = append(tried, p)
+	}
+	p := filepath.Join(dir, TokenizerFile)
+	if _, err := os.Stat(p); err == nil {
+		return p, false, nil
+	}
+	tried = append(tried, p)
+	if kind == "" {
+		return "", false, fmt.Errorf("%s: no tokenizer: config.json names none and there is no %s", dir, p)
+	}
+	return "", false, fmt.Errorf("%s: config.json names tokenizer %q but there is no %s", dir, kind, strings.Join(tried, " nor "))
+}
+
+// loadTokens reads the tokenization a checkpoint's config names (see
+// TokenizerPath).
+func loadTokens(dir string, cfg map[string]any) (*Tokens, error) {
+	if kind, _ := cfg["tokenizer"].(string); kind == "words" {
+		return loadWordTokens(dir)
+	}
+	path, bytes, err := TokenizerPath(dir, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if bytes {
+		return ByteTokens(), nil
 	}
 	tok, err := tokenizer.Load(path)
 	if err != nil {

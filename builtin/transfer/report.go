@@ -27,10 +27,13 @@ func (r *Report) String() string {
 }
 
 // WriteTable prints the results as a Markdown table: mean (± standard
-// deviation) over seeds.
+// deviation) over seeds, under a line saying what the figures are.
 func (r *Report) WriteTable(w io.Writer) {
-	fmt.Fprintln(w, "| labels | pretrained acc | scratch acc | Δ points | pretrained F1 | scratch F1 | pretrained steps to scratch's best | scratch's best at step | ratio |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	if r.Protocol != "" {
+		fmt.Fprintf(w, "%s\n\n", r.Protocol)
+	}
+	fmt.Fprintln(w, "| labels | pretrained test acc | scratch test acc | Naive Bayes test acc | Δ vs scratch | Δ vs NB | pretrained test F1 | scratch test F1 | NB test F1 | pretrained steps to scratch's best (validation) | scratch's best at step | ratio |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, row := range r.Rows {
 		steps, ratio := "never", "∞"
 		if row.PreReached == row.SeedsCounted && row.SeedsCounted > 0 {
@@ -38,9 +41,9 @@ func (r *Report) WriteTable(w io.Writer) {
 		} else if row.PreReached > 0 {
 			steps = fmt.Sprintf("%.0f (%d/%d seeds)", row.StepsToScratchBest, row.PreReached, row.SeedsCounted)
 		}
-		fmt.Fprintf(w, "| %d | %.1f ± %.1f | %.1f ± %.1f | %+.1f | %.3f | %.3f | %s | %.0f | %s |\n", row.Budget,
-			100*row.PreAcc, 100*row.PreAccSD, 100*row.ScratchAcc, 100*row.ScratchAccSD, 100*(row.PreAcc-row.ScratchAcc),
-			row.PreF1, row.ScratchF1, steps, row.ScratchBestStep, ratio)
+		fmt.Fprintf(w, "| %d | %.1f ± %.1f | %.1f ± %.1f | %.1f ± %.1f | %+.1f | %+.1f | %.3f | %.3f | %.3f | %s | %.0f | %s |\n", row.Budget,
+			100*row.PreAcc, 100*row.PreAccSD, 100*row.ScratchAcc, 100*row.ScratchAccSD, 100*row.NBAcc, 100*row.NBAccSD,
+			100*(row.PreAcc-row.ScratchAcc), 100*(row.PreAcc-row.NBAcc), row.PreF1, row.ScratchF1, row.NBF1, steps, row.ScratchBestStep, ratio)
 	}
 }
 
@@ -77,20 +80,35 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		Row
 		StepRatio any `json:"StepRatio"`
 	}
+	type run struct {
+		Run
+		ValidAcc any `json:"ValidAcc"`
+	}
+	runs := make([]run, len(r.Runs))
+	for i, x := range r.Runs {
+		runs[i] = run{Run: x, ValidAcc: x.ValidAcc}
+		if math.IsNaN(x.ValidAcc) {
+			runs[i].ValidAcc = nil
+		}
+	}
+	base := make([]run, len(r.Baseline))
+	for i, x := range r.Baseline {
+		base[i] = run{Run: x}
+	}
 	rows := make([]row, len(r.Rows))
 	for i, x := range r.Rows {
 		rows[i] = row{Row: x, StepRatio: x.StepRatio}
 		if math.IsInf(x.StepRatio, 0) || math.IsNaN(x.StepRatio) {
 			rows[i].StepRatio = nil
 		}
-		for _, f := range []*float64{&rows[i].StepsToScratchBest, &rows[i].ScratchBestStep, &rows[i].PreAccSD, &rows[i].ScratchAccSD} {
+		for _, f := range []*float64{&rows[i].StepsToScratchBest, &rows[i].ScratchBestStep, &rows[i].PreAccSD, &rows[i].ScratchAccSD, &rows[i].NBAcc, &rows[i].NBAccSD} {
 			if math.IsNaN(*f) {
 				*f = -1
 			}
 		}
 	}
 	return json.Marshal(map[string]any{"config": r.Config, "backbone": r.Backbone, "pretrain_loss": r.PretrainLoss,
-		"pretrain_seconds": r.PretrainTime.Seconds(), "elapsed_seconds": r.Elapsed.Seconds(), "rows": rows, "runs": r.Runs})
+		"pretrain_seconds": r.PretrainTime.Seconds(), "elapsed_seconds": r.Elapsed.Seconds(), "protocol": r.Protocol, "rows": rows, "runs": runs, "naive_bayes": base})
 }
 
 // SVG draws two panels: best accuracy against the number of labels (log
@@ -107,7 +125,7 @@ func (r *Report) SVG() string {
 	ph := H - 2*pad
 	// Panel 1: accuracy against labels.
 	x0, y0 := pad, pad
-	axes(&b, x0, y0, pw, ph, "labels (log scale)", "eval accuracy", "accuracy against labels (mean over seeds)")
+	axes(&b, x0, y0, pw, ph, "labels (log scale)", "test accuracy", "accuracy against labels (mean over seeds)")
 	if len(r.Rows) > 0 {
 		lo, hi := math.Log(float64(r.Rows[0].Budget)), math.Log(float64(r.Rows[len(r.Rows)-1].Budget))
 		if hi == lo {
@@ -134,7 +152,7 @@ func (r *Report) SVG() string {
 	legend(&b, x0+10, y0+10, colors, names)
 	// Panel 2: eval curves.
 	x0 = 2*pad + pw
-	axes(&b, x0, y0, pw, ph, "fine-tuning step", "eval accuracy", "eval curves (mean over seeds; darker = more labels)")
+	axes(&b, x0, y0, pw, ph, "fine-tuning step", "validation accuracy", "validation curves (mean over seeds; darker = more labels)")
 	maxStep := 1
 	for _, run := range r.Runs {
 		for _, p := range run.Curve {

@@ -52,7 +52,7 @@ func TestAustenSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pre.Backbone.Config.Dim != 128 || pre.Tokens.Vocab != cfg.Vocab {
+	if pre.Backbone.Dim() != 128 || pre.Tokens.Vocab != cfg.Vocab {
 		t.Fatalf("reloaded %v", pre)
 	}
 }

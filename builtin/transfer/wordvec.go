@@ -48,7 +48,7 @@ func (t *wordTokens) encode(text string, maxLen int) []int {
 		}
 		if id := t.vecs.Index(w); id >= 0 {
 			ids = append(ids, id)
-			if len(ids) == maxLen {
+			if maxLen > 0 && len(ids) == maxLen {
 				break
 			}
 		}
@@ -136,8 +136,14 @@ func runWordVectors(ctx context.Context, cfg Config, rep *Report, start time.Tim
 	evalSeqs, evalLabels := encode(cfg.Eval)
 	for _, budget := range cfg.Budgets {
 		for _, seed := range cfg.Seeds {
-			sub := Sample(cfg.Train, cfg.Labels.Len(), budget, seed)
-			seqs, labels := encode(sub)
+			sub := SampleBy(cfg.Sampling, cfg.Train, cfg.Labels.Len(), budget, seed)
+			trainSet, validSet, err := cfg.split(sub, seed)
+			if err != nil {
+				return nil, err
+			}
+			rep.naiveBayes(&cfg, sub, seed)
+			seqs, labels := encode(trainSet)
+			validSeqs, validLabels := encode(validSet)
 			for _, pretrained := range []bool{true, false} {
 				table := make([]float32, len(pre))
 				if pretrained {
@@ -149,22 +155,27 @@ func runWordVectors(ctx context.Context, cfg Config, rep *Report, start time.Tim
 					}
 				}
 				t0 := time.Now()
-				res, err := trainWordVectors(ctx, tensor.FromFloat32s(table, V+1, D), &cfg, seed, seqs, labels, evalSeqs, evalLabels, V)
+				res, head, err := trainWordVectors(ctx, tensor.FromFloat32s(table, V+1, D), &cfg, seed, seqs, labels, validSeqs, validLabels, V)
 				if err != nil {
 					return nil, err
 				}
-				r := Run{Pretrained: pretrained, Budget: len(sub), Seed: seed, Accuracy: res.Best.Accuracy, MacroF1: res.Best.MacroF1, BestStep: res.BestStep, Curve: res.Curve}
+				test := scoreWords(head, cfg.Labels.Names(), evalSeqs, evalLabels, V) // once, at the end
+				r := Run{Pretrained: pretrained, Budget: len(sub), Seed: seed, Accuracy: test.Accuracy, MacroF1: test.MacroF1,
+					BestStep: res.BestStep, ValidAcc: res.Best.Accuracy, Curve: res.Curve}
+				if len(validSet) == 0 {
+					r.BestStep, r.ValidAcc = res.Steps, math.NaN()
+				}
 				rep.Runs = append(rep.Runs, r)
 				kind := "scratch"
 				if pretrained {
 					kind = "pretrained"
 				}
-				progress(cfg.Progress, "%4d labels, seed %d, %-10s accuracy %.3f, macro-F1 %.3f (best at step %d, %s)\n",
-					r.Budget, seed, kind, r.Accuracy, r.MacroF1, r.BestStep, time.Since(t0).Round(100*time.Millisecond))
+				progress(cfg.Progress, "%4d labels, seed %d, %-10s test accuracy %.3f, macro-F1 %.3f (kept step %d, validation %.3f; %s)\n",
+					r.Budget, seed, kind, r.Accuracy, r.MacroF1, r.BestStep, r.ValidAcc, time.Since(t0).Round(100*time.Millisecond))
 			}
 		}
 	}
-	rep.Rows = aggregate(rep.Runs)
+	rep.Rows = aggregate(rep.Runs, rep.Baseline)
 	rep.Elapsed = time.Since(start)
 	if cfg.Out != "" {
 		if err := rep.Write(cfg.Out); err != nil {
@@ -177,13 +188,14 @@ func runWordVectors(ctx context.Context, cfg Config, rep *Report, start time.Tim
 // trainWordVectors trains the "classify" head (mean pooling) over a
 // heads.WordVectors backbone on table, as finetune.Run does for the GPT:
 // AdamW, linear warm-up and decay, gradient clipping, an evaluation every
-// cfg.EvalEvery steps, the best evaluation kept.
-func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, seed uint64, seqs [][]int, labels []int, evalSeqs [][]int, evalLabels []int, pad int) (*finetune.Result, error) {
+// cfg.EvalEvery steps on the validation set (evalSeqs), the best one
+// kept (the last step when there is no validation set).
+func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, seed uint64, seqs [][]int, labels []int, evalSeqs [][]int, evalLabels []int, pad int) (*finetune.Result, *heads.Classifier, error) {
 	start := time.Now()
 	bb := heads.NewWordVectors(table, !cfg.FreezeVectors)
 	h, err := heads.NewClassifier(bb, task.Config{Labels: cfg.Labels.Len(), Seed: seed, Options: map[string]string{"pooling": "mean"}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	head := h.(*heads.Classifier)
 	fc := cfg.Finetune
@@ -223,27 +235,10 @@ func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, se
 	var bestWeights [][]float32
 	names := cfg.Labels.Names()
 	evaluate := func(step int) {
-		head.Train(false)
-		pred, pTrue := make([]int, len(evalSeqs)), make([]float32, len(evalSeqs))
-		noGrad := tensor.NewScope().NoGrad()
-		for i0 := 0; i0 < len(evalSeqs); i0 += 64 {
-			i1 := min(i0+64, len(evalSeqs))
-			b := data.PadBatch(evalSeqs[i0:i1], 0, pad)
-			b.Scope = noGrad
-			y := head.Predict(b).Softmax(-1).Float32s()
-			k := len(names)
-			for r := 0; r < i1-i0; r++ {
-				row := y[r*k : (r+1)*k]
-				arg := 0
-				for j, p := range row {
-					if p > row[arg] {
-						arg = j
-					}
-				}
-				pred[i0+r], pTrue[i0+r] = arg, row[evalLabels[i0+r]]
-			}
+		if len(evalSeqs) == 0 {
+			return
 		}
-		mt := finetune.Score(names, evalLabels, pred, pTrue)
+		mt := scoreWords(head, names, evalSeqs, evalLabels, pad)
 		res.Curve = append(res.Curve, finetune.EvalPoint{Step: step, Accuracy: mt.Accuracy, MacroF1: mt.MacroF1, Loss: mt.Loss, Elapsed: time.Since(start)})
 		if step > 0 && mt.Accuracy > best {
 			best, res.BestStep, res.Best = mt.Accuracy, step, mt
@@ -261,7 +256,7 @@ func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, se
 	var order []int
 	for step := 0; step < cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
-			return res, err
+			return res, head, err
 		}
 		if step%perEpoch == 0 {
 			order = rng.Perm(len(seqs))
@@ -292,5 +287,31 @@ func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, se
 		}
 	}
 	res.Elapsed = time.Since(start)
-	return res, nil
+	return res, head, nil
+}
+
+// scoreWords classifies word-id sequences with a word-vector classifier
+// and scores the predictions.
+func scoreWords(head *heads.Classifier, names []string, seqs [][]int, labels []int, pad int) finetune.Metrics {
+	head.Train(false)
+	pred, pTrue := make([]int, len(seqs)), make([]float32, len(seqs))
+	noGrad := tensor.NewScope().NoGrad()
+	k := len(names)
+	for i0 := 0; i0 < len(seqs); i0 += 64 {
+		i1 := min(i0+64, len(seqs))
+		b := data.PadBatch(seqs[i0:i1], 0, pad)
+		b.Scope = noGrad
+		y := head.Predict(b).Softmax(-1).Float32s()
+		for r := 0; r < i1-i0; r++ {
+			row := y[r*k : (r+1)*k]
+			arg := 0
+			for j, p := range row {
+				if p > row[arg] {
+					arg = j
+				}
+			}
+			pred[i0+r], pTrue[i0+r] = arg, row[labels[i0+r]]
+		}
+	}
+	return finetune.Score(names, labels, pred, pTrue)
 }

@@ -38,7 +38,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out := fs.String("out", "", "output file: .jsonl (default: standard output) or .safetensors")
 	text := fs.String("text", "", "embed this text instead of reading lines")
 	batch := fs.Int("batch", 32, "lines per forward pass")
-	tokPath := fs.String("tokenizer", "", "tokenizer file (default: the checkpoint's, else bytes)")
+	tokPath := fs.String("tokenizer", "", "tokenizer file, or bytes (default: the one the checkpoint names, relative to it, else its tokenizer.json; none is an error)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}

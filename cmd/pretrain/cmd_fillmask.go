@@ -27,7 +27,7 @@ model.safetensors.`
 func runFillMask(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("fillmask", fillMaskSynopsis, stderr)
 	k := fs.Int("k", 5, "candidates per mask")
-	tokPath := fs.String("tokenizer", "", "tokenizer file (default: the checkpoint's, else bytes)")
+	tokPath := fs.String("tokenizer", "", "tokenizer file, or bytes (default: the one the checkpoint names, relative to it, else its tokenizer.json; none is an error)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,14 +22,31 @@ func init() {
 	})
 }
 
-const finetuneSynopsis = `--from CKPT --data TRAIN [--eval EVAL] [flags]
+const finetuneSynopsis = `--from CKPT --data TRAIN [--valid VALID] [--eval TEST] [flags]
 
-Fine-tunes the backbone in CKPT (a ` + "`pretrain train --objective clm`" + ` output,
-` + "`pretrain transfer`" + `'s pretrained/ folder, or a fine-tuned model) with a
-task head on TRAIN, evaluating on EVAL after every epoch (or --eval-every
-steps), stopping early after --patience evaluations without a better
-accuracy, and writes the best model to --out (labels and tokenizer
+Fine-tunes the backbone in CKPT with a
+task head on TRAIN and writes the model to --out (labels and tokenizer
 included), ready for ` + "`pretrain predict`" + ` and ` + "`pretrain evaluate`" + `.
+CKPT is any ` + "`pretrain train`" + ` output (clm: the GPT; mlm, contrastive,
+electra: the BERT encoder or discriminator; span, dae: the T5 encoder;
+bilm: the biLSTM; skipgram, cbow, glove: the word vectors, mean-pooled),
+` + "`pretrain transfer`" + `'s pretrained/ folder, a word-vector file, or a
+fine-tuned model. Its own tokenizer (config.json, tokenizer.json beside
+it) is used.
+
+Model selection never sees the test data: a validation set (--valid FILE,
+or by default --valid-frac of TRAIN, stratified by label, held out from
+training) is scored every --eval-every steps; the weights of its best
+accuracy are kept (--patience stops early). --valid-frac 0 without
+--valid trains on all of TRAIN and keeps the last step. --eval TEST is
+scored once, at the end, on every example.
+
+Whole texts are read: a text longer than --seq-len tokens (default the
+backbone's context) is covered by windows of --seq-len tokens, --stride
+apart, and the logits are averaged over its windows; the banner prints
+how many windows the texts need. --seq-len above the backbone's context
+is an error. --scratch trains the same architecture from random weights
+(a baseline). The defaults are those of ` + "`pretrain transfer`" + `.
 
 Labeled files are JSONL ({"text": ..., "label": ...}), CSV or TSV with a
 header row, chosen by extension (.gz allowed). Strategies: full, probe
@@ -51,6 +69,10 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	var (
 		from, head, trainPath, evalPath, out, pooling string
+		validPath                                     string
+		validFrac                                     float64
+		scratch                                       bool
+		stride, maxWindows                            int
 		nLabels                                       int
 		cols                                          labeledFlags
 		cfg                                           finetune.Config
@@ -59,10 +81,15 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		loraAlpha, loraDropout                        float64
 	)
 	fs := newFlagSet("finetune", finetuneSynopsis, stderr)
-	fs.StringVar(&from, "from", "", "pretrained checkpoint directory (required)")
+	fs.StringVar(&from, "from", "", "pretrained checkpoint directory or word-vector file (required)")
 	fs.StringVar(&head, "head", "classify", "task head: classify, or a head registered by a plugin")
 	fs.StringVar(&trainPath, "data", "", "training examples: .jsonl, .csv or .tsv (required)")
-	fs.StringVar(&evalPath, "eval", "", "evaluation examples (labels must appear in --data)")
+	fs.StringVar(&validPath, "valid", "", "validation examples for checkpoint choice and early stopping (default: --valid-frac of --data)")
+	fs.Float64Var(&validFrac, "valid-frac", 0.2, "fraction of --data held out for validation when --valid is not given (0: none, keep the last step)")
+	fs.StringVar(&evalPath, "eval", "", "test examples, scored once at the end on every example (labels must appear in --data)")
+	fs.BoolVar(&scratch, "scratch", false, "train the backbone's architecture from random weights (a baseline for --from)")
+	fs.IntVar(&stride, "stride", 0, "tokens between the starts of a long text's windows (0: --seq-len, no overlap)")
+	fs.IntVar(&maxWindows, "max-windows", 0, "read a long text through at most N windows spread over it (0: every window)")
 	fs.StringVar(&out, "out", "runs/finetune", "output directory for the best model")
 	fs.StringVar(&cfg.Strategy, "strategy", "full", "full, probe, llrd, gradual or lora")
 	fs.IntVar(&nLabels, "labels", 0, "expected number of labels (0: as found in --data)")
@@ -70,15 +97,15 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&cols.label, "label-column", "label", "column or JSON key of the label")
 	fs.StringVar(&pooling, "pooling", "mean", "classify pooling: mean, last or cls")
 	fs.Float64Var(&dropout, "dropout", 0.1, "head dropout")
-	fs.IntVar(&cfg.Epochs, "epochs", 10, "passes over --data (when --steps is 0)")
-	fs.IntVar(&cfg.Steps, "steps", 0, "optimizer steps (0: --epochs passes)")
+	fs.IntVar(&cfg.Epochs, "epochs", 0, "passes over the training examples (when --steps is 0)")
+	fs.IntVar(&cfg.Steps, "steps", 100, "optimizer steps (0: --epochs passes)")
 	fs.IntVar(&cfg.BatchSize, "batch", 16, "examples per step")
-	fs.IntVar(&seqLen, "seq-len", 0, "tokens per example (0: the backbone's context)")
-	fs.Float64Var(&lr, "lr", 1e-3, "peak learning rate (linear warm-up and decay)")
-	fs.Float64Var(&headLR, "head-lr", 0, "head learning rate (0: --lr)")
+	fs.IntVar(&seqLen, "seq-len", 0, "tokens per window (0: the backbone's context; more is an error)")
+	fs.Float64Var(&lr, "lr", 1e-3, "peak learning rate (linear warm-up and decay; word vectors: 1e-2)")
+	fs.Float64Var(&headLR, "head-lr", 1e-2, "head learning rate (0: --lr; word vectors: 1)")
 	fs.Float64Var(&decay, "decay", 0.8, "llrd: LR factor per layer down from the top")
-	fs.IntVar(&cfg.EvalEvery, "eval-every", 0, "evaluate every N steps (0: every epoch)")
-	fs.IntVar(&cfg.Patience, "patience", 3, "stop after N evaluations without improvement (0: never)")
+	fs.IntVar(&cfg.EvalEvery, "eval-every", 0, "score the validation set every N steps (0: --steps/10, or every epoch with --epochs)")
+	fs.IntVar(&cfg.Patience, "patience", 0, "stop after N validation scores without improvement (0: never)")
 	fs.IntVar(&cfg.LoRARank, "lora-rank", 8, "lora: adapter rank")
 	fs.Float64Var(&loraAlpha, "lora-alpha", 16, "lora: scale numerator (update scaled by alpha/rank)")
 	fs.Float64Var(&loraDropout, "lora-dropout", 0, "lora: adapter input dropout")
@@ -97,6 +124,11 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if from == "" || trainPath == "" {
 		fmt.Fprintln(stderr, "pretrain finetune: --from and --data are required (see pretrain finetune -h)")
 		return errUsage
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["epochs"] && !set["steps"] {
+		cfg.Steps = 0 // --epochs passes instead of the default step count
 	}
 	if head == "tokens" || head == "regress" {
 		return fmt.Errorf("--head %s needs per-token or numeric targets; finetune reads (text, label) classification data (use classify, or a script or plugin head)", head)
@@ -122,15 +154,47 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("%s: need at least 2 labels, found %d (%s)", trainPath, labels.Len(), strings.Join(labels.Names(), ", "))
 	}
 	labels.Freeze()
-	var eval []data.Example
+	var test, valid []data.Example
 	if evalPath != "" {
-		if eval, _, err = data.ReadLabeled(evalPath, cols.options(labels)); err != nil {
+		if test, _, err = data.ReadLabeled(evalPath, cols.options(labels)); err != nil {
 			return err
 		}
+	}
+	validFrom := ""
+	if validPath != "" {
+		if valid, _, err = data.ReadLabeled(validPath, cols.options(labels)); err != nil {
+			return err
+		}
+		validFrom = validPath
+	} else if validFrac > 0 {
+		if train, valid, err = finetune.SplitValid(train, validFrac, cfg.Seed); err != nil {
+			return fmt.Errorf("--valid-frac: %w", err)
+		}
+		validFrom = fmt.Sprintf("%.0f%% of %s", 100*validFrac, trainPath)
+	} else if validFrac < 0 {
+		return fmt.Errorf("--valid-frac %g is negative", validFrac)
+	}
+	if cfg.Steps > 0 && cfg.EvalEvery == 0 {
+		cfg.EvalEvery = max(1, cfg.Steps/10)
 	}
 	pre, err := finetune.LoadPretrained(from)
 	if err != nil {
 		return err
+	}
+	if scratch {
+		if err := pre.Randomize(1000 + cfg.Seed); err != nil {
+			return err
+		}
+	}
+	if pre.Backbone.Family() == "word-vectors" {
+		// Mean-pooled word vectors are small: transfer's word-vector
+		// rates, unless given.
+		if !set["lr"] {
+			cfg.LR = 1e-2
+		}
+		if !set["head-lr"] {
+			cfg.HeadLR = 1
+		}
 	}
 	if st, err := os.Stat(out); err == nil && !st.IsDir() {
 		return fmt.Errorf("--out %s exists and is not a directory", out)
@@ -139,10 +203,20 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "pretrain finetune: %s from %s on %d examples (%d labels: %s), eval %d; strategy %s\n",
-		head, from, len(train), labels.Len(), strings.Join(labels.Names(), ", "), len(eval), cfg.Strategy)
-	cfg.OnEval = func(p finetune.EvalPoint) { fmt.Fprintf(stdout, "  %v\n", p) }
-	res, err := finetune.Run(ctx, m, train, eval, cfg)
+	if stride < 0 || maxWindows < 0 {
+		return fmt.Errorf("--stride and --max-windows must not be negative")
+	}
+	m.Stride, m.MaxWindows = stride, maxWindows
+	kind := "pretrained " + from
+	if scratch {
+		kind = "scratch (random weights, the architecture of " + from + ")"
+	}
+	fmt.Fprintf(stdout, "pretrain finetune: %s over %s on %d examples (%d labels: %s); validation %d (%s); test %d; strategy %s\n",
+		head, kind, len(train), labels.Len(), strings.Join(labels.Names(), ", "), len(valid), orNone(validFrom), len(test), cfg.Strategy)
+	fmt.Fprintf(stdout, "texts: %s; %s\n", m.WindowString(), windowStats(m, train))
+	cfg.OnEval = func(p finetune.EvalPoint) { fmt.Fprintf(stdout, "  validation %v\n", p) }
+	cfg.OnProgress = func(p finetune.Progress) { fmt.Fprintf(stderr, "  %v\n", p) }
+	res, err := finetune.Run(ctx, m, train, valid, cfg)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -154,9 +228,41 @@ func runFinetune(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		stop = " (stopped early)"
 	}
 	fmt.Fprintf(stdout, "done: %d steps%s, %d of %d parameters trained, %s\n", res.Steps, stop, res.Trainable, res.Total, res.Elapsed.Round(1e8))
-	if len(eval) > 0 {
-		fmt.Fprintf(stdout, "best: step %d, %v\n", res.BestStep, res.Best)
+	if len(valid) > 0 {
+		fmt.Fprintf(stdout, "kept: step %d, validation %v\n", res.BestStep, res.Best)
+	} else {
+		fmt.Fprintf(stdout, "kept: the last step (%d); no validation set\n", res.Steps)
+	}
+	if len(test) > 0 {
+		fmt.Fprintf(stdout, "test (%s, scored once, all %d examples): %v\n", evalPath, len(test), finetune.Evaluate(m, test))
 	}
 	fmt.Fprintf(stdout, "model in %s\n", out)
 	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// windowStats says how many windows the texts need.
+func windowStats(m *finetune.Model, ex []data.Example) string {
+	if len(ex) == 0 {
+		return "no texts"
+	}
+	long, most := 0, 0
+	for _, e := range ex {
+		n := m.Windows(e.Text)
+		if n > 1 {
+			long++
+		}
+		most = max(most, n)
+	}
+	s := fmt.Sprintf("%d of %d training texts are longer than one window (at most %d windows)", long, len(ex), most)
+	if m.MaxWindows > 0 && most > m.MaxWindows {
+		s += fmt.Sprintf("; --max-windows %d reads the longer ones through %d evenly spread windows", m.MaxWindows, m.MaxWindows)
+	}
+	return s
 }

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/pretrain-go/pretrain/builtin/finetune"
 	"github.com/pretrain-go/pretrain/builtin/generate"
 	"github.com/pretrain-go/pretrain/builtin/lm"
 	"github.com/pretrain-go/pretrain/sdk/tokenizer"
@@ -34,9 +37,22 @@ type codec struct {
 func newCodec(ck *lm.Checkpoint, tokPath string) (*codec, error) {
 	c := &codec{maskID: ck.Int(-1, "mask_token_id"), padID: ck.Int(0, "pad_token_id")}
 	if tokPath == "" {
-		if s, ok := ck.Config["tokenizer"].(string); ok && s != "bytes" && s != "" {
-			tokPath = s
+		// The checkpoint's own tokenizer: the file config.json names,
+		// relative to the checkpoint, else its tokenizer.json; never one
+		// of the working directory, and none found is an error.
+		dir := ck.Path
+		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+			dir = filepath.Dir(dir)
 		}
+		p, bytes, err := finetune.TokenizerPath(dir, ck.Config)
+		if err != nil {
+			return nil, fmt.Errorf("%w (or pass --tokenizer FILE, or --tokenizer bytes)", err)
+		}
+		if !bytes {
+			tokPath = p
+		}
+	} else if tokPath == "bytes" {
+		tokPath = ""
 	}
 	if tokPath != "" {
 		t, err := tokenizer.Open(tokPath, "")
@@ -110,7 +126,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	topP := fs.Float64("top-p", 0.95, "sample from the smallest set reaching this probability (1: all)")
 	seed := fs.Uint64("seed", 1, "sampling seed")
 	noCache := fs.Bool("no-cache", false, "recompute the whole prefix at each step (slow; for comparison)")
-	tokPath := fs.String("tokenizer", "", "tokenizer file (default: the checkpoint's, else bytes)")
+	tokPath := fs.String("tokenizer", "", "tokenizer file, or bytes (default: the one the checkpoint names, relative to it, else its tokenizer.json; none is an error)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}

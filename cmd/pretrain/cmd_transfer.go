@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/pretrain-go/pretrain/builtin/finetune"
 	"github.com/pretrain-go/pretrain/builtin/presets"
 	"github.com/pretrain-go/pretrain/builtin/transfer"
 	"github.com/pretrain-go/pretrain/sdk/data"
@@ -36,6 +38,20 @@ results.md, results.json and transfer.svg into --out.
 --images DIR|synthetic runs the image version (MAE-pretrained vs
 from-scratch ViT, and CLIP zero-shot): see pretrain transfer --images x -h.
 
+Protocol: each budget is drawn from the training pool (--budget-sampling
+stratified: a random class-balanced draw per seed; first: the first N
+examples); --valid-frac of it (default 20%, stratified) is held out as
+the validation set that picks each run's checkpoint (--valid-frac 0: no
+validation, the last step is kept), the rest trains. The --eval (test)
+file is scored once per run, at the end, on every example (--eval-limit N
+scores a random N instead, and the table says so). Texts are read whole,
+in windows of --seq-len tokens (with --from: the backbone's context).
+
+--text accepts plain text (paragraphs separated by blank lines) and the
+text field of labeled .jsonl/.csv/.tsv files (--text-column; labels are
+ignored); records of a labeled file are separate documents, so a
+contrastive passage never spans two of them.
+
 --backbone word2vec runs the same comparison for skip-gram word vectors
 (trained in seconds on the same text) in an embedding table, mean-pooled,
 with a linear classifier, against the same model with a random table; its
@@ -53,6 +69,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var text listFlag
 	var lr, headLR, contrastive float64
 	var window, dim int
+	var validFrac float64
 	fs := newFlagSet("transfer", transferSynopsis, stderr)
 	fs.StringVar(&cfg.Backbone, "backbone", "gpt", "gpt (a small GPT pretrained as a causal LM with the passage-contrastive term) or word2vec (skip-gram word vectors, mean-pooled)")
 	fs.BoolVar(&cfg.FreezeVectors, "freeze-vectors", false, "word2vec: train the classifier only, the word vectors frozen (both arms)")
@@ -66,13 +83,16 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.PretrainSteps, "pretrain-steps", 0, "pretraining steps (default 2000)")
 	fs.StringVar(&model, "model", "", "GPT shape: a preset (gpt-tiny, gpt-small; its vocabulary size too), default 2 layers of 128 with a 2048-token vocabulary")
 	fs.Float64Var(&contrastive, "contrastive", 1, "weight of the passage-contrastive term in pretraining (0: plain causal LM)")
-	fs.IntVar(&cfg.EvalLimit, "eval-limit", 300, "score on a random N of the eval examples (0: all)")
+	fs.IntVar(&cfg.EvalLimit, "eval-limit", 0, "score the test (--eval) set on a random N of its examples (0: all)")
+	fs.StringVar(&cfg.Sampling, "budget-sampling", "stratified", "how a budget is drawn from --data: stratified (random, class-balanced, per seed) or first (the first N examples)")
+	fs.Float64Var(&validFrac, "valid-frac", 0.2, "fraction of each budget held out for checkpoint choice (0: none, keep the last step)")
 	fs.Float64Var(&lr, "lr", 0, "fine-tuning learning rate of the backbone (both arms; default 1e-3, word2vec 1e-2)")
 	fs.Float64Var(&headLR, "head-lr", 0, "learning rate of the classification head (both arms; default 1e-2, word2vec 1)")
-	fs.IntVar(&cfg.SeqLen, "seq-len", 0, "tokens per example and pretraining row (default 64)")
+	fs.IntVar(&cfg.SeqLen, "seq-len", 0, "tokens per window and pretraining row (default 64; with --from the backbone's context, more is an error)")
+	fs.StringVar(&cfg.Pooling, "pooling", "mean", "classify pooling of both arms: mean, last or cls")
 	fs.IntVar(&cfg.Finetune.LoRARank, "lora-rank", 0, "lora: adapter rank (default 8; alpha is twice the rank)")
 	fs.StringVar(&cfg.Finetune.Strategy, "strategy", "full", "fine-tuning strategy of both arms: full, llrd, gradual, lora (probe freezes scratch's random backbone)")
-	fs.Var(&text, "text", "unlabeled pretraining text: file, folder or glob, .gz allowed, paragraphs separated by blank lines (repeatable; default: the Austen novels without the task's evaluation paragraphs)")
+	fs.Var(&text, "text", "unlabeled pretraining text: file, folder or glob, .gz allowed, paragraphs separated by blank lines, or a .jsonl/.csv/.tsv file whose --text-column is read (repeatable; default: the Austen novels without the task's evaluation paragraphs)")
 	fs.StringVar(&trainPath, "data", "", "labeled training file instead of the Austen task (.jsonl, .csv, .tsv)")
 	fs.StringVar(&evalPath, "eval", "", "labeled evaluation file (with --data)")
 	fs.StringVar(&cols.text, "text-column", "text", "column or JSON key of the text")
@@ -129,16 +149,27 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	default:
 		return fmt.Errorf("--backbone: %q is not gpt or word2vec", cfg.Backbone)
 	}
+	switch {
+	case validFrac < 0 || validFrac >= 1:
+		return fmt.Errorf("--valid-frac %g: want 0 <= frac < 1", validFrac)
+	case validFrac == 0:
+		cfg.ValidFrac = -1 // transfer.Config: negative is none
+	default:
+		cfg.ValidFrac = validFrac
+	}
+	if cfg.Sampling != transfer.SampleStratified && cfg.Sampling != transfer.SampleFirst {
+		return fmt.Errorf("--budget-sampling %q: want stratified or first", cfg.Sampling)
+	}
 	if quick {
 		cfg.Budgets, cfg.Seeds, cfg.PretrainSteps, cfg.Steps, cfg.EvalLimit = []int{100}, []uint64{1}, 300, 60, 240
 		cfg.Word2Vec.Epochs = 2
 	}
 	if len(text) > 0 {
-		c, _, err := openData(text)
+		c, records, err := openPretrainText(text, cols.text)
 		if err != nil {
 			return fmt.Errorf("--text: %w", err)
 		}
-		cfg.Text = c.WithOptions(data.CorpusOptions{Mode: data.Documents})
+		cfg.Text, cfg.RecordDocuments = c, records
 	}
 	if (trainPath == "") != (evalPath == "") {
 		return fmt.Errorf("--data and --eval go together")
@@ -188,4 +219,53 @@ func parseInts(s, flagName string, all bool) ([]int, error) {
 		return nil, fmt.Errorf("%s is empty", flagName)
 	}
 	return out, nil
+}
+
+// openPretrainText opens --text: plain-text files as documents (paragraphs
+// separated by blank lines), and the text column of labeled
+// .jsonl/.csv/.tsv files, one record per example (records=true: each is
+// its own document). Mixing the two kinds is an error.
+func openPretrainText(paths []string, column string) (c *data.Corpus, records bool, err error) {
+	files, err := data.ExpandPaths(paths)
+	if err != nil {
+		return nil, false, err
+	}
+	var labeled, plain []string
+	for _, f := range files {
+		if data.FormatOf(f) != data.FormatAuto {
+			labeled = append(labeled, f)
+		} else {
+			plain = append(plain, f)
+		}
+	}
+	if len(labeled) > 0 && len(plain) > 0 {
+		return nil, false, fmt.Errorf("mixes labeled files (%s) with plain text (%s): give one kind", labeled[0], plain[0])
+	}
+	if len(labeled) == 0 {
+		c, _, err := openData(paths)
+		if err != nil {
+			return nil, false, err
+		}
+		return c.WithOptions(data.CorpusOptions{Mode: data.Documents}), false, nil
+	}
+	var sources []data.Source
+	for _, f := range labeled {
+		h, err := os.Open(f)
+		if err != nil {
+			return nil, false, err
+		}
+		texts, err := finetune.ReadTexts(h, f, column)
+		h.Close()
+		if err != nil {
+			return nil, false, err
+		}
+		var b strings.Builder
+		for _, t := range texts {
+			// One line per example: Lines mode makes each a record.
+			b.WriteString(strings.Join(strings.Fields(t), " "))
+			b.WriteByte('\n')
+		}
+		sources = append(sources, data.StringSource(f, b.String()))
+	}
+	return data.NewCorpus(sources, data.CorpusOptions{Mode: data.Lines}), true, nil
 }

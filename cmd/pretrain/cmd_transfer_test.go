@@ -46,3 +46,41 @@ func TestTransferWord2VecFrom(t *testing.T) {
 		t.Fatalf("--backbone bert: exit %d: %s%s", code, stdout, stderr)
 	}
 }
+
+// transfer's protocol flags: the table says what it reports, the test set
+// is scored on every example, budgets are drawn as --budget-sampling says,
+// and --seq-len above --from's context is an error.
+func TestTransferProtocolFlags(t *testing.T) {
+	dir, backbone, trainFile, evalFile := ftFixture(t)
+	out := filepath.Join(dir, "tr")
+	base := []string{"transfer", "--from", backbone, "--data", trainFile, "--eval", evalFile, "--out", out, "--seeds", "1,2", "--steps", "4"}
+	code, stdout, stderr := runCmd(append(base, "--budgets", "12")...)
+	if code != 0 {
+		t.Fatalf("transfer exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"Test accuracy and macro-F1 on all 15 test examples, scored once per run", "a stratified random draw per seed",
+		"checkpoint chosen on 20% of each budget held out for validation", "Naive Bayes test acc", "windows of 32 tokens"} {
+		if !strings.Contains(stdout+stderr, want) {
+			t.Fatalf("output lacks %q:\n%s%s", want, stdout, stderr)
+		}
+	}
+	if !strings.Contains(stderr, "naive-bayes") || !strings.Contains(stderr, "kept step") {
+		t.Fatalf("progress lines: %s", stderr)
+	}
+	code, stdout, _ = runCmd(append(base, "--budgets", "12", "--budget-sampling", "first", "--valid-frac", "0", "--eval-limit", "5")...)
+	if code != 0 || !strings.Contains(stdout, "the first N training examples") || !strings.Contains(stdout, "last step kept") ||
+		!strings.Contains(stdout, "a random 5 of the 15 test examples") {
+		t.Fatalf("first/no validation/limit: exit %d\n%s", code, stdout)
+	}
+	// With first-N sampling every seed trains on the same examples, so
+	// Naive Bayes (deterministic) scores the same: SD 0.
+	if !strings.Contains(stdout, "± 0.0 | +") {
+		t.Fatalf("first-N Naive Bayes differs between seeds:\n%s", stdout)
+	}
+	if code, _, stderr := runCmd(append(base, "--seq-len", "64")...); code != 1 || !strings.Contains(stderr, "exceeds the backbone's context of 32") {
+		t.Fatalf("--seq-len 64: exit %d %q", code, stderr)
+	}
+	if code, _, stderr := runCmd(append(base, "--budget-sampling", "random")...); code != 1 || !strings.Contains(stderr, "--budget-sampling") {
+		t.Fatalf("bad sampling: exit %d %q", code, stderr)
+	}
+}

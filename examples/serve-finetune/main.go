@@ -84,7 +84,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg}
 	labels := corpus.AustenLabels()
 	build := func() (*finetune.Model, error) {
-		var bb *finetune.GPT
+		var bb finetune.Backbone
 		tokens := finetune.ByteTokens()
 		if cfg.From != "" {
 			p, err := finetune.LoadPretrained(cfg.From)

@@ -134,6 +134,11 @@ type Metrics struct {
 	Tokens       int64   `json:"tokens"`        // trained on so far
 	Skipped      int     `json:"skipped_steps,omitempty"`
 	Elapsed      float64 `json:"elapsed_s"`
+	// Steps is the run's total step count (0 when it runs by epochs);
+	// ETA the estimated seconds left, from the pace since the start (or
+	// the resume) of this process.
+	Steps int     `json:"total_steps,omitempty"`
+	ETA   float64 `json:"eta_s,omitempty"`
 }
 
 // String formats the record as a log line.
@@ -146,6 +151,10 @@ func (m Metrics) String() string {
 		s += fmt.Sprintf(" lr %.3g gnorm %.3g %.0f tok/s", m.LR, m.GradNorm, m.TokensPerSec)
 		if m.MFU > 0 {
 			s += fmt.Sprintf(" mfu %.1f%%", 100*m.MFU)
+		}
+		s += " elapsed " + (time.Duration(m.Elapsed * float64(time.Second))).Round(time.Second).String()
+		if m.Steps > 0 {
+			s += fmt.Sprintf(" eta %s (%d/%d)", (time.Duration(m.ETA * float64(time.Second))).Round(time.Second), m.Step, m.Steps)
 		}
 	}
 	return s
@@ -638,6 +647,12 @@ func (r *run) log() {
 	}
 	if r.cfg.Perplexity {
 		m.PPL = math.Exp(m.Loss)
+	}
+	if r.cfg.Steps > 0 {
+		m.Steps = r.cfg.Steps
+		if done := r.st.Step - r.res.ResumedAt; done > 0 {
+			m.ETA = m.Elapsed / float64(done) * float64(max(0, r.cfg.Steps-r.st.Step))
+		}
 	}
 	r.res.Loss = m.Loss
 	r.lossSum, r.lossN, r.tokSince, r.timeSince = 0, 0, 0, now

@@ -153,6 +153,12 @@ func TestTrainLearnsAndWritesOutput(t *testing.T) {
 	if res.Steps != 80 || len(logged) != 80 {
 		t.Fatalf("result %v, %d records", res, len(logged))
 	}
+	if m := logged[39]; m.Steps != 80 || m.ETA <= 0 || m.Elapsed <= 0 || !strings.Contains(m.String(), "(40/80)") || !strings.Contains(m.String(), "elapsed ") {
+		t.Fatalf("step 40 record has no progress: %+v %q", m, m)
+	}
+	if m := logged[79]; m.ETA != 0 {
+		t.Fatalf("ETA at the last step: %g", m.ETA)
+	}
 	first, last := logged[0].Loss, (logged[77].Loss+logged[78].Loss+logged[79].Loss)/3
 	if !(last < first-0.5) {
 		t.Fatalf("loss did not fall: first %.3f, last %.3f", first, last)
