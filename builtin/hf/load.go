@@ -209,7 +209,7 @@ func Load(dir string) (*Model, error) {
 		for i, h := range mp.hf {
 			fileName, ok := names[h]
 			if !ok {
-				return nil, &Error{File: w.fileOf(""), Tensor: h, Msg: fmt.Sprintf("missing (%s, config %s)", describe(arch, layersOf(sdkCfg)), ConfigFile)}
+				return nil, &Error{File: w.fileOf(""), Tensor: h, Msg: fmt.Sprintf("missing (%s per %s)", describe(arch, layersOf(sdkCfg)), ConfigFile)}
 			}
 			used[fileName] = true
 			hs := hfShape(shape, len(mp.hf), mp.conv)

@@ -153,7 +153,7 @@ func (m *Model) plan() (string, []mapping, error) {
 	case m.BERT != nil:
 		c := m.BERT.Config
 		if !c.PostLN {
-			return "", nil, errors.New("hf: a pre-LN encoder (with ln_f) has no Hugging Face BERT equivalent; build it with bert.Config{PostLN: true} (post-LN, embedding LayerNorm)")
+			return "", nil, errors.New("hf: a pre-LN encoder (with ln_f) has no Hugging Face BERT equivalent; train it with --opt arch=bert (bert.Config.PostLN: post-LN with embedding LayerNorm)")
 		}
 		switch {
 		case m.Classifier != nil:

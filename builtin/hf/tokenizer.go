@@ -94,6 +94,7 @@ func (m *Model) readTokenizer(dir string, c *hfConfig) error {
 		return &Error{File: dir, Msg: "tokenizer: " + err.Error()}
 	}
 	if m.Tokenizer == nil {
+		m.configSpecials(c)
 		return nil
 	}
 	if v := m.Tokenizer.VocabSize(); v > m.vocabSize() {
@@ -108,15 +109,7 @@ func (m *Model) readTokenizer(dir string, c *hfConfig) error {
 			m.Special[sk[0]] = id
 		}
 	}
-	// config.json's ids fill the roles tokenizer_config.json leaves open.
-	for _, role := range []string{"bos", "eos", "pad"} {
-		if _, ok := m.Special[role]; ok {
-			continue
-		}
-		if v, ok := c.m[role+"_token_id"].(float64); ok && v >= 0 && int(v) < m.vocabSize() {
-			m.Special[role] = int(v)
-		}
-	}
+	m.configSpecials(c)
 	if m.ModelType == "bert" {
 		for role, tok := range map[string]string{"cls": "[CLS]", "sep": "[SEP]", "pad": "[PAD]", "mask": "[MASK]", "unk": "[UNK]"} {
 			if _, ok := m.Special[role]; !ok {
@@ -127,6 +120,19 @@ func (m *Model) readTokenizer(dir string, c *hfConfig) error {
 		}
 	}
 	return nil
+}
+
+// configSpecials fills the roles tokenizer_config.json leaves open with
+// config.json's bos/eos/pad token ids.
+func (m *Model) configSpecials(c *hfConfig) {
+	for _, role := range []string{"bos", "eos", "pad"} {
+		if _, ok := m.Special[role]; ok {
+			continue
+		}
+		if v, ok := c.m[role+"_token_id"].(float64); ok && v >= 0 && int(v) < m.vocabSize() {
+			m.Special[role] = int(v)
+		}
+	}
 }
 
 func (m *Model) vocabSize() int {
