@@ -150,14 +150,23 @@ type reference struct {
 	}
 }
 
-func referenceLoad(t *testing.T, dir, inputs string) *reference {
+// referenceLoad runs the reference loader once over dirs[i] with the
+// inputs of expected file inputs[i].
+func referenceLoad(t *testing.T, dirs, inputs []string) []reference {
 	t.Helper()
-	out, err := exec.Command("/usr/bin/python3", filepath.Join("testdata", "gen_golden.py"), "check", dir,
-		filepath.Join("testdata", "expected", inputs+".safetensors")).Output()
-	require.NoError(t, err, "%s", out)
-	var r reference
+	args := []string{filepath.Join("testdata", "gen_golden.py"), "check"}
+	for i, d := range dirs {
+		args = append(args, d, filepath.Join("testdata", "expected", inputs[i]+".safetensors"))
+	}
+	cmd := exec.Command("/usr/bin/python3", args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "%s", stderr.String())
+	var r []reference
 	require.NoError(t, json.Unmarshal(out, &r))
-	return &r
+	require.Len(t, r, len(dirs))
+	return r
 }
 
 // TestExportRoundTrip: each golden HF directory, loaded and saved again,
@@ -165,12 +174,15 @@ func referenceLoad(t *testing.T, dir, inputs string) *reference {
 // config.json with the same shape; the reference loader finds no missing
 // or unexpected keys and computes the committed outputs.
 func TestExportRoundTrip(t *testing.T) {
-	for _, name := range []string{"gpt2", "gpt2-sharded", "bert-mlm", "bert-cls"} {
+	names := []string{"gpt2", "gpt2-sharded", "bert-mlm", "bert-cls"}
+	outs := make([]string, len(names))
+	for i, name := range names {
+		outs[i] = filepath.Join(t.TempDir(), "export")
+		out := outs[i]
 		t.Run(name, func(t *testing.T) {
 			src := filepath.Join("testdata", name)
 			m, err := Load(src)
 			require.NoError(t, err)
-			out := filepath.Join(t.TempDir(), "export")
 			require.NoError(t, Save(out, m, SaveOptions{}))
 			got, meta, err := checkpoint.Load(filepath.Join(out, WeightsFile))
 			require.NoError(t, err)
@@ -199,19 +211,21 @@ func TestExportRoundTrip(t *testing.T) {
 				"intermediate_size", "hidden_act", "type_vocab_size", "max_position_embeddings", "layer_norm_eps", "id2label"} {
 				assert.Equal(t, orig[k], exp[k], k)
 			}
-			if !python(t) {
-				t.Log("no /usr/bin/python3 with torch: checked against the committed files only")
-				return
-			}
-			r := referenceLoad(t, out, name)
-			assert.Empty(t, r.Missing)
-			assert.Empty(t, r.Unexpected)
-			assert.Empty(t, r.Mismatched)
-			ex := expected(t, name)
-			for k, o := range r.Outputs {
-				assert.Less(t, relErr(t, o.Data, ex["out."+k].Float32s()), tol, k)
-			}
 		})
+	}
+	if !python(t) {
+		t.Log("no /usr/bin/python3 with torch: checked against the committed files only")
+		return
+	}
+	for i, r := range referenceLoad(t, outs, names) {
+		assert.Empty(t, r.Missing, names[i])
+		assert.Empty(t, r.Unexpected, names[i])
+		assert.Empty(t, r.Mismatched, names[i])
+		ex := expected(t, names[i])
+		require.NotEmpty(t, r.Outputs)
+		for k, o := range r.Outputs {
+			assert.Less(t, relErr(t, o.Data, ex["out."+k].Float32s()), tol, names[i]+" "+k)
+		}
 	}
 }
 
@@ -264,38 +278,43 @@ func TestExportSDKModels(t *testing.T) {
 		{"bert-mlm", &Model{BERT: bm}, "bert-mlm", "BertForMaskedLM"},
 		{"bert-cls", &Model{BERT: bc, Classifier: cls, Labels: []string{"a", "b", "c"}}, "bert-cls", "BertForSequenceClassification"},
 	}
+	var outs, inputs []string
+	ours := make([]map[string][]float32, len(cases))
 	for i, c := range cases {
+		out := filepath.Join(t.TempDir(), "export")
+		outs, inputs = append(outs, out), append(inputs, c.inputs)
 		t.Run(c.name, func(t *testing.T) {
 			perturb(c.m.Module(), uint64(i+1))
 			if c.m.Classifier != nil {
 				perturb(c.m.Classifier, 99)
 			}
-			out := filepath.Join(t.TempDir(), "export")
 			require.NoError(t, Save(out, c.m, SaveOptions{}))
-			ours := sdkOutputs(t, c.m, expected(t, c.inputs))
+			ours[i] = sdkOutputs(t, c.m, expected(t, c.inputs))
 			back, err := Load(out)
 			require.NoError(t, err)
 			assert.Equal(t, c.arch, back.Architecture)
 			assert.Empty(t, back.Notes)
 			for k, v := range sdkOutputs(t, back, expected(t, c.inputs)) {
-				assert.Equal(t, ours[k], v, k)
-			}
-			if !python(t) {
-				t.Log("no /usr/bin/python3 with torch: round trip through Load only")
-				return
-			}
-			r := referenceLoad(t, out, c.inputs)
-			assert.Equal(t, c.arch, r.Architecture)
-			assert.Empty(t, r.Missing)
-			assert.Empty(t, r.Unexpected)
-			assert.Empty(t, r.Mismatched)
-			require.NotEmpty(t, r.Outputs)
-			for k, o := range r.Outputs {
-				e := relErr(t, ours[k], o.Data)
-				t.Logf("%s %s: rel err %.2e vs the reference", c.name, k, e)
-				assert.Less(t, e, tol, k)
+				assert.Equal(t, ours[i][k], v, k)
 			}
 		})
+	}
+	if !python(t) {
+		t.Log("no /usr/bin/python3 with torch: round trip through Load only")
+		return
+	}
+	for i, r := range referenceLoad(t, outs, inputs) {
+		c := cases[i]
+		assert.Equal(t, c.arch, r.Architecture)
+		assert.Empty(t, r.Missing, c.name)
+		assert.Empty(t, r.Unexpected, c.name)
+		assert.Empty(t, r.Mismatched, c.name)
+		require.NotEmpty(t, r.Outputs)
+		for k, o := range r.Outputs {
+			e := relErr(t, ours[i][k], o.Data)
+			t.Logf("%s %s: rel err %.2e vs the reference", c.name, k, e)
+			assert.Less(t, e, tol, c.name+" "+k)
+		}
 	}
 }
 
@@ -324,5 +343,3 @@ func sdkOutputs(t *testing.T, m *Model, ex map[string]*tensor.Tensor) map[string
 	}
 	return out
 }
-
-var _ = strings.Contains

@@ -4,7 +4,8 @@
 Run with Debian's python3-torch 1.13 (transformers is not packaged there):
 
     /usr/bin/python3 builtin/hf/testdata/gen_golden.py            # rewrite testdata
-    /usr/bin/python3 builtin/hf/testdata/gen_golden.py check DIR  # load DIR as HF would
+    /usr/bin/python3 builtin/hf/testdata/gen_golden.py check DIR INPUTS [DIR INPUTS...]
+        # load each DIR as from_pretrained would, run it on INPUTS, print JSON
 
 The modules below re-implement, with the same parameter names and therefore the
 same state_dict keys, what transformers' modeling_gpt2.py (GPT2Model,
@@ -546,15 +547,19 @@ def run_model(model, inputs, dtype=torch.float64):
     return out
 
 
-def check(d, inputs_path):
-    """Print the from_pretrained report and the outputs for the ids in inputs_path as JSON."""
-    model, rep = load_pretrained(d)
-    ins = read_safetensors(inputs_path)
-    inputs = {k: v.to(torch.int64) for k, v in ins.items() if not k.startswith("out.")}
-    out = run_model(model, inputs)
-    rep["outputs"] = {k: {"shape": list(v.shape), "data": [float(x) for x in v.to(torch.float32).flatten().tolist()]}
-                      for k, v in out.items()}
-    print(json.dumps(rep))
+def check(pairs):
+    """Print, as a JSON list, the from_pretrained report of each DIR and its
+    outputs for the ids in the INPUTS file given after it."""
+    reps = []
+    for d, inputs_path in zip(pairs[0::2], pairs[1::2]):
+        model, rep = load_pretrained(d)
+        ins = read_safetensors(inputs_path)
+        inputs = {k: v.to(torch.int64) for k, v in ins.items() if not k.startswith("out.")}
+        out = run_model(model, inputs)
+        rep["outputs"] = {k: {"shape": list(v.shape), "data": [float(x) for x in v.to(torch.float32).flatten().tolist()]}
+                          for k, v in out.items()}
+        reps.append(rep)
+    print(json.dumps(reps))
 
 # ----------------------------------------------------------------- tokenizers for the golden dirs
 
@@ -768,6 +773,6 @@ def gen():
 
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "check":
-        check(sys.argv[2], sys.argv[3])
+        check(sys.argv[2:])
     else:
         gen()
