@@ -627,8 +627,8 @@ def gpt2_tokenizer(d, n_merges):
 
 BERT_VOCAB = (["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + list("abcdefghijklmnopqrstuvwxyz") +
               [".", ",", "the", "truth", "is", "of", "man", "in", "it", "that", "single", "good",
-               "##s", "##ing", "##ed", "##ly", "##er", "##al", "##n", "##e", "##t", "##h", "##a", "##o",
-               "wife", "fortune", "want"])
+               "##s", "##ing", "##ed", "##ly", "##er", "##al", "wife", "fortune", "want"] +
+              ["##" + c for c in "abcdefghijklmnopqrtuvwxyz"] + list("0123456789!?;:\"()'-"))
 
 
 def bert_tokenizer(d):
