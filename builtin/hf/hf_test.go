@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pretrain-go/pretrain/builtin/bert"
+	"github.com/pretrain-go/pretrain/builtin/generate"
 	"github.com/pretrain-go/pretrain/builtin/gpt"
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/nn"
@@ -342,4 +343,41 @@ func sdkOutputs(t *testing.T, m *Model, ex map[string]*tensor.Tensor) map[string
 		}
 	}
 	return out
+}
+
+// TestGPT2KVCache: the KV-cached decoder of builtin/generate (gelu_new,
+// eps from config.json) gives an imported GPT-2's logits step by step.
+func TestGPT2KVCache(t *testing.T) {
+	m, err := Load(filepath.Join("testdata", "gpt2"))
+	require.NoError(t, err)
+	ex := expected(t, "gpt2")
+	ids := ints(ex["input_ids"])[:8]
+	want := ex["out.logits"].Float32s()[:8*m.GPT.Config.VocabSize]
+	c := generate.NewCache(m.GPT)
+	v := m.GPT.Config.VocabSize
+	for i, id := range ids {
+		got := c.Step(id)
+		assert.Less(t, relErr(t, got, want[i*v:(i+1)*v]), tol, "position %d", i)
+	}
+}
+
+// TestBaseModelNames: a GPT2Model-style file (no "transformer." prefix, as
+// the original gpt2 upload) with a stored tied lm_head.weight loads into
+// GPT2LMHeadModel with the same logits, noting the skipped alias.
+func TestBaseModelNames(t *testing.T) {
+	dir := copyDir(t, "gpt2")
+	editWeights(t, dir, func(ts map[string]*tensor.Tensor) {
+		for k, v := range ts {
+			delete(ts, k)
+			ts[strings.TrimPrefix(k, "transformer.")] = v
+		}
+		ts["lm_head.weight"] = ts["wte.weight"]
+	})
+	m, err := Load(dir)
+	require.NoError(t, err)
+	assert.Len(t, m.Notes, 1)
+	assert.Contains(t, m.Notes[0], "lm_head.weight")
+	ex := expected(t, "gpt2")
+	_, l := gptOutputs(m.GPT, ints(ex["input_ids"]), 2, 8)
+	assert.Less(t, relErr(t, l, ex["out.logits"].Float32s()), tol)
 }
