@@ -1,13 +1,17 @@
 package main
 
 import (
+	"encoding/json"
+	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pretrain-go/pretrain/builtin/bert"
 	"github.com/pretrain-go/pretrain/builtin/hf"
+	"github.com/pretrain-go/pretrain/builtin/lm"
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
@@ -107,6 +111,98 @@ func TestExportCommand(t *testing.T) {
 	for _, e := range ents {
 		if checkpoint.IsTemp(e.Name()) {
 			t.Errorf("temporary left: %s", e.Name())
+		}
+	}
+}
+
+// TestTrainExportReference: a clm run and an mlm --opt arch=bert run,
+// trained for a few steps, export to directories that the reference
+// loader of builtin/hf/testdata (transformers' modules and from_pretrained
+// key rules in PyTorch) loads with no missing or unexpected keys, and whose
+// reference logits equal the SDK's. Without python3 and torch it checks
+// the round trip through hf.Load only.
+func TestTrainExportReference(t *testing.T) {
+	root := t.TempDir()
+	opts := []string{"--opt", "dim=32", "--opt", "layers=1", "--opt", "heads=2", "--opt", "seq-len=16", "--opt", "batch=4"}
+	runs := map[string][]string{"clm": nil, "mlm": {"--opt", "arch=bert", "--opt", "types=2"}}
+	inputs := map[string]string{"clm": "gpt2", "mlm": "bert-mlm"}
+	golden := filepath.Join("..", "..", "builtin", "hf", "testdata")
+	var args []string
+	outs := map[string]string{}
+	for obj, extra := range runs {
+		run := filepath.Join(root, obj)
+		a := append([]string{"train", "--objective", obj, "--steps", "3", "--out", run}, append(opts, extra...)...)
+		if code, _, stderr := runCmd(a...); code != 0 {
+			t.Fatalf("train %s: %s", obj, stderr)
+		}
+		outs[obj] = filepath.Join(root, obj+"-hf")
+		if code, _, stderr := runCmd("export", "--hf", outs[obj], run); code != 0 {
+			t.Fatalf("export %s: %s", obj, stderr)
+		}
+		args = append(args, outs[obj], filepath.Join(golden, "expected", inputs[obj]+".safetensors"))
+	}
+	// The trained SDK models' logits on the generator's inputs.
+	ours := map[string][]float32{}
+	for obj := range outs {
+		ck, err := lm.ReadCheckpoint(filepath.Join(root, obj))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ck.HFModel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, _, err := checkpoint.Load(filepath.Join(golden, "expected", inputs[obj]+".safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ints := func(name string) []int {
+			var o []int
+			for _, v := range ex[name].Float32s() {
+				o = append(o, int(v))
+			}
+			return o
+		}
+		b, n := ex["input_ids"].Size(0), ex["input_ids"].Size(1)
+		s := tensor.NewScope().NoGrad()
+		if m.GPT != nil {
+			m.GPT.Train(false)
+			ours[obj] = m.GPT.Forward(s, ints("input_ids"), b, n).Float32s()
+		} else {
+			m.BERT.Train(false)
+			ours[obj] = m.BERT.Logits(m.BERT.Hidden(s, ints("input_ids"), ints("attention_mask"), ints("token_type_ids"), b, n)).Float32s()
+		}
+	}
+	if _, err := os.Stat("/usr/bin/python3"); err != nil || exec.Command("/usr/bin/python3", "-c", "import torch").Run() != nil {
+		t.Skip("no /usr/bin/python3 with torch for the reference loader")
+	}
+	cmd := exec.Command("/usr/bin/python3", append([]string{filepath.Join(golden, "gen_golden.py"), "check"}, args...)...)
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("reference loader: %v", err)
+	}
+	var reps []struct {
+		Missing, Unexpected, Mismatched []string
+		Architecture                    string
+		Outputs                         map[string]struct{ Data []float32 }
+	}
+	if err := json.Unmarshal(raw, &reps); err != nil || len(reps) != 2 {
+		t.Fatalf("reference output: %v (%d reports)", err, len(reps))
+	}
+	for i := 0; i < len(args); i += 2 {
+		r, obj := reps[i/2], map[string]string{outs["clm"]: "clm", outs["mlm"]: "mlm"}[args[i]]
+		if len(r.Missing)+len(r.Unexpected)+len(r.Mismatched) != 0 {
+			t.Errorf("%s (%s): missing %v, unexpected %v, mismatched %v", obj, r.Architecture, r.Missing, r.Unexpected, r.Mismatched)
+		}
+		want := r.Outputs["logits"].Data
+		var d, m float64
+		for j := range want {
+			d = math.Max(d, math.Abs(float64(ours[obj][j]-want[j])))
+			m = math.Max(m, math.Abs(float64(want[j])))
+		}
+		t.Logf("%s -> %s: logits rel err %.2e vs the reference", obj, r.Architecture, d/m)
+		if len(want) != len(ours[obj]) || d/m > 1e-5 {
+			t.Errorf("%s: logits rel err %.2e (len %d vs %d)", obj, d/m, len(want), len(ours[obj]))
 		}
 	}
 }
