@@ -381,3 +381,32 @@ func TestBaseModelNames(t *testing.T) {
 	_, l := gptOutputs(m.GPT, ints(ex["input_ids"]), 2, 8)
 	assert.Less(t, relErr(t, l, ex["out.logits"].Float32s()), tol)
 }
+
+// TestBertPretrainingNames: a bert-base-uncased-style file (LayerNorm
+// gamma/beta, the next-sentence head, the pooler) loads as BertForMaskedLM
+// with the same outputs; the NSP head is skipped with a note.
+func TestBertPretrainingNames(t *testing.T) {
+	dir := copyDir(t, "bert-mlm")
+	editWeights(t, dir, func(ts map[string]*tensor.Tensor) {
+		for k, v := range ts {
+			if strings.HasSuffix(k, "LayerNorm.weight") || strings.HasSuffix(k, "LayerNorm.bias") {
+				delete(ts, k)
+				k = strings.Replace(strings.Replace(k, "LayerNorm.weight", "LayerNorm.gamma", 1), "LayerNorm.bias", "LayerNorm.beta", 1)
+				ts[k] = v
+			}
+		}
+		ts["cls.seq_relationship.weight"] = tensor.Ones(2, 32)
+		ts["cls.seq_relationship.bias"] = tensor.Zeros(2)
+		ts["bert.pooler.dense.weight"] = tensor.Ones(32, 32)
+		ts["bert.pooler.dense.bias"] = tensor.Zeros(32)
+	})
+	m, err := Load(dir)
+	require.NoError(t, err)
+	assert.NotNil(t, m.BERT.Pool, "the pooler is kept")
+	assert.Len(t, m.Notes, 2)
+	ex := expected(t, "bert-mlm")
+	ids, mask, types, b, n := bertInputs(ex)
+	m.BERT.Train(false)
+	h := m.BERT.Hidden(eval(), ids, mask, types, b, n)
+	assert.Less(t, relErr(t, m.BERT.Logits(h).Float32s(), ex["out.logits"].Float32s()), tol)
+}

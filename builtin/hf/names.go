@@ -89,7 +89,10 @@ func bertMappings(prefix string, layers int, pooler, mlm bool, classifier bool) 
 // parameter: GPT-2's causal-mask buffers (attn.bias, attn.masked_bias) and
 // BERT's position_ids / token_type_ids buffers of older saves, and the tied
 // aliases that from_pretrained re-ties (lm_head.weight, the MLM decoder).
-var ignorable = regexp.MustCompile(`(^|\.)h\.\d+\.attn\.(masked_)?bias$|(^|\.)embeddings\.(position_ids|token_type_ids)$|^lm_head\.weight$|^cls\.predictions\.decoder\.(weight|bias)$`)
+// BERT's next-sentence head (cls.seq_relationship, kept by BertForPreTraining
+// checkpoints such as bert-base-uncased) is not part of the supported
+// architectures and is skipped too, as from_pretrained does.
+var ignorable = regexp.MustCompile(`(^|\.)h\.\d+\.attn\.(masked_)?bias$|(^|\.)embeddings\.(position_ids|token_type_ids)$|^lm_head\.weight$|^cls\.predictions\.decoder\.(weight|bias)$|^cls\.seq_relationship\.(weight|bias)$`)
 
 // headKey reports whether an HF tensor name belongs to a task head, which
 // keeps its name whatever the base-model prefix.
@@ -101,7 +104,8 @@ func headKey(name string) bool {
 // base-model checkpoint ("h.0...", "embeddings...") loaded into a model
 // with a head gains the base prefix ("transformer." or "bert."), and a head
 // model's checkpoint loaded as the base model loses it, as from_pretrained
-// does. withPrefix tells whether the architecture's names carry the prefix.
+// does; LayerNorm.gamma / LayerNorm.beta become .weight / .bias. withPrefix
+// tells whether the architecture's names carry the prefix.
 // It returns canonical name → name in the file.
 func canonical(names []string, base string, withPrefix bool) map[string]string {
 	has := false
@@ -116,6 +120,13 @@ func canonical(names []string, base string, withPrefix bool) map[string]string {
 			c = base + n
 		case !withPrefix && has:
 			c = strings.TrimPrefix(n, base)
+		}
+		// TensorFlow-era names of LayerNorm parameters, renamed as
+		// from_pretrained does.
+		if strings.HasSuffix(c, "LayerNorm.gamma") {
+			c = strings.TrimSuffix(c, "gamma") + "weight"
+		} else if strings.HasSuffix(c, "LayerNorm.beta") {
+			c = strings.TrimSuffix(c, "beta") + "bias"
 		}
 		out[c] = n
 	}

@@ -65,6 +65,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	for _, n := range m.Notes {
+		fmt.Fprintln(stderr, "note:", n)
+	}
 	if err := hf.Save(*out, m, opt); err != nil {
 		return err
 	}
