@@ -380,6 +380,29 @@ func TestBaseModelNames(t *testing.T) {
 	ex := expected(t, "gpt2")
 	_, l := gptOutputs(m.GPT, ints(ex["input_ids"]), 2, 8)
 	assert.Less(t, relErr(t, l, ex["out.logits"].Float32s()), tol)
+
+	// The same file as a GPT2Model (base model) loads and re-exports as one.
+	editConfig(t, dir, func(c map[string]any) { c["architectures"] = []string{"GPT2Model"} })
+	b, err := Load(dir)
+	require.NoError(t, err)
+	assert.Equal(t, "GPT2Model", b.Architecture)
+	h, _ := gptOutputs(b.GPT, ints(ex["input_ids"]), 2, 8)
+	assert.Less(t, relErr(t, h, ex["out.hidden"].Float32s()), tol)
+	out := filepath.Join(t.TempDir(), "base")
+	require.NoError(t, Save(out, b, SaveOptions{}))
+	ts, _, err := checkpoint.Load(filepath.Join(out, WeightsFile))
+	require.NoError(t, err)
+	assert.Contains(t, ts, "h.0.attn.c_attn.weight")
+	back, err := Load(out)
+	require.NoError(t, err)
+	assert.Equal(t, "GPT2Model", back.Architecture)
+	if python(t) {
+		r := referenceLoad(t, []string{out}, []string{"gpt2"})[0]
+		assert.Equal(t, "GPT2Model", r.Architecture)
+		assert.Empty(t, r.Missing)
+		assert.Empty(t, r.Unexpected)
+		assert.Less(t, relErr(t, r.Outputs["hidden"].Data, ex["out.hidden"].Float32s()), tol)
+	}
 }
 
 // TestBertPretrainingNames: a bert-base-uncased-style file (LayerNorm

@@ -25,7 +25,8 @@ type SaveOptions struct {
 // and metadata format "pt"), and, when m has a tokenizer, tokenizer.json
 // and tokenizer_config.json.
 //
-// The architecture follows the model: a GPT is GPT2LMHeadModel; a post-LN
+// The architecture follows the model: a GPT is GPT2LMHeadModel (GPT2Model
+// when m.Architecture says so, as Load sets it); a post-LN
 // BERT (bert.Config.PostLN) with a Classifier is
 // BertForSequenceClassification (it needs the pooler), with an MLM head
 // BertForMaskedLM, else BertModel (it needs the pooler). A pre-LN encoder
@@ -148,8 +149,15 @@ func (m *Model) plan() (string, []mapping, error) {
 		if m.Classifier != nil {
 			return "", nil, errors.New("hf: a GPT with a classifier has no supported architecture")
 		}
+		prefix := "transformer."
 		arch = "GPT2LMHeadModel"
-		maps = gpt2Mappings("transformer.", m.GPT.Config.Layers, m.GPT.Head != nil)
+		if m.Architecture == "GPT2Model" { // the base model, as it was loaded
+			if m.GPT.Head != nil {
+				return "", nil, errors.New("hf: a GPT2Model has no untied head")
+			}
+			arch, prefix = "GPT2Model", ""
+		}
+		maps = gpt2Mappings(prefix, m.GPT.Config.Layers, m.GPT.Head != nil)
 	case m.BERT != nil:
 		c := m.BERT.Config
 		if !c.PostLN {
