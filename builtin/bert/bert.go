@@ -15,6 +15,18 @@
 // TypeVocab > 0), "blocks.N.{ln1,attn.qkv,attn.proj,ln2,mlp.fc1,mlp.fc2}.*",
 // "ln_f.weight", "ln_f.bias" — the same names as builtin/gpt, so that
 // weights move between the two.
+//
+// Config.PostLN selects the original BERT instead (what Hugging Face's
+// BertModel computes, and what builtin/hf imports and exports): the summed
+// embeddings pass through a LayerNorm "emb_ln", the blocks are post-LN
+// (nn.BlockConfig.PostLN), there is no "ln_f", and the token-type
+// embedding's row 0 is added when no token types are given. Config.Pooler
+// adds BERT's pooler ("pooler.weight", "pooler.bias": tanh of a dense layer
+// over the first position) and Config.MLMHead the MLM transform before the
+// tied decoder ("mlm.dense.*", "mlm.ln.*") and the decoder bias
+// ("mlm.bias"). Activation and Eps set the MLP activation (exact GELU by
+// default) and every LayerNorm's epsilon (1e-5 by default; BERT uses
+// 1e-12).
 package bert
 
 import (
@@ -35,6 +47,12 @@ type Config struct {
 	MLPHidden  int     // MLP width; 0 means 4·Dim
 	TypeVocab  int     // token types (segments); 0 for no "tte" embedding
 	Dropout    float32 // embedding, attention and residual dropout
+
+	PostLN     bool          // original BERT: embedding LayerNorm, post-LN blocks, no ln_f
+	Pooler     bool          // BERT's pooler over the first position ("pooler")
+	MLMHead    bool          // MLM transform (dense, activation, LayerNorm) and decoder bias ("mlm")
+	Activation nn.Activation // MLP (and MLM transform) activation; the zero value is exact GELU
+	Eps        float32       // LayerNorm epsilon; 0 means 1e-5
 }
 
 // Tiny is the bert-tiny preset: the gpt-tiny shape run bidirectionally
@@ -52,8 +70,20 @@ func Small() Config {
 
 // String prints the configuration.
 func (c Config) String() string {
-	return fmt.Sprintf("bert.Config(vocab=%d, ctx=%d, dim=%d, layers=%d, heads=%d, mlp=%d, types=%d, dropout=%g)",
+	s := fmt.Sprintf("bert.Config(vocab=%d, ctx=%d, dim=%d, layers=%d, heads=%d, mlp=%d, types=%d, dropout=%g",
 		c.VocabSize, c.ContextLen, c.Dim, c.Layers, c.Heads, c.MLPHidden, c.TypeVocab, c.Dropout)
+	if c.PostLN || c.Pooler || c.MLMHead || c.Activation != nn.GELU || c.Eps != 0 {
+		s += fmt.Sprintf(", postln=%t, pooler=%t, mlm_head=%t, act=%s, eps=%g", c.PostLN, c.Pooler, c.MLMHead, c.Activation, c.eps())
+	}
+	return s + ")"
+}
+
+// eps is the LayerNorm epsilon in use.
+func (c Config) eps() float32 {
+	if c.Eps == 0 {
+		return 1e-5
+	}
+	return c.Eps
 }
 
 // Validate reports the first impossible setting, if any.
@@ -67,6 +97,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("bert: negative MLP width or type vocabulary in %v", c)
 	case c.Dropout < 0 || c.Dropout >= 1:
 		return fmt.Errorf("bert: dropout %v outside [0, 1)", c.Dropout)
+	case c.Eps < 0 || c.Eps != c.Eps:
+		return fmt.Errorf("bert: LayerNorm eps %v must be positive (0 for 1e-5)", c.Eps)
+	case c.Activation < nn.GELU || c.Activation > nn.Identity:
+		return fmt.Errorf("bert: unknown activation %v", c.Activation)
 	}
 	return nil
 }
@@ -78,11 +112,30 @@ type Model struct {
 	WTE    *nn.Embedding // "wte": token embedding [VocabSize, Dim], also the MLM head
 	WPE    *nn.Embedding // "wpe": position embedding [ContextLen, Dim]
 	TTE    *nn.Embedding // "tte": token-type embedding; nil when TypeVocab is 0
+	EmbLN  *nn.LayerNorm // "emb_ln": embedding LayerNorm; only with PostLN
 	Drop   *nn.Dropout   // "drop": on the summed embeddings
 	Blocks []*nn.TransformerBlock
-	LNF    *nn.LayerNorm // "ln_f"
+	LNF    *nn.LayerNorm // "ln_f"; nil with PostLN
+	Pool   *nn.Linear    // "pooler" [Dim, Dim]; nil without Config.Pooler
+	MLM    *MLMHead      // "mlm"; nil without Config.MLMHead
 
 	positions []int
+	zeroTypes []int // ContextLen zeros: token type 0 for PostLN models
+}
+
+// MLMHead is BERT's masked-LM transform in front of the tied decoder:
+// Logits(h) = act-then-LayerNorm(dense(h))·wteᵀ + bias.
+type MLMHead struct {
+	*nn.Base
+	Dense *nn.Linear     // "dense" [Dim, Dim]
+	LN    *nn.LayerNorm  // "ln"
+	Bias  *tensor.Tensor // "bias" [VocabSize], the decoder bias
+	Act   nn.Activation
+}
+
+// String prints the head's shape.
+func (h *MLMHead) String() string {
+	return fmt.Sprintf("MLMHead(dim=%d, vocab=%d, act=%s)", h.Dense.In, h.Bias.Size(0), h.Act)
 }
 
 // New builds an encoder for cfg with GPT-2's initialisation (normal(0.02)
@@ -100,23 +153,53 @@ func New(cfg Config, rng *tensor.RNG) (*Model, error) {
 		m.TTE = nn.NewEmbedding(cfg.TypeVocab, cfg.Dim, rng)
 		m.AddModule("tte", m.TTE)
 	}
+	if cfg.PostLN {
+		m.EmbLN = m.layerNorm()
+		m.AddModule("emb_ln", m.EmbLN)
+	}
 	m.Drop = nn.NewDropout(cfg.Dropout, rng)
 	m.AddModule("drop", m.Drop)
 	list := nn.NewModuleList()
 	for i := 0; i < cfg.Layers; i++ {
-		b := nn.NewTransformerBlock(nn.BlockConfig{Embed: cfg.Dim, Heads: cfg.Heads, Hidden: cfg.MLPHidden, Dropout: cfg.Dropout}, rng)
+		b := nn.NewTransformerBlock(nn.BlockConfig{Embed: cfg.Dim, Heads: cfg.Heads, Hidden: cfg.MLPHidden, Dropout: cfg.Dropout,
+			Activation: cfg.Activation, Eps: cfg.eps(), PostLN: cfg.PostLN}, rng)
 		list.Append(b)
 		m.Blocks = append(m.Blocks, b)
 	}
 	m.AddModule("blocks", list)
-	m.LNF = nn.NewLayerNorm(cfg.Dim)
-	m.AddModule("ln_f", m.LNF)
+	if !cfg.PostLN {
+		m.LNF = m.layerNorm()
+		m.AddModule("ln_f", m.LNF)
+	}
+	if cfg.Pooler {
+		m.Pool = nn.NewLinear(cfg.Dim, cfg.Dim, true, rng)
+		m.AddModule("pooler", m.Pool)
+	}
+	if cfg.MLMHead {
+		h := &MLMHead{Base: nn.NewBase(), Act: cfg.Activation}
+		h.Dense = nn.NewLinear(cfg.Dim, cfg.Dim, true, rng)
+		h.AddModule("dense", h.Dense)
+		h.LN = m.layerNorm()
+		h.AddModule("ln", h.LN)
+		h.Bias = h.AddParam("bias", tensor.Zeros(cfg.VocabSize))
+		m.MLM = h
+		m.AddModule("mlm", h)
+	}
 	nn.InitGPT2(m, cfg.Layers, rng)
 	m.positions = make([]int, cfg.ContextLen)
 	for i := range m.positions {
 		m.positions[i] = i
 	}
+	if cfg.PostLN && m.TTE != nil {
+		m.zeroTypes = make([]int, cfg.ContextLen)
+	}
 	return m, nil
+}
+
+func (m *Model) layerNorm() *nn.LayerNorm {
+	ln := nn.NewLayerNorm(m.Config.Dim)
+	ln.Eps = m.Config.eps()
+	return ln
 }
 
 // Embed returns the summed token, position and (when the model has them
@@ -135,26 +218,55 @@ func (m *Model) Embed(s *tensor.Scope, ids, typeIDs []int, batch, seqLen int) *t
 				Msg: "token types must match the ids"})
 		}
 		x = x.Add(m.TTE.Forward(s, typeIDs, batch, seqLen))
+	} else if m.zeroTypes != nil {
+		x = x.Add(m.TTE.Forward(s, m.zeroTypes[:seqLen])) // BERT's default token type 0
+	}
+	if m.EmbLN != nil {
+		x = m.EmbLN.Forward(x)
 	}
 	return m.Drop.Forward(x)
 }
 
-// Hidden returns the final hidden states [batch, seqLen, Dim] (after ln_f)
-// for ids with an attention mask (1 real, 0 padding; nil for none) and
-// optional token types, under scope s.
+// Hidden returns the final hidden states [batch, seqLen, Dim] (after ln_f,
+// or after the last post-LN block) for ids with an attention mask (1 real,
+// 0 padding; nil for none) and optional token types, under scope s.
 func (m *Model) Hidden(s *tensor.Scope, ids, mask, typeIDs []int, batch, seqLen int) *tensor.Tensor {
 	x := m.Embed(s, ids, typeIDs, batch, seqLen)
 	km := MaskTensor(mask, batch, seqLen)
 	for _, b := range m.Blocks {
 		x = b.Forward(x, km)
 	}
+	if m.LNF == nil {
+		return x
+	}
 	return m.LNF.Forward(x)
 }
 
 // Logits maps hidden states [..., Dim] to vocabulary logits [..., VocabSize]
-// through the tied token embedding.
+// through the MLM transform (when the model has one), the tied token
+// embedding and the decoder bias.
 func (m *Model) Logits(h *tensor.Tensor) *tensor.Tensor {
+	if m.MLM != nil {
+		h = m.MLM.LN.Forward(m.MLM.Act.Apply(m.MLM.Dense.Forward(h)))
+		return tensor.MatMulT(h, m.WTE.Weight, false, true).Add(m.MLM.Bias)
+	}
 	return tensor.MatMulT(h, m.WTE.Weight, false, true)
+}
+
+// Pooled returns BERT's pooled output [batch, Dim], tanh(pooler(h[:, 0])),
+// for hidden states h [batch, seqLen, Dim]. It panics with a
+// *nn.ShapeError when the model has no pooler or h is not 3-D.
+func (m *Model) Pooled(h *tensor.Tensor) *tensor.Tensor {
+	if m.Pool == nil || h.Dims() != 3 || h.Size(2) != m.Config.Dim {
+		panic(&nn.ShapeError{Layer: "bert.Model.Pooled", Shapes: [][]int{h.Shape()},
+			Msg: "needs a model built with Config.Pooler and hidden states [batch, seq, dim]"})
+	}
+	b, t := h.Size(0), h.Size(1)
+	rows := make([]int, b)
+	for i := range rows {
+		rows[i] = i * t
+	}
+	return m.Pool.Forward(GatherRows(h, rows)).Tanh()
 }
 
 // Encode implements task.Backbone: the hidden states of b's InputIDs with

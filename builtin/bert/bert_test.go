@@ -58,3 +58,35 @@ func TestConfig(t *testing.T) {
 	assert.Contains(t, Small().String(), "dim=256")
 	assert.Contains(t, tinyModel(t, 0).String(), "params=")
 }
+
+// TestPostLN: the BERT layout has emb_ln, pooler and MLM head parameters
+// and no ln_f, adds token type 0 when no types are given, and its logits go
+// through the transform and the decoder bias.
+func TestPostLN(t *testing.T) {
+	m, err := New(Config{VocabSize: 20, ContextLen: 8, Dim: 16, Layers: 2, Heads: 2, TypeVocab: 2,
+		PostLN: true, Pooler: true, MLMHead: true, Eps: 1e-12}, tensor.NewRNG(3))
+	require.NoError(t, err)
+	m.Train(false)
+	sd := m.StateDict()
+	for _, k := range []string{"emb_ln.weight", "emb_ln.bias", "pooler.weight", "pooler.bias", "mlm.dense.weight", "mlm.ln.bias", "mlm.bias"} {
+		assert.Contains(t, sd, k)
+	}
+	assert.NotContains(t, sd, "ln_f.weight")
+	assert.Nil(t, m.LNF)
+	ids := []int{1, 2, 3, 4}
+	a := m.Hidden(nil, ids, nil, nil, 1, 4).Float32s()
+	b := m.Hidden(nil, ids, nil, []int{0, 0, 0, 0}, 1, 4).Float32s()
+	assert.Equal(t, a, b, "no types means type 0")
+	h := m.Hidden(nil, ids, nil, nil, 1, 4)
+	assert.Equal(t, []int{1, 4, 20}, m.Logits(h).Shape())
+	m.MLM.Bias.Data()[5] = 3
+	l := m.Logits(h).Float32s()
+	m.MLM.Bias.Data()[5] = 0
+	l0 := m.Logits(h).Float32s()
+	assert.InDelta(t, 3, l[5]-l0[5], 1e-6)
+	p := m.Pooled(h)
+	assert.Equal(t, []int{1, 16}, p.Shape())
+	assert.Panics(t, func() { tinyModel(t, 0).Pooled(h) })
+	assert.Contains(t, m.Config.String(), "postln=true")
+	assert.Error(t, Config{VocabSize: 10, ContextLen: 4, Dim: 8, Layers: 1, Heads: 2, Eps: -1}.Validate())
+}

@@ -135,9 +135,12 @@ func (c *Cache) Step(id int) []float32 {
 		c.layerNorm(c.h, c.x, blk.LN2)
 		mlp := blk.MLP
 		linear(c.hid, c.h, mlp.Layers[0])
-		if mlp.Act == nn.GELU {
+		switch mlp.Act {
+		case nn.GELU:
 			kernels.GELU(c.hid, c.hid)
-		} else {
+		case nn.GELUTanh: // GPT-2's gelu_new
+			kernels.GELUTanh(c.hid, c.hid)
+		default:
 			copy(c.hid, mlp.Act.Apply(tensor.FromFloat32s(c.hid, len(c.hid))).Float32s())
 		}
 		linear(c.h, c.hid, mlp.Layers[1])

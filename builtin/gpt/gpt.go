@@ -3,6 +3,11 @@
 // a final LayerNorm and a language-model head tied to the token embedding
 // by default.
 //
+// The MLP activation (exact GELU by default, GPT-2's tanh "gelu_new" with
+// nn.GELUTanh) and the LayerNorm epsilon are configurable, so that
+// Hugging Face GPT-2 checkpoints (builtin/hf) compute exactly as in
+// transformers.
+//
 // Parameter names follow GPT-2's layout in this SDK's naming: "wte.weight",
 // "wpe.weight", "blocks.N.ln1.weight", "blocks.N.attn.qkv.weight", ...,
 // "ln_f.weight" and, when not tied, "head.weight".
@@ -25,6 +30,12 @@ type Config struct {
 	MLPHidden      int     // MLP width; 0 means 4·Dim
 	Dropout        float32 // embedding, attention and residual dropout
 	TiedEmbeddings bool    // LM head shares wte's weight (Tiny sets it)
+	// Activation is the MLP non-linearity: the zero value is exact (erf)
+	// GELU; nn.GELUTanh is GPT-2's "gelu_new".
+	Activation nn.Activation
+	// Eps is the LayerNorm epsilon of every block and ln_f; 0 means 1e-5
+	// (GPT-2's layer_norm_epsilon).
+	Eps float32
 }
 
 // Tiny returns a byte-level configuration (vocabulary 256) small enough
@@ -37,8 +48,8 @@ func Tiny() Config {
 
 // String prints the configuration.
 func (c Config) String() string {
-	return fmt.Sprintf("gpt.Config(vocab=%d, ctx=%d, dim=%d, layers=%d, heads=%d, mlp=%d, dropout=%g, tied=%t)",
-		c.VocabSize, c.ContextLen, c.Dim, c.Layers, c.Heads, c.MLPHidden, c.Dropout, c.TiedEmbeddings)
+	return fmt.Sprintf("gpt.Config(vocab=%d, ctx=%d, dim=%d, layers=%d, heads=%d, mlp=%d, dropout=%g, tied=%t, act=%s, eps=%g)",
+		c.VocabSize, c.ContextLen, c.Dim, c.Layers, c.Heads, c.MLPHidden, c.Dropout, c.TiedEmbeddings, c.Activation, c.eps())
 }
 
 // Validate reports the first impossible setting, if any.
@@ -52,8 +63,20 @@ func (c Config) Validate() error {
 		return fmt.Errorf("gpt: negative MLP width %d", c.MLPHidden)
 	case c.Dropout < 0 || c.Dropout >= 1:
 		return fmt.Errorf("gpt: dropout %v outside [0, 1)", c.Dropout)
+	case c.Eps < 0 || c.Eps != c.Eps:
+		return fmt.Errorf("gpt: LayerNorm eps %v must be positive (0 for 1e-5)", c.Eps)
+	case c.Activation < nn.GELU || c.Activation > nn.Identity:
+		return fmt.Errorf("gpt: unknown activation %v", c.Activation)
 	}
 	return nil
+}
+
+// eps is the LayerNorm epsilon in use.
+func (c Config) eps() float32 {
+	if c.Eps == 0 {
+		return 1e-5
+	}
+	return c.Eps
 }
 
 // Model is a GPT decoder.
@@ -86,12 +109,14 @@ func New(cfg Config, rng *tensor.RNG) (*Model, error) {
 	for i := 0; i < cfg.Layers; i++ {
 		b := nn.NewTransformerBlock(nn.BlockConfig{
 			Embed: cfg.Dim, Heads: cfg.Heads, Hidden: cfg.MLPHidden, Causal: true, Dropout: cfg.Dropout,
+			Activation: cfg.Activation, Eps: cfg.eps(),
 		}, rng)
 		list.Append(b)
 		m.Blocks = append(m.Blocks, b)
 	}
 	m.AddModule("blocks", list)
 	m.LNF = nn.NewLayerNorm(cfg.Dim)
+	m.LNF.Eps = cfg.eps()
 	m.AddModule("ln_f", m.LNF)
 	if !cfg.TiedEmbeddings {
 		m.Head = nn.NewLinear(cfg.Dim, cfg.VocabSize, false, rng)

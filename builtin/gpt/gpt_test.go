@@ -308,3 +308,36 @@ func TestByteWindows(t *testing.T) {
 		t.Errorf("too short: %d windows", n)
 	}
 }
+
+// TestActivationAndEps: the configured activation and LayerNorm epsilon
+// reach every block and ln_f.
+func TestActivationAndEps(t *testing.T) {
+	cfg := gpt.Tiny()
+	cfg.Activation, cfg.Eps = nn.GELUTanh, 1e-6
+	m, err := gpt.New(cfg, tensor.NewRNG(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range m.Blocks {
+		if b.MLP.Act != nn.GELUTanh || b.LN1.Eps != 1e-6 || b.LN2.Eps != 1e-6 {
+			t.Fatalf("block: act %s eps %g/%g", b.MLP.Act, b.LN1.Eps, b.LN2.Eps)
+		}
+	}
+	if m.LNF.Eps != 1e-6 {
+		t.Errorf("ln_f eps %g", m.LNF.Eps)
+	}
+	d, _ := gpt.New(gpt.Tiny(), tensor.NewRNG(1))
+	if d.LNF.Eps != 1e-5 || d.Blocks[0].MLP.Act != nn.GELU {
+		t.Errorf("defaults: eps %g act %s", d.LNF.Eps, d.Blocks[0].MLP.Act)
+	}
+	bad := gpt.Tiny()
+	bad.Eps = -1
+	if bad.Validate() == nil {
+		t.Error("negative eps accepted")
+	}
+	bad = gpt.Tiny()
+	bad.Activation = nn.Activation(42)
+	if bad.Validate() == nil {
+		t.Error("unknown activation accepted")
+	}
+}

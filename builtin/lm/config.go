@@ -102,7 +102,8 @@ func GPTConfig(cfg task.Config) (gpt.Config, error) {
 }
 
 // BERTConfig resolves cfg.Model (default bert-tiny) and the shape options
-// (plus "types", the token-type vocabulary) into an encoder configuration
+// (plus "types", the token-type vocabulary, and "arch": prenorm, the
+// default, or bert for the original post-LN BERT) into an encoder configuration
 // with cfg's vocabulary and sequence length; defDropout is the dropout
 // when the "dropout" option is unset.
 func BERTConfig(cfg task.Config, defDropout float32) (bert.Config, error) {
@@ -118,6 +119,13 @@ func BERTConfig(cfg task.Config, defDropout float32) (bert.Config, error) {
 	c.Dim, c.Layers, c.Heads, c.MLPHidden, c.ContextLen, c.Dropout = s.dim, s.layers, s.heads, s.mlp, s.ctx, s.dropout
 	if c.TypeVocab, err = cfg.Int("types", c.TypeVocab); err != nil {
 		return c, err
+	}
+	switch a := cfg.Option("arch", "prenorm"); a {
+	case "prenorm":
+	case "bert": // the original BERT, exportable with `pretrain export --hf`
+		c.PostLN, c.Eps = true, 1e-12
+	default:
+		return c, fmt.Errorf("option arch=%q: want prenorm (pre-LN with ln_f, the default) or bert (post-LN with embedding LayerNorm, as Hugging Face's BertModel)", a)
 	}
 	if cfg.VocabSize > 0 {
 		c.VocabSize = cfg.VocabSize

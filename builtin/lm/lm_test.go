@@ -281,3 +281,30 @@ func TestCLMContrastiveLearns(t *testing.T) {
 	assert.Less(t, c1, c0-0.5)
 	assert.Less(t, c1, float32(math.Log(16))-1)
 }
+
+// TestArchBERT: option arch=bert builds the original post-LN BERT (with
+// the MLM transform for mlm), its checkpoint reads back in that layout and
+// converts for hf.Save; an unknown arch is an error.
+func TestArchBERT(t *testing.T) {
+	obj, err := task.NewObjective("mlm", objtest.Config(32, map[string]string{"dim": "16", "layers": "1", "heads": "2", "arch": "bert"}))
+	require.NoError(t, err)
+	sd := obj.Module().StateDict()
+	for _, k := range []string{"emb_ln.weight", "mlm.dense.weight", "mlm.bias"} {
+		assert.Contains(t, sd, k)
+	}
+	assert.NotContains(t, sd, "ln_f.weight")
+	cfg := ModelConfig(obj)
+	assert.InDelta(t, 1e-12, cfg["layer_norm_eps"], 1e-18)
+	c := &Checkpoint{Path: "run", Tensors: sd, Config: map[string]any{"model_type": "mlm", "num_attention_heads": 2.0, "layer_norm_eps": 1e-12, "mask_token_id": 3.0}}
+	m, err := c.BERT()
+	require.NoError(t, err)
+	assert.True(t, m.Config.PostLN && m.Config.MLMHead && m.Config.Eps == 1e-12)
+	h, err := c.HFModel()
+	require.NoError(t, err)
+	assert.Equal(t, 3, h.Special["mask"])
+	_, err = task.NewObjective("mlm", objtest.Config(32, map[string]string{"arch": "rope"}))
+	assert.ErrorContains(t, err, `arch="rope"`)
+	c.Config["model_type"] = "word2vec"
+	_, err = c.HFModel()
+	assert.ErrorContains(t, err, "only clm, mlm, electra and contrastive")
+}

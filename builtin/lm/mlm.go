@@ -37,6 +37,7 @@ func NewMLM(cfg task.Config) (task.Objective, error) {
 	if err != nil {
 		return nil, err
 	}
+	mc.MLMHead = mc.PostLN // arch=bert: BERT's MLM transform and decoder bias
 	m, err := bert.New(mc, cfg.Rand())
 	if err != nil {
 		return nil, err

@@ -159,7 +159,13 @@ func (c *Checkpoint) BERT() (*bert.Model, error) {
 	if t := sd["tte.weight"]; t != nil {
 		types = t.Size(0)
 	}
-	m, err := bert.New(bert.Config{VocabSize: v, ContextLen: ctx, Dim: d, Layers: l, Heads: c.heads(d), MLPHidden: mlp, TypeVocab: types}, tensor.NewRNG(0))
+	bc := bert.Config{VocabSize: v, ContextLen: ctx, Dim: d, Layers: l, Heads: c.heads(d), MLPHidden: mlp, TypeVocab: types}
+	// The original-BERT layout (option arch=bert) shows in its parameters.
+	bc.PostLN, bc.Pooler, bc.MLMHead = sd["emb_ln.weight"] != nil, sd["pooler.weight"] != nil, sd["mlm.bias"] != nil
+	if eps, ok := c.Config["layer_norm_eps"].(float64); ok && eps > 0 {
+		bc.Eps = float32(eps)
+	}
+	m, err := bert.New(bc, tensor.NewRNG(0))
 	if err != nil {
 		return nil, err
 	}
@@ -302,6 +308,10 @@ func ModelConfig(obj task.Objective) map[string]any {
 	if mlp == 0 {
 		mlp = 4 * c.Dim
 	}
-	return map[string]any{"num_attention_heads": c.Heads, "hidden_size": c.Dim, "num_hidden_layers": c.Layers,
+	m := map[string]any{"num_attention_heads": c.Heads, "hidden_size": c.Dim, "num_hidden_layers": c.Layers,
 		"intermediate_size": mlp, "max_position_embeddings": c.ContextLen, "vocab_size": c.VocabSize, "type_vocab_size": c.TypeVocab}
+	if c.Eps != 0 {
+		m["layer_norm_eps"] = c.Eps
+	}
+	return m
 }

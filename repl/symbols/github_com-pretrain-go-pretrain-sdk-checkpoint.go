@@ -14,6 +14,7 @@ func init() {
 		// function, constant and variable definitions
 		"CleanTemp":       reflect.ValueOf(checkpoint.CleanTemp),
 		"ConfigFile":      reflect.ValueOf(constant.MakeFromLiteral("\"config.json\"", token.STRING, 0)),
+		"IsFloat":         reflect.ValueOf(checkpoint.IsFloat),
 		"IsTemp":          reflect.ValueOf(checkpoint.IsTemp),
 		"Latest":          reflect.ValueOf(checkpoint.Latest),
 		"List":            reflect.ValueOf(checkpoint.List),

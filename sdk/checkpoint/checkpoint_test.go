@@ -160,7 +160,8 @@ func TestReaderRejectsMalformed(t *testing.T) {
 		"huge header":  rawFile("", nil)[:0],
 		"not json":     rawFile("{nope", nil),
 		"not object":   rawFile("[1]", nil),
-		"bad dtype":    rawFile(`{"a":{"dtype":"I8","shape":[1],"data_offsets":[0,1]}}`, []byte{0}),
+		"bad dtype":    rawFile(`{"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}}`, []byte{0}),
+		"I64 size":     rawFile(`{"a":{"dtype":"I64","shape":[2],"data_offsets":[0,8]}}`, make([]byte, 8)),
 		"size":         rawFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}`, make([]byte, 4)),
 		"beyond":       rawFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, make([]byte, 4)),
 		"gap":          rawFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, make([]byte, 8)),
@@ -436,4 +437,27 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestIntegerBuffers: a file with an I64 buffer (position_ids of older
+// Hugging Face saves) opens, lists it, reads its float tensors, and refuses
+// to read the buffer as floats.
+func TestIntegerBuffers(t *testing.T) {
+	raw := rawFile(`{"ids":{"dtype":"I64","shape":[1,2],"data_offsets":[0,16]},"w":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}}`,
+		append(make([]byte, 16), 0, 0, 0x80, 0x3f))
+	f, err := NewReader(bytes.NewReader(raw), int64(len(raw)), "buf.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, ok := f.Info("ids")
+	if !ok || info.DType != "I64" || IsFloat(info.DType) || !IsFloat("BF16") {
+		t.Fatalf("ids: %v %v", info, ok)
+	}
+	w, err := f.Tensor("w")
+	if err != nil || w.Float32s()[0] != 1 {
+		t.Fatalf("w: %v %v", w, err)
+	}
+	if _, err = f.Tensor("ids"); err == nil || !strings.Contains(err.Error(), `tensor "ids" is I64[1 2], not a float tensor`) {
+		t.Fatalf("reading ids as floats: %v", err)
+	}
 }

@@ -38,18 +38,32 @@ func (e *FormatError) Error() string {
 	return fmt.Sprintf("%s: safetensors: offset %d: %s", e.File, e.Offset, e.Msg)
 }
 
-// elemSize returns the byte size of a safetensors dtype this package can
-// read, or 0.
+// elemSize returns the byte size of a safetensors dtype whose entries this
+// package can parse, or 0. Integer and boolean entries (position-id and
+// mask buffers of older checkpoints) are parsed and listed, but Tensor
+// reads only the float dtypes (see IsFloat).
 func elemSize(dtype string) int {
 	switch dtype {
-	case "F32":
+	case "F32", "I32", "U32":
 		return 4
-	case "BF16", "F16":
+	case "BF16", "F16", "I16", "U16":
 		return 2
-	case "F64":
+	case "F64", "I64", "U64":
 		return 8
+	case "I8", "U8", "BOOL":
+		return 1
 	}
 	return 0
+}
+
+// IsFloat reports whether a safetensors dtype is one that File.Tensor
+// reads: F32, BF16, F16 or F64.
+func IsFloat(dtype string) bool {
+	switch dtype {
+	case "F32", "BF16", "F16", "F64":
+		return true
+	}
+	return false
 }
 
 // dtypeName maps a tensor dtype to its safetensors name.
@@ -163,7 +177,7 @@ func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]st
 // TensorInfo describes one tensor of a safetensors file.
 type TensorInfo struct {
 	Name  string
-	DType string // "F32", "BF16", "F16" or "F64"
+	DType string // "F32", "BF16", "F16", "F64", or an integer type ("I64", "U8", "BOOL", ...)
 	Shape []int
 	// Begin and End are the byte range within the data section.
 	Begin, End int64
@@ -256,7 +270,7 @@ func NewReader(r io.ReaderAt, size int64, name string) (*File, error) {
 		}
 		es := elemSize(e.DType)
 		if es == 0 {
-			return nil, bad(8, "tensor %q: unsupported dtype %q (want F32, BF16, F16 or F64)", key, e.DType)
+			return nil, bad(8, "tensor %q: unsupported dtype %q (want F32, BF16, F16, F64 or an integer type)", key, e.DType)
 		}
 		if e.Shape == nil {
 			return nil, bad(8, "tensor %q: missing shape", key)
@@ -341,11 +355,15 @@ func (f *File) Close() error {
 }
 
 // Tensor reads one tensor. BF16 entries come back as BF16 tensors; F32, F16
-// and F64 entries as F32 tensors.
+// and F64 entries as F32 tensors. An integer or boolean entry is an error
+// (check Info(name).DType with IsFloat first to skip such buffers).
 func (f *File) Tensor(name string) (*tensor.Tensor, error) {
 	info, ok := f.infos[name]
 	if !ok {
 		return nil, fmt.Errorf("%s: no tensor %q", f.name, name)
+	}
+	if !IsFloat(info.DType) {
+		return nil, fmt.Errorf("%s: tensor %q is %s%v, not a float tensor", f.name, name, info.DType, info.Shape)
 	}
 	numel := 1
 	for _, d := range info.Shape {

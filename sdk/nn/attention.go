@@ -72,12 +72,16 @@ type BlockConfig struct {
 	Dropout    float32    // residual and attention dropout; 0 for none
 	Activation Activation // MLP activation; the zero value is GELU (erf)
 	Eps        float32    // LayerNorm eps; 0 means 1e-5
+	// PostLN makes the block post-LN (the original Transformer and BERT):
+	// each LayerNorm follows its residual sum instead of preceding the
+	// branch.
+	PostLN bool
 }
 
 // String prints the configuration.
 func (c BlockConfig) String() string {
-	return fmt.Sprintf("BlockConfig(embed=%d, heads=%d, hidden=%d, causal=%t, dropout=%g, act=%s)",
-		c.Embed, c.Heads, c.Hidden, c.Causal, c.Dropout, c.Activation)
+	return fmt.Sprintf("BlockConfig(embed=%d, heads=%d, hidden=%d, causal=%t, dropout=%g, act=%s, postln=%t)",
+		c.Embed, c.Heads, c.Hidden, c.Causal, c.Dropout, c.Activation, c.PostLN)
 }
 
 // TransformerBlock is a pre-LN transformer layer (GPT-2 style):
@@ -86,7 +90,11 @@ func (c BlockConfig) String() string {
 //	x = x + drop(mlp.fc2(act(mlp.fc1(ln2(x)))))
 //
 // with children "ln1", "attn", "ln2" and "mlp" (whose layers are "fc1" and
-// "fc2").
+// "fc2"). With BlockConfig.PostLN it is a post-LN layer (BERT style) with
+// the same children:
+//
+//	x = ln1(x + drop(attn(x)))
+//	x = ln2(x + drop(mlp.fc2(act(mlp.fc1(x)))))
 type TransformerBlock struct {
 	*Base
 	Config BlockConfig
@@ -127,6 +135,10 @@ func NewTransformerBlock(cfg BlockConfig, rng *tensor.RNG) *TransformerBlock {
 
 // Forward transforms x [B, T, E]; keyMask is as for MultiHeadAttention.
 func (blk *TransformerBlock) Forward(x, keyMask *tensor.Tensor) *tensor.Tensor {
+	if blk.Config.PostLN {
+		x = blk.LN1.Forward(x.Add(blk.Drop.Forward(blk.Attn.Forward(x, keyMask))))
+		return blk.LN2.Forward(x.Add(blk.Drop.Forward(blk.MLP.Forward(x))))
+	}
 	x = x.Add(blk.Drop.Forward(blk.Attn.Forward(blk.LN1.Forward(x), keyMask)))
 	return x.Add(blk.Drop.Forward(blk.MLP.Forward(blk.LN2.Forward(x))))
 }
@@ -134,6 +146,10 @@ func (blk *TransformerBlock) Forward(x, keyMask *tensor.Tensor) *tensor.Tensor {
 // String prints the configuration.
 func (blk *TransformerBlock) String() string {
 	c := blk.Config
-	return fmt.Sprintf("TransformerBlock(embed=%d, heads=%d, hidden=%d, causal=%t, dropout=%g, act=%s)",
-		c.Embed, c.Heads, c.Hidden, c.Causal, c.Dropout, c.Activation)
+	ln := ""
+	if c.PostLN {
+		ln = ", post-LN"
+	}
+	return fmt.Sprintf("TransformerBlock(embed=%d, heads=%d, hidden=%d, causal=%t, dropout=%g, act=%s%s)",
+		c.Embed, c.Heads, c.Hidden, c.Causal, c.Dropout, c.Activation, ln)
 }

@@ -87,3 +87,37 @@ func TestTransformerBlockComposition(t *testing.T) {
 		t.Errorf("block differs from its pre-LN definition by %g", d)
 	}
 }
+
+// TestPostLNBlock: a post-LN block computes ln1(x + attn(x)) then
+// ln2(x + mlp(x)) with its own children, and differs from pre-LN.
+func TestPostLNBlock(t *testing.T) {
+	cfg := nn.BlockConfig{Embed: 8, Heads: 2, Hidden: 16, PostLN: true, Eps: 1e-12, Activation: nn.GELUTanh}
+	blk := nn.NewTransformerBlock(cfg, tensor.NewRNG(3))
+	for _, p := range blk.Parameters() { // gains and biases away from 1 and 0
+		d := p.Data()
+		for i := range d {
+			d[i] += 0.1 * float32(i%7-3)
+		}
+	}
+	x := tensor.Randn(tensor.NewRNG(4), 2, 3, 8)
+	got := blk.Forward(x, nil).Data()
+	h := blk.LN1.Forward(x.Add(blk.Attn.Forward(x, nil)))
+	want := blk.LN2.Forward(h.Add(blk.MLP.Forward(h))).Data()
+	if d := maxAbsDiff(got, want); d > 1e-6 {
+		t.Errorf("post-LN block differs from its formula by %g", d)
+	}
+	if blk.LN1.Eps != 1e-12 {
+		t.Errorf("eps %g, want 1e-12", blk.LN1.Eps)
+	}
+	cfg.PostLN = false
+	pre := nn.NewTransformerBlock(cfg, tensor.NewRNG(3))
+	if err := pre.LoadStateDict(blk.StateDict()); err != nil {
+		t.Fatal(err)
+	}
+	if maxAbsDiff(pre.Forward(x, nil).Data(), got) < 1e-3 {
+		t.Errorf("pre-LN and post-LN blocks agree")
+	}
+	if s := blk.String(); s != "TransformerBlock(embed=8, heads=2, hidden=16, causal=false, dropout=0, act=gelu_tanh, post-LN)" {
+		t.Errorf("String() = %q", s)
+	}
+}
