@@ -11,6 +11,7 @@ import (
 
 	"github.com/pretrain-go/pretrain/builtin/gpt"
 	"github.com/pretrain-go/pretrain/builtin/heads"
+	"github.com/pretrain-go/pretrain/builtin/hf"
 	"github.com/pretrain-go/pretrain/builtin/lora"
 	"github.com/pretrain-go/pretrain/builtin/presets"
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
@@ -138,6 +139,9 @@ func LoadPretrained(dir string) (*Pretrained, error) {
 			}
 		}
 	}
+	if hf.IsDir(dir) {
+		return loadHF(dir)
+	}
 	cfg, err := readConfig(dir)
 	if err != nil {
 		return nil, err
@@ -221,6 +225,16 @@ func inferGPT(path string, sd map[string]*tensor.Tensor, cfg map[string]any) (gp
 	if fc := sd["blocks.0.mlp.fc1.weight"]; fc != nil {
 		c.MLPHidden = fc.Size(0)
 	}
+	if a, ok := cfg["activation_function"].(string); ok {
+		act, err := parseActivation(a)
+		if err != nil {
+			return c, &ArchError{path, err.Error()}
+		}
+		c.Activation = act
+	}
+	if eps, ok := cfg["layer_norm_epsilon"].(float64); ok {
+		c.Eps = float32(eps)
+	}
 	for _, k := range []string{"n_head", "num_attention_heads", "heads"} {
 		if v, ok := cfg[k].(float64); ok {
 			c.Heads = int(v)
@@ -252,8 +266,30 @@ func inferGPT(path string, sd map[string]*tensor.Tensor, cfg map[string]any) (gp
 // gptConfigJSON is how a GPT's shape is written into config.json (GPT-2's
 // Hugging Face names).
 func gptConfigJSON(c gpt.Config) map[string]any {
-	return map[string]any{"family": "gpt", "vocab_size": c.VocabSize, "n_positions": c.ContextLen, "n_embd": c.Dim,
+	m := map[string]any{"family": "gpt", "vocab_size": c.VocabSize, "n_positions": c.ContextLen, "n_embd": c.Dim,
 		"n_layer": c.Layers, "n_head": c.Heads, "n_inner": c.MLPHidden, "tie_word_embeddings": c.TiedEmbeddings}
+	// Written only when not the SDK's defaults (exact GELU, 1e-5), so
+	// older configs read the same.
+	if c.Activation != nn.GELU {
+		m["activation_function"] = c.Activation.String()
+	}
+	if c.Eps != 0 && c.Eps != 1e-5 {
+		m["layer_norm_epsilon"] = float64(c.Eps)
+	}
+	return m
+}
+
+// activationsByName are the activations a saved config may name (by
+// nn.Activation.String).
+var activationsByName = []nn.Activation{nn.GELU, nn.GELUTanh, nn.ReLU, nn.SiLU, nn.Tanh, nn.Sigmoid, nn.Identity}
+
+func parseActivation(name string) (nn.Activation, error) {
+	for _, a := range activationsByName {
+		if a.String() == name {
+			return a, nil
+		}
+	}
+	return nn.GELU, fmt.Errorf("unknown activation %q", name)
 }
 
 // SavePretrained writes a GPT backbone and its tokenization as a checkpoint
@@ -305,7 +341,7 @@ func (p *Pretrained) NewRandom(seed uint64) (Backbone, error) {
 	case *wordVectors:
 		return &wordVectors{heads.NewWordVectors(randomLike(bb.Table, seed), true)}, nil
 	case *Encoder:
-		enc, _, err := NewEncoder(bb.spec, seed)
+		enc, err := encoderFromSpec(bb.spec, seed)
 		if err != nil {
 			return nil, &ArchError{p.Dir, err.Error()}
 		}

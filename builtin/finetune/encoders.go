@@ -372,7 +372,7 @@ func rebuild(dir string, spec map[string]any) (Backbone, error) {
 	case "gpt", "":
 		return nil, nil // the GPT path
 	default:
-		enc, _, err := NewEncoder(spec, 1)
+		enc, err := encoderFromSpec(spec, 1)
 		if err != nil {
 			return nil, &ArchError{dir, err.Error()}
 		}

@@ -19,6 +19,9 @@ import (
 // Only encoders trained with the option arch=bert (post-LN) have a Hugging
 // Face BERT equivalent; hf.Save reports the others.
 func (c *Checkpoint) HFModel() (*hf.Model, error) {
+	if c.HF != nil { // a Hugging Face directory: as it was read
+		return c.HF, nil
+	}
 	m := &hf.Model{Special: map[string]int{}}
 	switch mt, _ := c.Config["model_type"].(string); mt {
 	case "clm":
@@ -54,4 +57,26 @@ func (c *Checkpoint) HFModel() (*hf.Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// readHF reads a Hugging Face directory as a Checkpoint: the model and
+// tokenizer from hf.Load, the SDK's config keys derived from them.
+func readHF(dir string) (*Checkpoint, error) {
+	m, err := hf.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Checkpoint{Path: dir, Tensors: m.Module().StateDict(), HF: m, Config: map[string]any{}}
+	switch {
+	case m.GPT != nil:
+		c.Config["model_type"] = "clm"
+		c.Config["n_head"] = float64(m.GPT.Config.Heads)
+	case m.BERT != nil:
+		c.Config["model_type"] = "mlm"
+		c.Config["num_attention_heads"] = float64(m.BERT.Config.Heads)
+	}
+	for role, id := range m.Special {
+		c.Config[role+"_token_id"] = float64(id)
+	}
+	return c, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pretrain-go/pretrain/builtin/bert"
 	"github.com/pretrain-go/pretrain/builtin/gpt"
+	"github.com/pretrain-go/pretrain/builtin/hf"
 	"github.com/pretrain-go/pretrain/sdk/checkpoint"
 	"github.com/pretrain-go/pretrain/sdk/task"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
@@ -27,6 +28,11 @@ type Checkpoint struct {
 	Path    string                    // the directory or file read
 	Tensors map[string]*tensor.Tensor // by parameter name
 	Config  map[string]any            // config.json; empty when absent
+	// HF is the model of a Hugging Face directory (see hf.Load), with its
+	// tokenizer; GPT and BERT return its model. Nil for the SDK's own
+	// checkpoints. Config then holds the SDK's keys (model_type clm or
+	// mlm, the head count, the special ids), not the directory's file.
+	HF *hf.Model
 }
 
 // String names the checkpoint and its size.
@@ -35,13 +41,17 @@ func (c *Checkpoint) String() string {
 }
 
 // ReadCheckpoint reads path: a directory holding model.safetensors (and
-// config.json, optional), or a .safetensors file (with config.json beside
-// it, optional).
+// config.json, optional), a Hugging Face GPT-2 or BERT directory (see
+// hf.IsDir; read by hf.Load), or a .safetensors file (with config.json
+// beside it, optional).
 func ReadCheckpoint(path string) (*Checkpoint, error) {
 	file, dir := path, filepath.Dir(path)
 	if st, err := os.Stat(path); err != nil {
 		return nil, err
 	} else if st.IsDir() {
+		if hf.IsDir(path) {
+			return readHF(path)
+		}
 		file, dir = filepath.Join(path, checkpoint.ModelFile), path
 	}
 	ts, meta, err := checkpoint.Load(file)
@@ -129,6 +139,12 @@ func (c *Checkpoint) heads(dim int) int {
 
 // GPT builds the GPT of a clm checkpoint and loads its weights.
 func (c *Checkpoint) GPT() (*gpt.Model, error) {
+	if c.HF != nil {
+		if c.HF.GPT == nil {
+			return nil, fmt.Errorf("%s: a Hugging Face %s, not a GPT-2", c.Path, c.HF.Architecture)
+		}
+		return c.HF.GPT, nil
+	}
 	v, ctx, d, l, mlp, err := shapeFromTensors(c.Tensors, c.Path)
 	if err != nil {
 		return nil, err
@@ -147,6 +163,12 @@ func (c *Checkpoint) GPT() (*gpt.Model, error) {
 // BERT builds the encoder of an mlm, contrastive or electra checkpoint
 // (whose discriminator is under "disc.") and loads its weights.
 func (c *Checkpoint) BERT() (*bert.Model, error) {
+	if c.HF != nil {
+		if c.HF.BERT == nil {
+			return nil, fmt.Errorf("%s: a Hugging Face %s, not a BERT", c.Path, c.HF.Architecture)
+		}
+		return c.HF.BERT, nil
+	}
 	sd := c.Tensors
 	if _, ok := sd["wte.weight"]; !ok {
 		sd = c.Stripped("disc.")

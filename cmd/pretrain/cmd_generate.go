@@ -36,6 +36,15 @@ type codec struct {
 
 func newCodec(ck *lm.Checkpoint, tokPath string) (*codec, error) {
 	c := &codec{maskID: ck.Int(-1, "mask_token_id"), padID: ck.Int(0, "pad_token_id")}
+	if tokPath == "" && ck.HF != nil {
+		// A Hugging Face directory: the tokenizer hf.Load read from it
+		// (tokenizer.json, vocab.json + merges.txt or vocab.txt).
+		if ck.HF.Tokenizer == nil {
+			return nil, fmt.Errorf("%s: no tokenizer (tokenizer.json, vocab.json + merges.txt or vocab.txt) in the Hugging Face directory (or pass --tokenizer FILE)", ck.Path)
+		}
+		c.tok = ck.HF.Tokenizer
+		return c, nil
+	}
 	if tokPath == "" {
 		// The checkpoint's own tokenizer: the file config.json names,
 		// relative to the checkpoint, else its tokenizer.json; never one
