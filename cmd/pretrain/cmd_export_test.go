@@ -206,3 +206,52 @@ func TestTrainExportReference(t *testing.T) {
 		}
 	}
 }
+
+// TestHFDirectoriesThroughTheCommands: Hugging Face directories (the
+// parity goldens of builtin/hf, tokenizers as vocab.json + merges.txt and
+// vocab.txt) work in generate, fillmask, embed, finetune --from, predict
+// and evaluate with their own tokenizer, from any working directory.
+func TestHFDirectoriesThroughTheCommands(t *testing.T) {
+	abs := func(name string) string {
+		p, err := filepath.Abs(filepath.Join("..", "..", "builtin", "hf", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	gpt2, bertMLM, bertCls := abs("gpt2"), abs("bert-mlm"), abs("bert-cls")
+	root := t.TempDir()
+	if code, stdout, stderr := runCmd("generate", "--prompt", "the", "--tokens", "4", "--temperature", "0", gpt2); code != 0 || !strings.HasPrefix(stdout, "the") {
+		t.Fatalf("generate: exit %d %q %q", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runCmd("fillmask", bertMLM, "the [MASK] sat"); code != 0 || !strings.Contains(stdout, "mask 1") {
+		t.Fatalf("fillmask: exit %d %q %q", code, stdout, stderr)
+	}
+	texts := filepath.Join(root, "texts.txt")
+	if err := os.WriteFile(texts, []byte("hello world\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runCmd("embed", bertCls, texts); code != 0 || !strings.Contains(stdout, `"vector":[`) {
+		t.Fatalf("embed: exit %d %q %q", code, stdout, stderr)
+	}
+	labeled := filepath.Join(root, "labeled.jsonl")
+	var b strings.Builder
+	for i := 0; i < 12; i++ {
+		b.WriteString(`{"text":"the cat sat on the mat","label":"cat"}` + "\n" + `{"text":"dogs run in the park","label":"dog"}` + "\n")
+	}
+	if err := os.WriteFile(labeled, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []string{gpt2, bertCls} {
+		out := filepath.Join(root, filepath.Base(from)+"-ft")
+		if code, _, stderr := runCmd("finetune", "--from", from, "--data", labeled, "--steps", "3", "--pooling", "cls", "--out", out); code != 0 {
+			t.Fatalf("finetune --from %s: exit %d %s", from, code, stderr)
+		}
+		if code, stdout, stderr := runCmd("predict", "--model", out, "a cat on a mat"); code != 0 || !strings.Contains(stdout, "a cat on a mat") {
+			t.Fatalf("predict: exit %d %q %q", code, stdout, stderr)
+		}
+		if code, stdout, stderr := runCmd("evaluate", "--model", out, "--data", labeled, "--json"); code != 0 || !strings.Contains(stdout, `"accuracy"`) {
+			t.Fatalf("evaluate: exit %d %q %q", code, stdout, stderr)
+		}
+	}
+}
