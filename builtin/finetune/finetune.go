@@ -333,7 +333,7 @@ func Run(ctx context.Context, m *Model, train, valid []data.Example, cfg Config)
 		m.Train(true)
 		optim.SetLR(opt, sched.LR(step))
 		var loss *tensor.Tensor
-		if err := catch(func() {
+		if err := tensor.Catch(func() {
 			loss = m.loss(b, rows, labels)
 			if cfg.AuxLM > 0 {
 				loss = loss.Add(auxLM(gptBB, b).MulScalar(cfg.AuxLM))
@@ -411,22 +411,6 @@ func auxLM(bb *GPT, b *data.Batch) *tensor.Tensor {
 	}
 	targets := lm.ShiftLabels(nil, labels, b.Size, b.SeqLen)
 	return tensor.CrossEntropy(bb.Forward(b.Scope, b.InputIDs, b.Size, b.SeqLen), targets)
-}
-
-// catch runs fn and turns a panic carrying an error (the SDK's typed
-// misuse errors) into that error.
-func catch(fn func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(error); ok {
-				err = e
-				return
-			}
-			panic(r)
-		}
-	}()
-	fn()
-	return nil
 }
 
 // Groups sets which parameters of m train under cfg.Strategy (freezing the

@@ -388,7 +388,7 @@ func FinetuneModel(ctx context.Context, cfg Config, from *vit.Model, budget int,
 	order := append([]int(nil), idx...)
 	pos := len(order)
 	rows := make([]int, batch)
-	err := catch(func() {
+	err := tensor.Catch(func() {
 		for step := 0; step < cfg.Steps; step++ {
 			if ctx.Err() != nil {
 				return
@@ -524,7 +524,7 @@ func probe(ctx context.Context, cfg Config, clf *Classifier, idx []int, seed uin
 	x := make([]float32, bs*d)
 	y := make([]int, bs)
 	steps := max(cfg.Steps, 500)
-	err := catch(func() {
+	err := tensor.Catch(func() {
 		for step := 0; step < steps && ctx.Err() == nil; step++ {
 			for i := 0; i < bs; i++ {
 				k := brng.Intn(n)
@@ -597,21 +597,6 @@ func ZeroShotAccuracy(m *clip.CLIP, set *data.ImageSet) float64 {
 		}
 	}
 	return float64(right) / float64(set.N)
-}
-
-// catch runs fn and turns a panic carrying an error into that error.
-func catch(fn func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(error); ok {
-				err = e
-				return
-			}
-			panic(r)
-		}
-	}()
-	fn()
-	return nil
 }
 
 // Save writes the classifier into dir: model.safetensors ("encoder.*",

@@ -14,6 +14,7 @@ func init() {
 		// function, constant and variable definitions
 		"Arange":                    reflect.ValueOf(tensor.Arange),
 		"BF16":                      reflect.ValueOf(tensor.BF16),
+		"Catch":                     reflect.ValueOf(tensor.Catch),
 		"Concat":                    reflect.ValueOf(tensor.Concat),
 		"CrossEntropy":              reflect.ValueOf(tensor.CrossEntropy),
 		"CrossEntropyWith":          reflect.ValueOf(tensor.CrossEntropyWith),

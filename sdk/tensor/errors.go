@@ -97,3 +97,22 @@ func panicShape(op, msg string, shapes ...[]int) {
 func panicValue(op, format string, args ...any) {
 	panic(&ValueError{Op: op, Msg: fmt.Sprintf(format, args...)})
 }
+
+// Catch runs fn and returns the error it panicked with: the SDK reports
+// misuse (a *ShapeError, *DTypeError, ...) by panicking with an error
+// value, and a boundary such as a trainer, a command or a host program's
+// handler turns it back into an error with Catch. A panic with a value
+// that is not an error (a bug, not misuse) is re-raised.
+func Catch(fn func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(error); ok {
+				err = e
+				return
+			}
+			panic(r)
+		}
+	}()
+	fn()
+	return nil
+}

@@ -55,3 +55,12 @@ func ExampleScope() {
 	// false false
 	// true
 }
+
+// Catch turns the SDK's misuse panics into errors at a boundary.
+func ExampleCatch() {
+	err := tensor.Catch(func() {
+		tensor.Zeros(2, 3).MatMul(tensor.Zeros(2, 3))
+	})
+	fmt.Println(err)
+	// Output: tensor.MatMul: shape mismatch: [2,3] and [2,3]: inner dimensions differ (3 vs 2)
+}
