@@ -176,15 +176,9 @@ func LoadPretrained(dir string) (*Pretrained, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, checkpoint.ModelFile)
-	all, _, err := checkpoint.Load(path)
+	sd, err := loadPrefixed(path, prefix)
 	if err != nil {
 		return nil, err
-	}
-	sd := map[string]*tensor.Tensor{}
-	for k, v := range all {
-		if name, ok := strings.CutPrefix(k, prefix); ok {
-			sd[name] = v
-		}
 	}
 	gc, err := inferGPT(path, sd, cfg)
 	if err != nil {
@@ -363,18 +357,28 @@ func loadSavedBackbone(dir string, cfg, spec map[string]any) (*Pretrained, error
 		return nil, err
 	}
 	path := filepath.Join(dir, checkpoint.ModelFile)
+	sd, err := loadPrefixed(path, "backbone.")
+	if err != nil {
+		return nil, err
+	}
+	if err := bb.LoadStateDict(sd); err != nil {
+		return nil, &ArchError{path, err.Error()}
+	}
+	return &Pretrained{Dir: dir, Backbone: bb, Tokens: tokens, Config: cfg}, nil
+}
+
+// loadPrefixed reads the tensors of a safetensors file whose names start
+// with prefix, with the prefix removed.
+func loadPrefixed(path, prefix string) (map[string]*tensor.Tensor, error) {
 	all, _, err := checkpoint.Load(path)
 	if err != nil {
 		return nil, err
 	}
 	sd := map[string]*tensor.Tensor{}
 	for k, v := range all {
-		if name, ok := strings.CutPrefix(k, "backbone."); ok {
+		if name, ok := strings.CutPrefix(k, prefix); ok {
 			sd[name] = v
 		}
 	}
-	if err := bb.LoadStateDict(sd); err != nil {
-		return nil, &ArchError{path, err.Error()}
-	}
-	return &Pretrained{Dir: dir, Backbone: bb, Tokens: tokens, Config: cfg}, nil
+	return sd, nil
 }

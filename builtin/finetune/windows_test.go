@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,7 +37,7 @@ func TestWindows(t *testing.T) {
 		{10, 10, 1, []int{0}},
 	} {
 		ws := windows(ids, c.n, c.stride, c.max)
-		if got := starts(ws); !equalInts(got, c.want) {
+		if got := starts(ws); !slices.Equal(got, c.want) {
 			t.Errorf("windows(80 ids, n=%d, stride=%d, max=%d) start at %v, want %v", c.n, c.stride, c.max, got, c.want)
 		}
 		for _, w := range ws {
@@ -45,18 +46,6 @@ func TestWindows(t *testing.T) {
 			}
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // The logits of a long text are the mean of its windows' logits (byte

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -457,7 +458,7 @@ func (w *weights) tensor(name string, shape []int) (*tensor.Tensor, error) {
 	if !checkpoint.IsFloat(info.DType) {
 		return nil, &Error{File: p, Tensor: name, Msg: fmt.Sprintf("dtype %s: a parameter must be F32, F16 or BF16", info.DType)}
 	}
-	if !sameShape(info.Shape, shape) {
+	if !slices.Equal(info.Shape, shape) {
 		return nil, &Error{File: p, Tensor: name, Msg: fmt.Sprintf("shape %v, config.json implies %v", info.Shape, shape)}
 	}
 	t, err := w.files[p].Tensor(name)
@@ -474,16 +475,4 @@ func (w *weights) close() {
 	for _, f := range w.files {
 		f.Close()
 	}
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
