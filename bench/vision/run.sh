@@ -33,8 +33,8 @@ median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 echo "load: $(uptime)"
 printf '%-8s %-12s %-12s %-12s %-8s %-8s\n' threads "ours f32" "ours bf16" "torch f32" "f32 x" "bf16 x"
 for th in 1 2; do
-  o32=$(awk -v th=$th '$2 == "F32" && $3 == th {print $4}' "$W/ours" | median)
-  o16=$(awk -v th=$th '$2 == "BF16" && $3 == th {print $4}' "$W/ours" | median)
+  o32=$(awk -v th=$th 'tolower($2) == "f32" && $3 == th {print $4}' "$W/ours" | median)
+  o16=$(awk -v th=$th 'tolower($2) == "bf16" && $3 == th {print $4}' "$W/ours" | median)
   t32=$(awk -v th=$th '$3 == th {print $4}' "$W/torch" | median)
   printf '%-8s %-12.0f %-12.0f %-12.0f %-8.2f %-8.2f\n' "$th" "$o32" "$o16" "$t32" "$(echo "$o32 / $t32" | bc -l)" "$(echo "$o16 / $t32" | bc -l)"
 done
