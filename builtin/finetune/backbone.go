@@ -220,7 +220,7 @@ func inferGPT(path string, sd map[string]*tensor.Tensor, cfg map[string]any) (gp
 		c.MLPHidden = fc.Size(0)
 	}
 	if a, ok := cfg["activation_function"].(string); ok {
-		act, err := parseActivation(a)
+		act, err := nn.ParseActivation(a)
 		if err != nil {
 			return c, &ArchError{path, err.Error()}
 		}
@@ -271,19 +271,6 @@ func gptConfigJSON(c gpt.Config) map[string]any {
 		m["layer_norm_epsilon"] = float64(c.Eps)
 	}
 	return m
-}
-
-// activationsByName are the activations a saved config may name (by
-// nn.Activation.String).
-var activationsByName = []nn.Activation{nn.GELU, nn.GELUTanh, nn.ReLU, nn.SiLU, nn.Tanh, nn.Sigmoid, nn.Identity}
-
-func parseActivation(name string) (nn.Activation, error) {
-	for _, a := range activationsByName {
-		if a.String() == name {
-			return a, nil
-		}
-	}
-	return nn.GELU, fmt.Errorf("unknown activation %q", name)
 }
 
 // SavePretrained writes a GPT backbone and its tokenization as a checkpoint

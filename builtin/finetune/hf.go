@@ -5,6 +5,7 @@ import (
 
 	"github.com/pretrain-go/pretrain/builtin/bert"
 	"github.com/pretrain-go/pretrain/builtin/hf"
+	"github.com/pretrain-go/pretrain/sdk/nn"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
@@ -71,7 +72,7 @@ func bertFromSpec(spec map[string]any, seed uint64) (*Encoder, error) {
 		return 0
 	}
 	flag := func(k string) bool { b, _ := spec[k].(bool); return b }
-	act, err := parseActivation(fmt.Sprint(spec["hidden_act"]))
+	act, err := nn.ParseActivation(fmt.Sprint(spec["hidden_act"]))
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ func init() {
 		"NewRMSNorm":            reflect.ValueOf(nn.NewRMSNorm),
 		"NewSequential":         reflect.ValueOf(nn.NewSequential),
 		"NewTransformerBlock":   reflect.ValueOf(nn.NewTransformerBlock),
+		"ParseActivation":       reflect.ValueOf(nn.ParseActivation),
 		"ReLU":                  reflect.ValueOf(nn.ReLU),
 		"SetCompute":            reflect.ValueOf(nn.SetCompute),
 		"SiLU":                  reflect.ValueOf(nn.SiLU),

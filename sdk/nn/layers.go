@@ -262,6 +262,17 @@ func (a Activation) String() string {
 	return fmt.Sprintf("Activation(%d)", int(a))
 }
 
+// ParseActivation returns the activation whose String is name (the
+// inverse of String, for configs that store activations by name).
+func ParseActivation(name string) (Activation, error) {
+	for a := GELU; a <= Identity; a++ {
+		if a.String() == name {
+			return a, nil
+		}
+	}
+	return GELU, fmt.Errorf("nn: unknown activation %q (want gelu, gelu_tanh, relu, silu, tanh, sigmoid or identity)", name)
+}
+
 // MLP is a stack of Linear layers "fc1", "fc2", ... with an activation
 // between them (not after the last).
 type MLP struct {

@@ -293,3 +293,15 @@ func TestSequential(t *testing.T) {
 		t.Errorf("String() = %q", got)
 	}
 }
+
+func TestParseActivationInvertsString(t *testing.T) {
+	for a := nn.GELU; a <= nn.Identity; a++ {
+		got, err := nn.ParseActivation(a.String())
+		if err != nil || got != a {
+			t.Fatalf("ParseActivation(%q) = %v, %v", a.String(), got, err)
+		}
+	}
+	if _, err := nn.ParseActivation("swish"); err == nil {
+		t.Fatal("no error for an unknown name")
+	}
+}
