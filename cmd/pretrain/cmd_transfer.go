@@ -118,12 +118,8 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if cfg.Budgets, err = parseInts(budgets, "--budgets", true); err != nil {
 		return err
 	}
-	ss, err := parseInts(seeds, "--seeds", false)
-	if err != nil {
+	if cfg.Seeds, err = parseSeeds(seeds); err != nil {
 		return err
-	}
-	for _, s := range ss {
-		cfg.Seeds = append(cfg.Seeds, uint64(s))
 	}
 	if model != "" {
 		p, err := presets.LookupFamily(model, "gpt", "")
@@ -268,4 +264,17 @@ func openPretrainText(paths []string, column string) (c *data.Corpus, records bo
 		sources = append(sources, data.StringSource(f, b.String()))
 	}
 	return data.NewCorpus(sources, data.CorpusOptions{Mode: data.Lines}), true, nil
+}
+
+// parseSeeds reads the comma-separated --seeds list.
+func parseSeeds(s string) ([]uint64, error) {
+	ns, err := parseInts(s, "--seeds", false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]uint64, len(ns))
+	for i, n := range ns {
+		out[i] = uint64(n)
+	}
+	return out, nil
 }

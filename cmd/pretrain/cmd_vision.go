@@ -170,12 +170,8 @@ func runImageTransfer(ctx context.Context, args []string, stdout, stderr io.Writ
 	if cfg.Budgets, err = parseInts(budgets, "--budgets", true); err != nil {
 		return err
 	}
-	ss, err := parseInts(seeds, "--seeds", false)
-	if err != nil {
+	if cfg.Seeds, err = parseSeeds(seeds); err != nil {
 		return err
-	}
-	for _, s := range ss {
-		cfg.Seeds = append(cfg.Seeds, uint64(s))
 	}
 	if from != "" {
 		if cfg.From, err = vit.Load(from); err != nil {
