@@ -126,7 +126,11 @@ type Config struct {
 	// (default 0: every word of the text is pooled);
 	// the table trains at WordLR (default 1e-2) unless FreezeVectors, the
 	// head at WordHeadLR (default 1: mean-pooled vectors are small). The
-	// evaluations come every Steps/20 steps by default.
+	// evaluations come every Steps/20 steps by default. Finetune.Strategy
+	// applies too: full (default), probe (the same as FreezeVectors) or
+	// gradual (head warm-up: the table stays frozen for the first quarter
+	// of the steps, then trains); llrd and lora have no layers to act on
+	// and are an error.
 	Word2Vec      word2vec.Config
 	WordSeqLen    int
 	WordLR        float32
@@ -140,8 +144,12 @@ type Config struct {
 // String summarises the configuration.
 func (c Config) String() string {
 	if c.Backbone == BackboneWord2Vec {
-		return fmt.Sprintf("transfer.Config(backbone=word2vec, from=%q, %v, words=%d, lr=%g, head-lr=%g, frozen=%t, budgets=%v, seeds=%v, steps=%d, eval=%d)",
-			c.From, c.Word2Vec.Defaults(), c.WordSeqLen, c.WordLR, c.WordHeadLR, c.FreezeVectors, c.Budgets, c.Seeds, c.Steps, len(c.Eval))
+		strategy := c.Finetune.Strategy
+		if strategy == "" {
+			strategy = "full"
+		}
+		return fmt.Sprintf("transfer.Config(backbone=word2vec, from=%q, %v, words=%d, lr=%g, head-lr=%g, frozen=%t, strategy=%s, budgets=%v, seeds=%v, steps=%d, eval=%d)",
+			c.From, c.Word2Vec.Defaults(), c.WordSeqLen, c.WordLR, c.WordHeadLR, c.FreezeVectors, strategy, c.Budgets, c.Seeds, c.Steps, len(c.Eval))
 	}
 	return fmt.Sprintf("transfer.Config(from=%q, vocab=%d, %v, seq=%d, pretrain-steps=%d, batch=%d, contrastive=%g, τ=%g, passages=%d, budgets=%v (%s), seeds=%v, steps=%d, %s, test=%d)",
 		c.From, c.Vocab, c.Model, c.SeqLen, c.PretrainSteps, c.PretrainBatch, c.Contrastive, c.Temperature, c.PassageChars, c.Budgets, c.Sampling, c.Seeds, c.Steps, c.selection(), len(c.Eval))
@@ -193,6 +201,19 @@ func (c *Config) defaults() error {
 		return fmt.Errorf("transfer: unknown backbone %q (want gpt or word2vec)", c.Backbone)
 	}
 
+	if c.Backbone == BackboneWord2Vec {
+		switch c.Finetune.Strategy {
+		case "", "full":
+		case "gradual":
+			if c.FreezeVectors {
+				return fmt.Errorf("transfer: strategy gradual unfreezes the word vectors, which FreezeVectors keeps frozen")
+			}
+		case "probe":
+			c.FreezeVectors = true
+		default:
+			return fmt.Errorf("transfer: strategy %q does not apply to word vectors (want full, probe or gradual)", c.Finetune.Strategy)
+		}
+	}
 	if c.WordLR == 0 {
 		c.WordLR = 1e-2
 	}

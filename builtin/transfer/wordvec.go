@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -124,7 +125,7 @@ func runWordVectors(ctx context.Context, cfg Config, rep *Report, start time.Tim
 		ss += float64(x) * float64(x)
 	}
 	rms := float32(math.Sqrt(ss / float64(V*D)))
-	rep.Backbone = fmt.Sprintf("WordVectors(vocab=%d, dim=%d, trainable=%t, rms %.3g)", V, D, !cfg.FreezeVectors, rms)
+	rep.Backbone = fmt.Sprintf("WordVectors(vocab=%d, dim=%d, trainable=%t, strategy=%s, rms %.3g)", V, D, !cfg.FreezeVectors, cmp.Or(cfg.Finetune.Strategy, "full"), rms)
 	tok := &wordTokens{vecs: v, pad: V}
 	encode := func(ex []data.Example) ([][]int, []int) {
 		seqs, labels := make([][]int, len(ex)), make([]int, len(ex))
@@ -189,7 +190,9 @@ func runWordVectors(ctx context.Context, cfg Config, rep *Report, start time.Tim
 // heads.WordVectors backbone on table, as finetune.Run does for the GPT:
 // AdamW, linear warm-up and decay, gradient clipping, an evaluation every
 // cfg.EvalEvery steps on the validation set (evalSeqs), the best one
-// kept (the last step when there is no validation set).
+// kept (the last step when there is no validation set). Strategy
+// "gradual" keeps the table frozen for the first quarter of the steps so
+// that the head is warm before the vectors move.
 func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, seed uint64, seqs [][]int, labels []int, evalSeqs [][]int, evalLabels []int, pad int) (*finetune.Result, *heads.Classifier, error) {
 	start := time.Now()
 	bb := heads.NewWordVectors(table, !cfg.FreezeVectors)
@@ -230,6 +233,10 @@ func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, se
 		warmup = max(1, cfg.Steps/10)
 	}
 	sched := optim.WarmupLinear(1, warmup, cfg.Steps, 0)
+	headOnly := 0 // steps during which the table's gradient is dropped
+	if cfg.Finetune.Strategy == "gradual" && !cfg.FreezeVectors {
+		headOnly = max(1, cfg.Steps/4)
+	}
 	res := &finetune.Result{Total: bb.NumParams() + head.NumParams()}
 	best := math.Inf(-1)
 	var bestWeights [][]float32
@@ -272,6 +279,11 @@ func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, se
 		head.Train(true)
 		optim.SetLR(opt, sched.LR(step))
 		head.Loss(b).Backward()
+		if step < headOnly {
+			for _, p := range bb.NamedParameters() {
+				p.Tensor.ZeroGrad()
+			}
+		}
 		if n := optim.ClipGradNorm(params, clip); !math.IsNaN(float64(n)) && !math.IsInf(float64(n), 0) {
 			opt.Step()
 		}

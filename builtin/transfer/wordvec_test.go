@@ -4,12 +4,15 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/pretrain-go/pretrain/builtin/word2vec"
 	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
+	"github.com/stretchr/testify/assert"
 )
 
 func envFloat(name string, def float64) float64 {
@@ -108,4 +111,45 @@ func TestWordVectorsWinCISize(t *testing.T) {
 	if _, err := RunExperiment(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "unknown backbone") {
 		t.Fatalf("backbone bert: %v", err)
 	}
+}
+
+// TestWordVectorStrategies checks what each strategy does to the table:
+// full trains it from the first step, probe never, gradual not during the
+// head's warm-up (the first quarter of the steps, at least one) and then
+// does; llrd and lora are refused.
+func TestWordVectorStrategies(t *testing.T) {
+	labels := data.NewLabelMap("a", "b")
+	seqs := [][]int{{0, 1}, {2, 3}, {1, 0}, {3, 2}}
+	ls := []int{0, 1, 0, 1}
+	table := func() []float32 {
+		x := make([]float32, 5*4)
+		for i := range x {
+			x[i] = float32(i%7)/7 - 0.4
+		}
+		return x
+	}
+	moved := func(strategy string, steps int) bool {
+		cfg := Config{Backbone: BackboneWord2Vec, Labels: labels, Steps: steps, EvalEvery: steps}
+		cfg.Finetune.Strategy = strategy
+		if err := cfg.defaults(); err != nil {
+			t.Fatal(err)
+		}
+		tab := tensor.FromFloat32s(table(), 5, 4)
+		if _, _, err := trainWordVectors(context.Background(), tab, &cfg, 1, seqs, ls, nil, nil, 4); err != nil {
+			t.Fatal(err)
+		}
+		return !slices.Equal(tab.Float32s(), table())
+	}
+	assert.True(t, moved("full", 1), "full: the table trains from the first step")
+	assert.False(t, moved("probe", 8), "probe: the table never trains")
+	assert.False(t, moved("gradual", 1), "gradual: the table is frozen during the head's warm-up")
+	assert.True(t, moved("gradual", 8), "gradual: the table trains after the warm-up")
+	for _, s := range []string{"llrd", "lora"} {
+		cfg := Config{Backbone: BackboneWord2Vec}
+		cfg.Finetune.Strategy = s
+		assert.ErrorContains(t, cfg.defaults(), "does not apply to word vectors", s)
+	}
+	cfg := Config{Backbone: BackboneWord2Vec, FreezeVectors: true}
+	cfg.Finetune.Strategy = "gradual"
+	assert.Error(t, cfg.defaults())
 }

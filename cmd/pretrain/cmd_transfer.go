@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,7 +94,7 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.SeqLen, "seq-len", 0, "tokens per window and pretraining row (default 64; with --from the backbone's context, more is an error)")
 	fs.StringVar(&cfg.Pooling, "pooling", "mean", "classify pooling of both arms: mean, last or cls")
 	fs.IntVar(&cfg.Finetune.LoRARank, "lora-rank", 0, "lora: adapter rank (default 8; alpha is twice the rank)")
-	fs.StringVar(&cfg.Finetune.Strategy, "strategy", "full", "fine-tuning strategy of both arms: full, llrd, gradual, lora (probe freezes scratch's random backbone)")
+	fs.StringVar(&cfg.Finetune.Strategy, "strategy", "full", "fine-tuning strategy of both arms: full, llrd, gradual, lora (probe freezes scratch's random backbone); word2vec: full, probe or gradual (the head trains alone for the first quarter of the steps)")
 	fs.Var(&text, "text", "unlabeled pretraining text: file, folder or glob, .gz allowed, paragraphs separated by blank lines, or a .jsonl/.csv/.tsv file whose --text-column is read (repeatable; default: the Austen novels without the task's evaluation paragraphs)")
 	fs.StringVar(&trainPath, "data", "", "labeled training file instead of the Austen task (.jsonl, .csv, .tsv)")
 	fs.StringVar(&evalPath, "eval", "", "labeled evaluation file (with --data)")
@@ -135,6 +138,9 @@ func runTransfer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg.Contrastive = float32(contrastive)
 	if contrastive == 0 {
 		cfg.Contrastive = -1 // transfer.Config: negative is plain clm
+	}
+	if err := backboneFlagsApply(fs, cfg.Backbone); err != nil {
+		return err
 	}
 	switch cfg.Backbone {
 	case "gpt", "":
@@ -277,4 +283,26 @@ func parseSeeds(s string) ([]uint64, error) {
 		out[i] = uint64(n)
 	}
 	return out, nil
+}
+
+// Flags of pretrain transfer that only one backbone reads.
+var (
+	gptOnlyTransferFlags  = []string{"pretrain-steps", "model", "contrastive", "seq-len", "pooling", "lora-rank"}
+	wordOnlyTransferFlags = []string{"freeze-vectors", "window", "dim"}
+)
+
+// backboneFlagsApply refuses a flag set on the command line that the
+// chosen backbone would ignore, so that no flag is silently a no-op.
+func backboneFlagsApply(fs *flag.FlagSet, backbone string) error {
+	ignored := gptOnlyTransferFlags
+	if backbone == "gpt" || backbone == "" {
+		ignored = wordOnlyTransferFlags
+	}
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if err == nil && slices.Contains(ignored, f.Name) {
+			err = fmt.Errorf("--%s does not apply to --backbone %s", f.Name, cmp.Or(backbone, "gpt"))
+		}
+	})
+	return err
 }

@@ -41,6 +41,30 @@ func TestTransferWord2VecFrom(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// --strategy acts on word vectors too: gradual shows in the banner.
+	code, stdout, stderr = runCmd("transfer", "--backbone", "word2vec", "--from", vec, "--data", trainFile, "--eval", evalFile,
+		"--budgets", "6", "--seeds", "1", "--steps", "8", "--strategy", "gradual", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "strategy=gradual") {
+		t.Fatalf("--strategy gradual: exit %d: %s%s", code, stdout, stderr)
+	}
+	// A flag the chosen backbone would ignore is an error, not a no-op.
+	for _, args := range [][]string{
+		{"--backbone", "word2vec", "--pooling", "last"},
+		{"--backbone", "word2vec", "--pretrain-steps", "10"},
+		{"--backbone", "word2vec", "--model", "gpt-tiny"},
+		{"--backbone", "word2vec", "--contrastive", "0"},
+		{"--backbone", "word2vec", "--seq-len", "32"},
+		{"--backbone", "word2vec", "--lora-rank", "4"},
+		{"--backbone", "word2vec", "--strategy", "lora"},
+		{"--dim", "50"},
+		{"--window", "5"},
+		{"--freeze-vectors"},
+	} {
+		code, stdout, stderr = runCmd(append([]string{"transfer", "--out", filepath.Join(dir, "x")}, args...)...)
+		if code == 0 || !strings.Contains(stderr, "does not apply") {
+			t.Errorf("%v: exit %d: %s%s", args, code, stdout, stderr)
+		}
+	}
 	code, stdout, stderr = runCmd("transfer", "--backbone", "bert", "--out", filepath.Join(dir, "x"))
 	if code == 0 || !strings.Contains(stderr, "--backbone") {
 		t.Fatalf("--backbone bert: exit %d: %s%s", code, stdout, stderr)
