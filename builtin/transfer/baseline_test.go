@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/stretchr/testify/assert"
 )
 
 // The scores of a two-document model, worked out by hand: class 0 saw
@@ -37,4 +38,18 @@ func TestNaiveBayesTopics(t *testing.T) {
 	if m.Accuracy < 0.6 { // chance is 0.25
 		t.Fatalf("NB accuracy %.3f", m.Accuracy)
 	}
+}
+
+// Without a validation set there are no validation curves to compare, and
+// the table says so instead of printing "never" and NaN.
+func TestTableWithoutValidation(t *testing.T) {
+	nan := math.NaN()
+	r := Report{Rows: []Row{
+		{Budget: 50, PreAcc: 0.6, ScratchAcc: 0.5, StepsToScratchBest: nan, ScratchBestStep: nan, StepRatio: nan, NBAcc: 0.55},
+		{Budget: 100, PreAcc: 0.7, ScratchAcc: 0.6, StepsToScratchBest: 20, ScratchBestStep: 40, StepRatio: 0.5, PreReached: 3, SeedsCounted: 3, NBAcc: 0.65},
+	}}
+	s := r.String()
+	assert.Contains(t, s, "| 0.000 | — | — | — |\n")
+	assert.Contains(t, s, "| 20 | 40 | 0.50 |\n")
+	assert.NotContains(t, s, "NaN")
 }

@@ -35,15 +35,17 @@ func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintln(w, "| labels | pretrained test acc | scratch test acc | Naive Bayes test acc | Δ vs scratch | Δ vs NB | pretrained test F1 | scratch test F1 | NB test F1 | pretrained steps to scratch's best (validation) | scratch's best at step | ratio |")
 	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, row := range r.Rows {
-		steps, ratio := "never", "∞"
-		if row.PreReached == row.SeedsCounted && row.SeedsCounted > 0 {
+		steps, ratio, scratchBest := "never", "∞", fmt.Sprintf("%.0f", row.ScratchBestStep)
+		if math.IsNaN(row.ScratchBestStep) { // no validation set: nothing to compare on
+			steps, ratio, scratchBest = "—", "—", "—"
+		} else if row.PreReached == row.SeedsCounted && row.SeedsCounted > 0 {
 			steps, ratio = fmt.Sprintf("%.0f", row.StepsToScratchBest), fmt.Sprintf("%.2f", row.StepRatio)
 		} else if row.PreReached > 0 {
 			steps = fmt.Sprintf("%.0f (%d/%d seeds)", row.StepsToScratchBest, row.PreReached, row.SeedsCounted)
 		}
-		fmt.Fprintf(w, "| %d | %.1f ± %.1f | %.1f ± %.1f | %.1f ± %.1f | %+.1f | %+.1f | %.3f | %.3f | %.3f | %s | %.0f | %s |\n", row.Budget,
+		fmt.Fprintf(w, "| %d | %.1f ± %.1f | %.1f ± %.1f | %.1f ± %.1f | %+.1f | %+.1f | %.3f | %.3f | %.3f | %s | %s | %s |\n", row.Budget,
 			100*row.PreAcc, 100*row.PreAccSD, 100*row.ScratchAcc, 100*row.ScratchAccSD, 100*row.NBAcc, 100*row.NBAccSD,
-			100*(row.PreAcc-row.ScratchAcc), 100*(row.PreAcc-row.NBAcc), row.PreF1, row.ScratchF1, row.NBF1, steps, row.ScratchBestStep, ratio)
+			100*(row.PreAcc-row.ScratchAcc), 100*(row.PreAcc-row.NBAcc), row.PreF1, row.ScratchF1, row.NBF1, steps, scratchBest, ratio)
 	}
 }
 
