@@ -18,5 +18,8 @@ if [ ! -d "$W/package" ]; then
 fi
 python3 "$ROOT/bench/transfer/sotu_prepare.py" "$W/package/data" "$W/data"
 cd "$ROOT"
+# --pretrain-steps is the GPT's; word vectors refuse it.
+steps=(--pretrain-steps "${PRETRAIN_STEPS:-400}")
+case " $* " in *" --backbone word2vec "* | *" --backbone=word2vec "*) steps=() ;; esac
 go run ./cmd/pretrain transfer --text "$W/data/pretrain.txt" --data "$W/data/train.jsonl" --eval "$W/data/eval.jsonl" \
-  --budgets "${BUDGETS:-50,100}" --pretrain-steps "${PRETRAIN_STEPS:-400}" --out "${OUT:-runs/transfer-sotu}" "$@"
+  --budgets "${BUDGETS:-50,100}" "${steps[@]}" --out "${OUT:-runs/transfer-sotu}" "$@"
