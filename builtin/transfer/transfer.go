@@ -25,6 +25,7 @@
 package transfer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -144,12 +145,8 @@ type Config struct {
 // String summarises the configuration.
 func (c Config) String() string {
 	if c.Backbone == BackboneWord2Vec {
-		strategy := c.Finetune.Strategy
-		if strategy == "" {
-			strategy = "full"
-		}
 		return fmt.Sprintf("transfer.Config(backbone=word2vec, from=%q, %v, words=%d, lr=%g, head-lr=%g, frozen=%t, strategy=%s, budgets=%v, seeds=%v, steps=%d, eval=%d)",
-			c.From, c.Word2Vec.Defaults(), c.WordSeqLen, c.WordLR, c.WordHeadLR, c.FreezeVectors, strategy, c.Budgets, c.Seeds, c.Steps, len(c.Eval))
+			c.From, c.Word2Vec.Defaults(), c.WordSeqLen, c.WordLR, c.WordHeadLR, c.FreezeVectors, cmp.Or(c.Finetune.Strategy, "full"), c.Budgets, c.Seeds, c.Steps, len(c.Eval))
 	}
 	return fmt.Sprintf("transfer.Config(from=%q, vocab=%d, %v, seq=%d, pretrain-steps=%d, batch=%d, contrastive=%g, τ=%g, passages=%d, budgets=%v (%s), seeds=%v, steps=%d, %s, test=%d)",
 		c.From, c.Vocab, c.Model, c.SeqLen, c.PretrainSteps, c.PretrainBatch, c.Contrastive, c.Temperature, c.PassageChars, c.Budgets, c.Sampling, c.Seeds, c.Steps, c.selection(), len(c.Eval))
@@ -206,7 +203,7 @@ func (c *Config) defaults() error {
 		case "", "full":
 		case "gradual":
 			if c.FreezeVectors {
-				return fmt.Errorf("transfer: strategy gradual unfreezes the word vectors, which FreezeVectors keeps frozen")
+				return fmt.Errorf("transfer: strategy gradual unfreezes the word vectors, which --freeze-vectors (FreezeVectors) keeps frozen")
 			}
 		case "probe":
 			c.FreezeVectors = true

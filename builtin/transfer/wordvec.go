@@ -214,11 +214,12 @@ func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, se
 	if batch == 0 {
 		batch = 16
 	}
+	tableParams := bb.NamedParameters()
 	groups := []*optim.Group{optim.NewGroup("head", head.NamedParameters(), cfg.WordHeadLR, wd)}
 	if !cfg.FreezeVectors {
 		// No weight decay on the table: it would shrink every word, also
 		// those absent from the labeled examples.
-		groups = append(groups, optim.NewGroup("vectors", bb.NamedParameters(), cfg.WordLR, 0))
+		groups = append(groups, optim.NewGroup("vectors", tableParams, cfg.WordLR, 0))
 	}
 	var params []*tensor.Tensor
 	for _, g := range groups {
@@ -280,7 +281,7 @@ func trainWordVectors(ctx context.Context, table *tensor.Tensor, cfg *Config, se
 		optim.SetLR(opt, sched.LR(step))
 		head.Loss(b).Backward()
 		if step < headOnly {
-			for _, p := range bb.NamedParameters() {
+			for _, p := range tableParams {
 				p.Tensor.ZeroGrad()
 			}
 		}
