@@ -562,6 +562,36 @@ var packGatherOK bool
 // rows ≤ i < w), where X(i,p) is x[i·ld+p], or x[p·ld+i] when trans.
 func packF32(d []float32, x []float32, ld int, trans bool, r0, rows, p0, kc, w int) {
 	d = d[:kc*w]
+	if smallAsm && rows == w && kc > 0 {
+		// Full AVX2 panels: row copies in registers for a transposed
+		// source (rather than a copy call per 64 bytes), 8×8 transposes
+		// for a row-major one.
+		switch {
+		case trans && w == 16:
+			_ = x[(p0+kc-1)*ld+r0+15]
+			copyRows16AVX2(&d[0], &x[p0*ld+r0], ld, kc)
+			return
+		case trans && w == 6:
+			_ = x[(p0+kc-1)*ld+r0+5]
+			copyRows6AVX2(&d[0], &x[p0*ld+r0], ld, kc)
+			return
+		case !trans && w%8 == 0 && !packGatherOK:
+			_ = x[(r0+rows-1)*ld+p0+kc-1]
+			p8 := kc &^ 7
+			for p := 0; p < p8; p += 8 {
+				for i := 0; i < w; i += 8 {
+					transpose8AVX2(&d[p*w+i], w, &x[(r0+i)*ld+p0+p], ld)
+				}
+			}
+			for i := 0; i < rows; i++ {
+				src := x[(r0+i)*ld+p0+p8 : (r0+i)*ld+p0+kc]
+				for p, v := range src {
+					d[(p8+p)*w+i] = v
+				}
+			}
+			return
+		}
+	}
 	if trans && rows == 6 && w == 6 {
 		// The MR=6 panels of a transposed A: six floats per step are too
 		// few for copy's call to pay off.

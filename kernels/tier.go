@@ -20,6 +20,10 @@ type tierEntry struct {
 
 // tierTable starts with the portable tier; the assembly tiers add
 // themselves in front of it (tier_amd64.go).
+// smallAsm says that SgemmSmall, Transpose and the packing of full f32
+// panels run the AVX2 code (set by the AVX2 and AVX-512 tiers).
+var smallAsm bool
+
 var tierTable = []tierEntry{{name: "go", ok: func() bool { return true }, install: installGo}}
 
 func installGo() {
@@ -30,6 +34,7 @@ func installGo() {
 	adamK, toBF16K, fromBF16 = adamGo, toBF16Go, fromBF16Go
 	normK, mulAddK, lnDxK = normRowGo, mulAddGo, lnDxGo
 	lnRowsK = layerNormRowsGo
+	smallAsm = false
 }
 
 // selectTier installs the most preferred tier that this CPU runs.

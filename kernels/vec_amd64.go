@@ -133,6 +133,7 @@ func installVecAVX2() {
 	adamK, toBF16K, fromBF16 = adamAsm, toBF16Asm, fromBF16Asm
 	normK, mulAddK, lnDxK = normRowAsm, mulAddAsm, lnDxAsm
 	lnRowsK = lnRowsAsm
+	smallAsm = true
 }
 
 //go:noescape

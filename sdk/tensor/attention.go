@@ -15,13 +15,23 @@ import (
 // dimension of q; padded keys are ignored. A query whose keys are all masked
 // gets zeros.
 func ScaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor) *Tensor {
-	return scaledDotProductAttention(q, k, v, causal, keyMask, causalBlockRows)
+	return scaledDotProductAttention(q, k, v, causal, keyMask, defaultPlan())
 }
 
-// scaledDotProductAttention is ScaledDotProductAttention with causal
-// problems computed in blocks of blockRows query rows (a parameter so that
-// tests can cover many blocks with small shapes).
-func scaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor, blockRows int) *Tensor {
+// attnPlan is how the attention problems are computed: causal ones in
+// blocks of blockRows query rows, and small ones through
+// kernels.SgemmSmall unless sgemmOnly. Parameters, so that tests can cover
+// many blocks with small shapes and both product paths.
+type attnPlan struct {
+	blockRows int
+	sgemmOnly bool
+}
+
+// defaultPlan is the plan of the exported functions.
+func defaultPlan() attnPlan { return attnPlan{blockRows: causalBlockRows} }
+
+// scaledDotProductAttention is ScaledDotProductAttention under plan.
+func scaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor, plan attnPlan) *Tensor {
 	const op = "ScaledDotProductAttention"
 	sc := scopeOf(q, k, v)
 	nd := q.Dims()
@@ -44,7 +54,7 @@ func scaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor, bl
 		perMask = batch / q.shape[0]
 	}
 	a := attnLayout{
-		sc: sc, blockRows: blockRows,
+		sc: sc, plan: plan,
 		batch: batch, t: t, s: s, d: d, dv: dv, perMask: perMask, causal: causal,
 		q: q.f32(), k: k.f32(), v: v.f32(),
 		ldq: d, ldk: d, ldv: dv, ldo: dv,
@@ -76,12 +86,11 @@ func scaledDotProductAttention(q, k, v *Tensor, causal bool, keyMask *Tensor, bl
 // the products read and write the packed layout in place, so no copies are
 // made. causal and keyMask ([B, T], 1 keep, 0 pad) are as there.
 func SelfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor) *Tensor {
-	return selfAttention(qkv, heads, causal, keyMask, causalBlockRows)
+	return selfAttention(qkv, heads, causal, keyMask, defaultPlan())
 }
 
-// selfAttention is SelfAttention with causal problems computed in blocks of
-// blockRows query rows.
-func selfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor, blockRows int) *Tensor {
+// selfAttention is SelfAttention under plan.
+func selfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor, plan attnPlan) *Tensor {
 	const op = "SelfAttention"
 	sc := qkv.scope
 	if qkv.Dims() != 3 || heads <= 0 || qkv.shape[2]%(3*heads) != 0 {
@@ -96,7 +105,7 @@ func selfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor, blockRo
 	x := qkv.f32()
 	base := func(bh int) int { return (bh/heads)*t*e3 + (bh%heads)*dh }
 	a := attnLayout{
-		sc: sc, blockRows: blockRows,
+		sc: sc, plan: plan,
 		batch: bs * heads, t: t, s: t, d: dh, dv: dh, perMask: heads, causal: causal,
 		q: x, k: x, v: x,
 		ldq: e3, ldk: e3, ldv: e3, ldo: e,
@@ -125,7 +134,7 @@ func selfAttention(qkv *Tensor, heads int, causal bool, keyMask *Tensor, blockRo
 // rows ldq apart, and so on.
 type attnLayout struct {
 	sc                 *Scope // where the probabilities and scratch buffers come from
-	blockRows          int    // query rows per block of a causal problem
+	plan               attnPlan
 	batch, t, s, d, dv int
 	perMask            int // problems sharing one mask row
 	causal             bool
@@ -149,13 +158,21 @@ func (a *attnLayout) width(i int) int {
 // the products' work at t = s = 4·causalBlockRows.
 const causalBlockRows = 32
 
+// small says that every problem runs in one block on products small enough
+// for kernels.SgemmSmall (at most 32 keys, heads of at most 64), where
+// Sgemm's packing and tiling cost several times the arithmetic (a 16×16×16
+// product: 150 ns against 650 ns on AVX2).
+func (a *attnLayout) small() bool {
+	return !a.plan.sgemmOnly && a.numBlocks() == 1 && a.t <= 64 && a.s <= 32 && a.d <= 64 && a.dv <= 64
+}
+
 // numBlocks is how many query-row blocks a problem runs in: one, or for a
 // causal problem longer than blockRows, blocks of blockRows rows.
 func (a *attnLayout) numBlocks() int {
-	if !a.causal || a.t <= a.blockRows {
+	if !a.causal || a.t <= a.plan.blockRows {
 		return 1
 	}
-	return (a.t + a.blockRows - 1) / a.blockRows
+	return (a.t + a.plan.blockRows - 1) / a.plan.blockRows
 }
 
 // block returns query-row block n, [r0,r1), and the keys w its last row
@@ -165,8 +182,8 @@ func (a *attnLayout) block(n int) (r0, r1, w int) {
 	if a.numBlocks() == 1 {
 		return 0, a.t, a.s
 	}
-	r1 = a.t - n*a.blockRows
-	return max(0, r1-a.blockRows), r1, a.width(r1 - 1)
+	r1 = a.t - n*a.plan.blockRows
+	return max(0, r1-a.plan.blockRows), r1, a.width(r1 - 1)
 }
 
 // forward writes the attention outputs into o and returns the attention
@@ -176,12 +193,20 @@ func (a *attnLayout) forward(o []float32) []float32 {
 	p := a.sc.allocRaw(a.batch * t * s)
 	scale := float32(1 / math.Sqrt(float64(a.d)))
 	negInf := float32(math.Inf(-1))
+	small := a.small()
 	kernels.Parallel(a.batch, func(lo, hi int) {
+		var kt []float32 // Kᵀ of one problem, for the small products
+		if small {
+			kt = make([]float32, a.d*s)
+		}
 		for b := lo; b < hi; b++ {
 			pb := p[b*t*s : (b+1)*t*s]
 			for n := range a.numBlocks() {
 				r0, r1, w := a.block(n)
-				if w > 0 {
+				if small {
+					kernels.Transpose(kt, s, a.k[a.kOff(b):], a.ldk, s, a.d)
+					kernels.SgemmSmall(t, s, a.d, scale, a.q[a.qOff(b):], a.ldq, 1, kt, s, 0, pb, s)
+				} else if w > 0 {
 					kernels.Sgemm(false, true, r1-r0, w, a.d, scale, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, a.k[a.kOff(b):], a.ldk, 0, pb[r0*s:], s)
 				}
 				for i := r0; i < r1; i++ {
@@ -210,6 +235,10 @@ func (a *attnLayout) forward(o []float32) []float32 {
 					}
 					continue
 				}
+				if small {
+					kernels.SgemmSmall(t, a.dv, s, 1, pb, s, 1, a.v[a.vOff(b):], a.ldv, 0, oo, a.ldo)
+					continue
+				}
 				kernels.Sgemm(false, false, r1-r0, a.dv, w, 1, pb[r0*s:], s, a.v[a.vOff(b):], a.ldv, 0, oo, a.ldo)
 			}
 		}
@@ -228,7 +257,12 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 	if dq != nil || dk != nil {
 		dpAll = a.sc.allocRaw(a.batch * t * s)
 	}
+	small := a.small()
 	kernels.Parallel(a.batch, func(lo, hi int) {
+		var vt []float32 // Vᵀ of one problem, for the small products
+		if small {
+			vt = make([]float32, a.dv*s)
+		}
 		for b := lo; b < hi; b++ {
 			pb, gb := p[b*t*s:(b+1)*t*s], g[a.oOff(b):]
 			// Blocks come widest first: the first product into dV and dK
@@ -246,14 +280,23 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 				}
 				gr := gb[r0*a.ldo:]
 				if dv != nil { // dV = Pᵀ·dO
-					kernels.Sgemm(true, false, w, a.dv, rows, 1, pb[r0*s:], s, gr, a.ldo, vb, dv[a.vOff(b):], a.ldv)
+					if small {
+						kernels.SgemmSmall(w, a.dv, rows, 1, pb[r0*s:], 1, s, gr, a.ldo, vb, dv[a.vOff(b):], a.ldv)
+					} else {
+						kernels.Sgemm(true, false, w, a.dv, rows, 1, pb[r0*s:], s, gr, a.ldo, vb, dv[a.vOff(b):], a.ldv)
+					}
 				}
 				if dpAll == nil {
 					continue
 				}
 				// dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P))
 				dp := dpAll[b*t*s : (b+1)*t*s]
-				kernels.Sgemm(false, true, rows, w, a.dv, 1, gr, a.ldo, a.v[a.vOff(b):], a.ldv, 0, dp[r0*s:], s)
+				if small {
+					kernels.Transpose(vt, s, a.v[a.vOff(b):], a.ldv, s, a.dv)
+					kernels.SgemmSmall(rows, w, a.dv, 1, gr, a.ldo, 1, vt, s, 0, dp[r0*s:], s)
+				} else {
+					kernels.Sgemm(false, true, rows, w, a.dv, 1, gr, a.ldo, a.v[a.vOff(b):], a.ldv, 0, dp[r0*s:], s)
+				}
 				for i := r0; i < r1; i++ {
 					wi := a.width(i)
 					pr, dr := pb[i*s:i*s+wi], dp[i*s:(i+1)*s]
@@ -264,10 +307,18 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 					clear(dr[wi:]) // P is 0 there
 				}
 				if dq != nil { // dQ = scale·dS·K
-					kernels.Sgemm(false, false, rows, a.d, w, scale, dp[r0*s:], s, a.k[a.kOff(b):], a.ldk, bq, dq[a.qOff(b)+r0*a.ldq:], a.ldq)
+					if small {
+						kernels.SgemmSmall(rows, a.d, w, scale, dp[r0*s:], s, 1, a.k[a.kOff(b):], a.ldk, bq, dq[a.qOff(b)+r0*a.ldq:], a.ldq)
+					} else {
+						kernels.Sgemm(false, false, rows, a.d, w, scale, dp[r0*s:], s, a.k[a.kOff(b):], a.ldk, bq, dq[a.qOff(b)+r0*a.ldq:], a.ldq)
+					}
 				}
 				if dk != nil { // dK = scale·dSᵀ·Q
-					kernels.Sgemm(true, false, w, a.d, rows, scale, dp[r0*s:], s, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, kb, dk[a.kOff(b):], a.ldk)
+					if small {
+						kernels.SgemmSmall(w, a.d, rows, scale, dp[r0*s:], 1, s, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, kb, dk[a.kOff(b):], a.ldk)
+					} else {
+						kernels.Sgemm(true, false, w, a.d, rows, scale, dp[r0*s:], s, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, kb, dk[a.kOff(b):], a.ldk)
+					}
 				}
 			}
 		}

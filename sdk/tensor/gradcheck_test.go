@@ -89,6 +89,7 @@ func TestGradUnary(t *testing.T) {
 		"SiLU":      (*Tensor).SiLU,
 		"AddScalar": func(x *Tensor) *Tensor { return x.AddScalar(2.5) },
 		"MulScalar": func(x *Tensor) *Tensor { return x.MulScalar(-1.5) },
+		"Pow2":      func(x *Tensor) *Tensor { return x.Pow(2) }, // the squaring path
 	}
 	for name, op := range ops {
 		checkGrad(t, name, func(in []*Tensor) *Tensor { return op(in[0]) }, rnd(1, 3, 5))
@@ -201,15 +202,17 @@ func TestGradNorms(t *testing.T) {
 
 func TestGradAttention(t *testing.T) {
 	// Causal problems run in blocks of query rows: once as one block, once
-	// in blocks of 1 and of 3 rows (with t = 4 and 5, the last one partial).
-	for _, blk := range []int{32, 1, 3} {
-		t.Run(fmt.Sprintf("block%d", blk), func(t *testing.T) {
-			testGradAttention(t, blk)
+	// in blocks of 1 and of 3 rows (with t = 4 and 5, the last one partial);
+	// one-block problems this small run on kernels.SgemmSmall unless the
+	// plan says Sgemm only.
+	for _, plan := range []attnPlan{{32, false}, {32, true}, {1, false}, {3, true}} {
+		t.Run(fmt.Sprintf("block%d_sgemmOnly=%v", plan.blockRows, plan.sgemmOnly), func(t *testing.T) {
+			testGradAttention(t, plan)
 		})
 	}
 }
 
-func testGradAttention(t *testing.T, blk int) {
+func testGradAttention(t *testing.T, blk attnPlan) {
 	q, k, v := rnd(1, 2, 2, 4, 3), rnd(2, 2, 2, 4, 3), rnd(3, 2, 2, 4, 5)
 	sdpa := func(causal bool, mask *Tensor) func(in []*Tensor) *Tensor {
 		return func(in []*Tensor) *Tensor { return scaledDotProductAttention(in[0], in[1], in[2], causal, mask, blk) }
@@ -231,14 +234,14 @@ func testGradAttention(t *testing.T, blk int) {
 // computed in blocks of 32 rows with the one-block computation.
 func TestCausalBlocksMatchOneBlock(t *testing.T) {
 	x := rnd(11, 2, 70, 24)
-	run := func(blk int) ([]float32, []float32) {
+	run := func(blk attnPlan) ([]float32, []float32) {
 		xx := x.Detach().SetRequiresGrad(true)
 		y := selfAttention(xx, 2, true, nil, blk)
 		y.Mul(y).Sum().Backward()
 		return y.Float32s(), xx.Grad().Float32s()
 	}
-	y1, g1 := run(1000)
-	y2, g2 := run(32)
+	y1, g1 := run(attnPlan{blockRows: 1000})
+	y2, g2 := run(attnPlan{blockRows: 32})
 	for i := range y1 {
 		if d := math.Abs(float64(y1[i] - y2[i])); d > 1e-5 {
 			t.Fatalf("output %d: %g vs %g", i, y1[i], y2[i])
@@ -296,6 +299,67 @@ func TestGradWriteThenAccumulate(t *testing.T) {
 	for i, v := range w.Grad().Data() {
 		if math.Abs(float64(v-2*once[i])) > 1e-5 {
 			t.Fatalf("element %d: two passes gave %v, want %v", i, v, 2*once[i])
+		}
+	}
+}
+
+// TestSmallAttentionMatchesSgemm compares the two product paths on the
+// shapes of the MAE encoder (4 tokens, heads of 24) and decoder (16 tokens,
+// heads of 16), with a padding mask, causal, and a head width that leaves
+// SgemmSmall columns past its last strip (heads of 6): outputs and the
+// gradient of the packed q/k/v agree to rounding.
+func TestSmallAttentionMatchesSgemm(t *testing.T) {
+	mask := FromFloat32s([]float32{1, 1, 1, 0, 1, 1, 1, 1}, 2, 4)
+	cases := []struct {
+		name        string
+		t, e, heads int
+		causal      bool
+		withPad     bool
+	}{
+		{"encoder", 4, 96, 4, false, false},
+		{"decoder", 16, 64, 4, false, false},
+		{"padded", 4, 96, 4, false, true},
+		{"causal", 16, 64, 4, true, false},
+		{"odd heads", 4, 18, 3, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := rnd(21, 2, tc.t, 3*tc.e)
+			var m *Tensor
+			if tc.withPad {
+				m = mask
+			}
+			run := func(plan attnPlan) ([]float32, []float32) {
+				xx := x.Detach().SetRequiresGrad(true)
+				y := selfAttention(xx, tc.heads, tc.causal, m, plan)
+				y.Mul(y).Sum().Backward()
+				return y.Float32s(), xx.Grad().Float32s()
+			}
+			y1, g1 := run(attnPlan{blockRows: 32, sgemmOnly: true})
+			y2, g2 := run(defaultPlan())
+			for i := range y1 {
+				if d := math.Abs(float64(y1[i] - y2[i])); d > 1e-5*(1+math.Abs(float64(y1[i]))) {
+					t.Fatalf("output %d: Sgemm %g, small %g", i, y1[i], y2[i])
+				}
+			}
+			for i := range g1 {
+				if d := math.Abs(float64(g1[i] - g2[i])); d > 1e-4*(1+math.Abs(float64(g1[i]))) {
+					t.Fatalf("gradient %d: Sgemm %g, small %g", i, g1[i], g2[i])
+				}
+			}
+		})
+	}
+}
+
+// TestPowSquareMatchesMathPow checks that Pow(2)'s product path gives
+// exactly float32(math.Pow(x, 2)), including for negative, tiny and huge
+// inputs.
+func TestPowSquareMatchesMathPow(t *testing.T) {
+	xs := []float32{-3, -0.5, 0, 1e-30, 1.5, 3e19, 2e20, float32(math.Inf(-1))}
+	got := FromFloat32s(xs, len(xs)).Pow(2).Float32s()
+	for i, x := range xs {
+		if want := float32(math.Pow(float64(x), 2)); got[i] != want {
+			t.Errorf("Pow(%g, 2) = %g, want %g", x, got[i], want)
 		}
 	}
 }

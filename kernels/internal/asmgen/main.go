@@ -1,5 +1,6 @@
 // Command asmgen writes the unrolled GEMM micro-kernels of package kernels
-// (gemm_amd64.s). Run it with `go generate ./kernels`.
+// (gemm_amd64.s) and the packing-free small-product kernels (small_amd64.s).
+// Run it with `go generate ./kernels`.
 package main
 
 import (
@@ -271,7 +272,13 @@ func main() {
 		}
 		h.write()
 	}
-	if err := os.WriteFile("gemm_amd64.s", out.Bytes(), 0o644); err != nil {
+	write("gemm_amd64.s")
+	writeSmall()
+	write("small_amd64.s")
+}
+
+func write(name string) {
+	if err := os.WriteFile(name, out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
