@@ -25,6 +25,7 @@ func init() {
 		"Full":                      reflect.ValueOf(tensor.Full),
 		"IgnoreIndex":               reflect.ValueOf(constant.MakeFromLiteral("-100", token.INT, 0)),
 		"LayerNorm":                 reflect.ValueOf(tensor.LayerNorm),
+		"Linear":                    reflect.ValueOf(tensor.Linear),
 		"MatMulT":                   reflect.ValueOf(tensor.MatMulT),
 		"NewArena":                  reflect.ValueOf(tensor.NewArena),
 		"NewRNG":                    reflect.ValueOf(tensor.NewRNG),

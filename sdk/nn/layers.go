@@ -45,11 +45,10 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	if l.Compute == tensor.BF16 {
 		x, w = x.To(tensor.BF16), w.To(tensor.BF16)
 	}
-	y := tensor.MatMulT(x, w, false, true)
-	if l.Bias != nil {
-		y = y.Add(l.Bias)
+	if x.Dims() < 2 {
+		return tensor.Linear(x.Unsqueeze(0), w, l.Bias).Squeeze(0)
 	}
-	return y
+	return tensor.Linear(x, w, l.Bias)
 }
 
 // String prints the configuration.

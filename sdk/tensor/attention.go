@@ -186,6 +186,63 @@ func (a *attnLayout) block(n int) (r0, r1, w int) {
 	return max(0, r1-a.plan.blockRows), r1, a.width(r1 - 1)
 }
 
+// maskKeys sets the scores of problem b's padded keys to -Inf in its rows
+// rows of p (every row sees every key).
+func (a *attnLayout) maskKeys(p []float32, b, rows int) {
+	if a.mask == nil {
+		return
+	}
+	s := a.s
+	mr := a.mask[(b/a.perMask)*s : (b/a.perMask+1)*s]
+	negInf := float32(math.Inf(-1))
+	for j, m := range mr {
+		if m == 0 {
+			for i := range rows {
+				p[i*s+j] = negInf
+			}
+		}
+	}
+}
+
+// softmaxSmallRows is softmaxRowMasked (probabilities, 0 for a row whose
+// scores are all -Inf) on rows×cols scores in place, with one vector exp
+// for the whole block: for attention problems of a few keys, where the
+// per-row vector calls cost more than the arithmetic. A NaN score makes
+// its row NaN.
+func softmaxSmallRows(p []float32, rows, cols int) {
+	p = p[:rows*cols]
+	negInf := float32(math.Inf(-1))
+	for i := range rows {
+		r := p[i*cols : (i+1)*cols]
+		m := negInf
+		for _, v := range r {
+			m = max(m, v)
+		}
+		if m == negInf {
+			m = 0 // exp(-Inf) is 0: the row sums to 0 and is cleared below
+		}
+		for j := range r {
+			r[j] -= m
+		}
+	}
+	kernels.Exp(p, p)
+	for i := range rows {
+		r := p[i*cols : (i+1)*cols]
+		var sum float32
+		for _, v := range r {
+			sum += v
+		}
+		if sum == 0 {
+			clear(r)
+			continue
+		}
+		inv := 1 / sum
+		for j := range r {
+			r[j] *= inv
+		}
+	}
+}
+
 // forward writes the attention outputs into o and returns the attention
 // probabilities [batch, t, s], kept for the backward pass.
 func (a *attnLayout) forward(o []float32) []float32 {
@@ -209,7 +266,11 @@ func (a *attnLayout) forward(o []float32) []float32 {
 				} else if w > 0 {
 					kernels.Sgemm(false, true, r1-r0, w, a.d, scale, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, a.k[a.kOff(b):], a.ldk, 0, pb[r0*s:], s)
 				}
-				for i := r0; i < r1; i++ {
+				if small && !a.causal {
+					a.maskKeys(pb, b, t)
+					softmaxSmallRows(pb, t, s)
+				}
+				for i := r0; i < r1 && !(small && !a.causal); i++ {
 					// A causal row attends to its first wi keys only: the
 					// softmax runs over them and the rest is exactly 0,
 					// rather than exp(-Inf) lanes.

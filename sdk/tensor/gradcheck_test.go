@@ -154,6 +154,47 @@ func TestGradMatMul(t *testing.T) {
 	}
 }
 
+func TestGradLinear(t *testing.T) {
+	checkGrad(t, "Linear", func(in []*Tensor) *Tensor { return Linear(in[0], in[1], in[2]) }, rnd(1, 2, 3, 4), rnd(2, 5, 4), rnd(3, 5))
+	checkGrad(t, "Linear no bias", func(in []*Tensor) *Tensor { return Linear(in[0], in[1], nil) }, rnd(4, 3, 4), rnd(5, 5, 4))
+	// The bias used twice: its gradient accumulates (beta 1).
+	checkGrad(t, "Linear bias twice", func(in []*Tensor) *Tensor {
+		return Linear(in[0], in[1], in[2]).Add(Linear(in[0].MulScalar(2), in[1], in[2]))
+	}, rnd(6, 3, 4), rnd(7, 5, 4), rnd(8, 5))
+}
+
+// TestLinearMatchesMatMulAdd checks Linear against MatMulT + Add, values
+// and gradients, f32 and under BF16 autocast.
+func TestLinearMatchesMatMulAdd(t *testing.T) {
+	for _, bf := range []bool{false, true} {
+		run := func(fused bool) [][]float32 {
+			sc := NewScope()
+			if bf {
+				sc = sc.WithAutocast(BF16)
+			}
+			x := rnd(1, 2, 7, 12).SetRequiresGrad(true)
+			w := rnd(2, 9, 12).SetRequiresGrad(true)
+			b := rnd(3, 9).SetRequiresGrad(true)
+			var y *Tensor
+			if fused {
+				y = Linear(sc.Use(x), w, b)
+			} else {
+				y = MatMulT(sc.Use(x), w, false, true).Add(b)
+			}
+			y.Mul(y).Sum().Backward()
+			return [][]float32{y.Float32s(), x.Grad().Float32s(), w.Grad().Float32s(), b.Grad().Float32s()}
+		}
+		want, got := run(false), run(true)
+		for i := range want {
+			for j := range want[i] {
+				if d := math.Abs(float64(want[i][j] - got[i][j])); d > 1e-4*(1+math.Abs(float64(want[i][j]))) {
+					t.Fatalf("bf16=%v tensor %d element %d: MatMulT+Add %g, Linear %g", bf, i, j, want[i][j], got[i][j])
+				}
+			}
+		}
+	}
+}
+
 func TestGradShapeOps(t *testing.T) {
 	checkGrad(t, "Reshape", func(in []*Tensor) *Tensor { return in[0].Reshape(4, -1).Mul(in[0].Reshape(4, 6)) }, rnd(1, 2, 3, 4))
 	checkGrad(t, "Transpose", func(in []*Tensor) *Tensor { return in[0].Transpose(0, 2) }, rnd(2, 2, 3, 4))
@@ -309,25 +350,25 @@ func TestGradWriteThenAccumulate(t *testing.T) {
 // SgemmSmall columns past its last strip (heads of 6): outputs and the
 // gradient of the packed q/k/v agree to rounding.
 func TestSmallAttentionMatchesSgemm(t *testing.T) {
-	mask := FromFloat32s([]float32{1, 1, 1, 0, 1, 1, 1, 1}, 2, 4)
 	cases := []struct {
 		name        string
 		t, e, heads int
 		causal      bool
-		withPad     bool
+		mask        []float32
 	}{
-		{"encoder", 4, 96, 4, false, false},
-		{"decoder", 16, 64, 4, false, false},
-		{"padded", 4, 96, 4, false, true},
-		{"causal", 16, 64, 4, true, false},
-		{"odd heads", 4, 18, 3, false, false},
+		{"encoder", 4, 96, 4, false, nil},
+		{"decoder", 16, 64, 4, false, nil},
+		{"padded", 4, 96, 4, false, []float32{1, 1, 1, 0, 1, 1, 1, 1}},
+		{"all padded", 4, 96, 4, false, []float32{1, 0, 1, 0, 0, 0, 0, 0}},
+		{"causal", 16, 64, 4, true, nil},
+		{"odd heads", 4, 18, 3, false, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			x := rnd(21, 2, tc.t, 3*tc.e)
 			var m *Tensor
-			if tc.withPad {
-				m = mask
+			if tc.mask != nil {
+				m = FromFloat32s(tc.mask, 2, 4)
 			}
 			run := func(plan attnPlan) ([]float32, []float32) {
 				xx := x.Detach().SetRequiresGrad(true)

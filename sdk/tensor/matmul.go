@@ -12,7 +12,20 @@ func (a *Tensor) MatMul(b *Tensor) *Tensor { return MatMulT(a, b, false, false) 
 // of an operand whose flag is set. MatMulT(x, w, false, true) is x·wᵀ, the
 // product of a Linear layer with weight w of shape [out, in].
 func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
-	const op = "MatMul"
+	return matMul("MatMul", a, b, nil, transA, transB)
+}
+
+// Linear returns x·wᵀ + bias, a Linear layer's output for weight w of shape
+// [out, in] and bias [out] (nil for none), in one pass: the bias is written
+// into the output first and the product accumulates onto it, rather than a
+// separate broadcast add reading and writing the output again. Its
+// gradient is the sum of the output gradient's rows.
+func Linear(x, w, bias *Tensor) *Tensor {
+	return matMul("Linear", x, w, bias, false, true)
+}
+
+// matMul is MatMulT with an optional bias added to every row of the result.
+func matMul(op string, a, b, bias *Tensor, transA, transB bool) *Tensor {
 	sc := scopeOf(a, b)
 	if sc.Autocast() == BF16 && (a.dtype != BF16 || b.dtype != BF16) {
 		a, b = a.To(BF16), b.To(BF16)
@@ -54,25 +67,53 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 		sb = 0
 	}
 	c := sc.allocRaw(batch * m * n)
+	beta := float32(0)
+	if bias != nil {
+		if bias.Dims() != 1 || bias.shape[0] != n {
+			panicShape(op, "bias must be [out] = ["+itoa(n)+"]", a.shape, b.shape, bias.shape)
+		}
+		bv := bias.f32()
+		for r := 0; r < batch*m; r++ {
+			copy(c[r*n:(r+1)*n], bv)
+		}
+		beta = 1
+	}
 	if a.dtype == BF16 && b.dtype == BF16 {
 		// Mixed precision: bf16 operands, f32 accumulation. The output
 		// gradient is rounded to bf16 for the backward products, as autocast
 		// does.
 		ah, bh := bfBits(a.bf), bfBits(b.bf)
-		gemm(bf16Gemm, transA, transB, batch, m, n, k, ah, lda, sa, bh, ldb, sb, 0, c, n, m*n)
+		gemm(bf16Gemm, transA, transB, batch, m, n, k, ah, lda, sa, bh, ldb, sb, beta, c, n, m*n)
 		out := sc.newTensor(outShape, c)
 		return record(out, op, func(g []float32) {
+			biasBackward(bias, g, n)
 			gh := sc.allocBF16(len(g))
 			narrow(gh, g)
 			mmBackward(bf16Gemm, a, b, transA, transB, batch, m, n, k, ah, lda, sa, bh, ldb, sb, bfBits(gh))
-		}, a, b)
+		}, a, b, bias)
 	}
 	av, bv := a.f32(), b.f32()
-	gemm(f32Gemm, transA, transB, batch, m, n, k, av, lda, sa, bv, ldb, sb, 0, c, n, m*n)
+	gemm(f32Gemm, transA, transB, batch, m, n, k, av, lda, sa, bv, ldb, sb, beta, c, n, m*n)
 	out := sc.newTensor(outShape, c)
 	return record(out, op, func(g []float32) {
+		biasBackward(bias, g, n)
 		mmBackward(f32Gemm, a, b, transA, transB, batch, m, n, k, av, lda, sa, bv, ldb, sb, g)
-	}, a, b)
+	}, a, b, bias)
+}
+
+// biasBackward adds the sum of g's rows of n into bias's gradient (nothing
+// when bias is nil or needs none).
+func biasBackward(bias *Tensor, g []float32, n int) {
+	db, beta := bias.gradDst()
+	if db == nil {
+		return
+	}
+	if beta == 0 {
+		clear(db)
+	}
+	for r := 0; r < len(g)/n; r++ {
+		kernels.Add(db, db, g[r*n:(r+1)*n])
+	}
 }
 
 // mmBackward adds the gradients of C = op(A)·op(B) into a and b given the
