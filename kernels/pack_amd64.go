@@ -71,5 +71,12 @@ func prefetchA(a []float32, lda, rows, cols int) {
 	}
 }
 
+// prefetchMatrix issues a prefetch for every line of the rows×cols matrix
+// at x, including the line a row's last element may spill into when x is
+// not line-aligned.
+func prefetchMatrix(x []float32, ld, rows, cols int) {
+	prefetchRows(unsafe.Pointer(&x[0]), 4*ld, rows, 4*cols+63)
+}
+
 // prefetchOn switches prefetchA (benchmark switch).
 var prefetchOn = true

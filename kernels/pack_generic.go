@@ -16,3 +16,5 @@ func transpose8AVX2(dst *float32, ldd int, x *float32, ldx int) { panic("kernels
 func transpose4AVX2(dst *float32, ldd int, x *float32, ldx int) { panic("kernels: no AVX2") }
 func copyRows16AVX2(d, x *float32, ld, rows int)                { panic("kernels: no AVX2") }
 func copyRows6AVX2(d, x *float32, ld, rows int)                 { panic("kernels: no AVX2") }
+
+func prefetchMatrix(x []float32, ld, rows, cols int) {}

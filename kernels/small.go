@@ -124,3 +124,19 @@ func Transpose(dst []float32, ldd int, x []float32, ldx, rows, cols int) {
 		}
 	}
 }
+
+// Prefetch asks the CPU to bring the rows×cols matrix x (leading dimension
+// ld) into cache: a hint that changes no result, for loops that know which
+// small, scattered blocks they read next (the next attention head's rows of
+// a packed q/k/v buffer). Rows past the end of x are left out; without an
+// assembly tier it does nothing.
+func Prefetch(x []float32, ld, rows, cols int) {
+	if rows <= 0 || cols <= 0 || ld < cols {
+		return
+	}
+	if len(x) < cols {
+		return
+	}
+	rows = min(rows, (len(x)-cols)/ld+1)
+	prefetchMatrix(x, ld, rows, cols)
+}

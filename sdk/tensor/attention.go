@@ -186,6 +186,16 @@ func (a *attnLayout) block(n int) (r0, r1, w int) {
 	return max(0, r1-a.plan.blockRows), r1, a.width(r1 - 1)
 }
 
+// prefetch brings problem b's q, k and v rows into cache: in a packed q/k/v
+// buffer each head's rows are lines scattered a whole token apart, which
+// the hardware prefetcher does not see coming, so a small problem otherwise
+// spends most of its time waiting for them.
+func (a *attnLayout) prefetch(b int) {
+	kernels.Prefetch(a.q[a.qOff(b):], a.ldq, a.t, a.d)
+	kernels.Prefetch(a.k[a.kOff(b):], a.ldk, a.s, a.d)
+	kernels.Prefetch(a.v[a.vOff(b):], a.ldv, a.s, a.dv)
+}
+
 // maskKeys sets the scores of problem b's padded keys to -Inf in its rows
 // rows of p (every row sees every key).
 func (a *attnLayout) maskKeys(p []float32, b, rows int) {
@@ -257,6 +267,9 @@ func (a *attnLayout) forward(o []float32) []float32 {
 			kt = make([]float32, a.d*s)
 		}
 		for b := lo; b < hi; b++ {
+			if small && b+1 < hi {
+				a.prefetch(b + 1)
+			}
 			pb := p[b*t*s : (b+1)*t*s]
 			for n := range a.numBlocks() {
 				r0, r1, w := a.block(n)
@@ -325,6 +338,11 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 			vt = make([]float32, a.dv*s)
 		}
 		for b := lo; b < hi; b++ {
+			if small && b+1 < hi {
+				a.prefetch(b + 1)
+				kernels.Prefetch(g[a.oOff(b+1):], a.ldo, t, a.dv)
+				kernels.Prefetch(p[(b+1)*t*s:], s, t, s)
+			}
 			pb, gb := p[b*t*s:(b+1)*t*s], g[a.oOff(b):]
 			// Blocks come widest first: the first product into dV and dK
 			// covers all their rows with the caller's beta, later ones add
