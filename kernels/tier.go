@@ -34,6 +34,7 @@ func installGo() {
 	adamK, toBF16K, fromBF16 = adamGo, toBF16Go, fromBF16Go
 	normK, mulAddK, lnDxK = normRowGo, mulAddGo, lnDxGo
 	lnRowsK = layerNormRowsGo
+	lnBackRowsK = nil
 	smallAsm = false
 }
 

@@ -133,6 +133,7 @@ func installVecAVX2() {
 	adamK, toBF16K, fromBF16 = adamAsm, toBF16Asm, fromBF16Asm
 	normK, mulAddK, lnDxK = normRowAsm, mulAddAsm, lnDxAsm
 	lnRowsK = lnRowsAsm
+	lnBackRowsK = lnBackRowsAsm
 	smallAsm = true
 }
 
@@ -215,4 +216,21 @@ func lnRowsAsm(dst, x, gamma, beta, mean, rstd []float32, rows, cols int, eps fl
 		pm, pr = &mean[0], &rstd[0]
 	}
 	lnRowsAVX2(dst, x, gamma, beta, pm, pr, rows, cols, 1/float32(cols), eps)
+}
+
+// lnBackRowsAVX2 (vec_amd64.s) is LayerNormRowsBackward for an affine
+// LayerNorm whose rows are a multiple of 8 long, every row in one call.
+//
+//go:noescape
+func lnBackRowsAVX2(dx, dgamma, dbeta, dy, x, gamma, mean, rstd *float32, rows, cols int, invCols float32)
+
+func lnBackRowsAsm(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32, rows, cols int) bool {
+	if cols%8 != 0 || rows == 0 || gamma == nil || dgamma == nil || dbeta == nil {
+		return false
+	}
+	_, _, _ = dx[rows*cols-1], dy[rows*cols-1], x[rows*cols-1]
+	_, _, _ = gamma[cols-1], dgamma[cols-1], dbeta[cols-1]
+	_, _ = mean[rows-1], rstd[rows-1]
+	lnBackRowsAVX2(&dx[0], &dgamma[0], &dbeta[0], &dy[0], &x[0], &gamma[0], &mean[0], &rstd[0], rows, cols, 1/float32(cols))
+	return true
 }

@@ -1083,3 +1083,86 @@ larow:
 lndone:
 	VZEROUPPER
 	RET
+
+// func lnBackRowsAVX2(dx, dgamma, dbeta, dy, x, gamma, mean, rstd *float32, rows, cols int, invCols float32)
+// LayerNormRowsBackward for an affine LayerNorm with cols a multiple of 8,
+// all rows in one call. Per row, pass 1: x̂ = (x−μ)·rstd, dβ += dy,
+// dγ += dy·x̂, g = dy·γ, Σg, Σg·x̂; pass 2 (x̂ and g recomputed):
+// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)).
+TEXT ·lnBackRowsAVX2(SB), NOSPLIT, $0-84
+	MOVQ dx+0(FP), DI
+	MOVQ dgamma+8(FP), R8
+	MOVQ dbeta+16(FP), R9
+	MOVQ dy+24(FP), SI
+	MOVQ x+32(FP), DX
+	MOVQ gamma+40(FP), R10
+	MOVQ mean+48(FP), R11
+	MOVQ rstd+56(FP), R12
+	MOVQ rows+64(FP), CX
+	MOVQ cols+72(FP), R13
+	SHLQ $2, R13
+	VBROADCASTSS invCols+80(FP), Y11
+	TESTQ CX, CX
+	JE lbdone
+lbrow:
+	VBROADCASTSS (R11), Y14
+	VBROADCASTSS (R12), Y15
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	XORQ BX, BX
+lbp1:
+	VMOVUPS (DX)(BX*1), Y0
+	VSUBPS Y14, Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS (SI)(BX*1), Y1
+	VADDPS (R9)(BX*1), Y1, Y2
+	VMOVUPS Y2, (R9)(BX*1)
+	VMOVUPS (R8)(BX*1), Y3
+	VFMADD231PS Y1, Y0, Y3
+	VMOVUPS Y3, (R8)(BX*1)
+	VMULPS (R10)(BX*1), Y1, Y1
+	VADDPS Y1, Y12, Y12
+	VFMADD231PS Y1, Y0, Y13
+	ADDQ $32, BX
+	CMPQ BX, R13
+	JL lbp1
+	VEXTRACTF128 $1, Y12, X1
+	VADDPS X1, X12, X12
+	VPERMILPS $0x4e, X12, X1
+	VADDPS X1, X12, X12
+	VPERMILPS $0xb1, X12, X1
+	VADDPS X1, X12, X12
+	VMULSS X11, X12, X12
+	VBROADCASTSS X12, Y12
+	VEXTRACTF128 $1, Y13, X1
+	VADDPS X1, X13, X13
+	VPERMILPS $0x4e, X13, X1
+	VADDPS X1, X13, X13
+	VPERMILPS $0xb1, X13, X1
+	VADDPS X1, X13, X13
+	VMULSS X11, X13, X13
+	VBROADCASTSS X13, Y13
+	XORQ BX, BX
+lbp2:
+	VMOVUPS (DX)(BX*1), Y0
+	VSUBPS Y14, Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS (SI)(BX*1), Y1
+	VMULPS (R10)(BX*1), Y1, Y1
+	VSUBPS Y12, Y1, Y1
+	VFNMADD231PS Y13, Y0, Y1
+	VMULPS Y15, Y1, Y1
+	VMOVUPS Y1, (DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, R13
+	JL lbp2
+	ADDQ R13, DI
+	ADDQ R13, SI
+	ADDQ R13, DX
+	ADDQ $4, R11
+	ADDQ $4, R12
+	DECQ CX
+	JNZ lbrow
+lbdone:
+	VZEROUPPER
+	RET

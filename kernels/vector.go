@@ -28,6 +28,10 @@ var (
 	lnRowsK  = layerNormRowsGo
 	mulAddK  = mulAddGo // dst += x·y
 	lnDxK    = lnDxGo   // dx = rs·(g - mg - xh·mgx)
+	// lnBackRowsK, when set, runs a whole LayerNormRowsBackward and
+	// reports whether it could (the AVX2 one needs an affine LayerNorm
+	// with rows a multiple of 8).
+	lnBackRowsK func(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32, rows, cols int) bool
 )
 
 // Dot returns the inner product of x and y[:len(x)].
@@ -249,6 +253,9 @@ func LayerNormRowsBackward(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32
 	checkLen("LayerNormRowsBackward", rows, len(mean), len(rstd))
 	checkOpt("LayerNormRowsBackward", cols, gamma, dgamma, dbeta)
 	if cols == 0 {
+		return
+	}
+	if lnBackRowsK != nil && lnBackRowsK(dx, dgamma, dbeta, dy, x, gamma, mean, rstd, rows, cols) {
 		return
 	}
 	bp, buf := getBuf(&bufPoolA, 2*cols)

@@ -189,7 +189,7 @@ func TestSoftmaxRows(t *testing.T) {
 func TestLayerNormRows(t *testing.T) {
 	forEachTier(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(17, 18))
-		for _, cols := range []int{1, 3, 16, 31, 64, 130} {
+		for _, cols := range []int{1, 3, 8, 16, 31, 64, 96, 130} {
 			rows := 4
 			n := rows * cols
 			x, gamma, beta, dy := randSlice(r, n), randSlice(r, cols), randSlice(r, cols), randSlice(r, n)
