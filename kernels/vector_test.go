@@ -428,3 +428,37 @@ func TestVectorParallelMatchesSerial(t *testing.T) {
 		}
 	})
 }
+
+// TestGELUSpecialValues checks that every tier's GELU and its gradient
+// agree with the portable code at ±Inf, NaN, far in the tails (where exp
+// underflows) and at 0, to 2e-7.
+func TestGELUSpecialValues(t *testing.T) {
+	inf := float32(math.Inf(1))
+	x := []float32{inf, -inf, float32(math.NaN()), -20, 20, -14, -9.5, 9.5, 1e-30, 0, -1e-30, 3, -3, 0.5, -0.5, 7}
+	dy := make([]float32, len(x))
+	for i := range dy {
+		dy[i] = 1
+	}
+	wantY, wantD := make([]float32, len(x)), make([]float32, len(x))
+	geluGo(wantY, x)
+	geluBackwardGo(wantD, dy, x)
+	same := func(got, want float32) bool {
+		if want != want {
+			return got != got
+		}
+		if math.IsInf(float64(want), 0) {
+			return got == want
+		}
+		return math.Abs(float64(got-want)) <= 2e-7*(1+math.Abs(float64(want)))
+	}
+	forEachTier(t, func(t *testing.T) {
+		y, d := make([]float32, len(x)), make([]float32, len(x))
+		GELU(y, x)
+		GELUBackward(d, dy, x)
+		for i := range x {
+			if !same(y[i], wantY[i]) || !same(d[i], wantD[i]) {
+				t.Errorf("x=%g: GELU %g, gradient %g; portable code %g, %g", x[i], y[i], d[i], wantY[i], wantD[i])
+			}
+		}
+	})
+}
