@@ -35,6 +35,7 @@ func installGo() {
 	normK, mulAddK, lnDxK = normRowGo, mulAddGo, lnDxGo
 	lnRowsK = layerNormRowsGo
 	lnBackRowsK = nil
+	sumRowsK = sumRowsGo
 	smallAsm = false
 }
 

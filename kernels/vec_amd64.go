@@ -134,6 +134,7 @@ func installVecAVX2() {
 	normK, mulAddK, lnDxK = normRowAsm, mulAddAsm, lnDxAsm
 	lnRowsK = lnRowsAsm
 	lnBackRowsK = lnBackRowsAsm
+	sumRowsK = sumRowsAsm
 	smallAsm = true
 }
 
@@ -233,4 +234,26 @@ func lnBackRowsAsm(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32, rows, 
 	_, _ = mean[rows-1], rstd[rows-1]
 	lnBackRowsAVX2(&dx[0], &dgamma[0], &dbeta[0], &dy[0], &x[0], &gamma[0], &mean[0], &rstd[0], rows, cols, 1/float32(cols))
 	return true
+}
+
+// sumRowsAVX2 (vec_amd64.s): dst[j] += Σ_i x[i·cols+j], cols a multiple
+// of 8.
+//
+//go:noescape
+func sumRowsAVX2(dst, x *float32, rows, cols int)
+
+func sumRowsAsm(dst, x []float32, rows, cols int) {
+	c8 := cols &^ 7
+	if c8 > 0 && rows > 0 {
+		_, _ = dst[cols-1], x[rows*cols-1]
+		sumRowsAVX2(&dst[0], &x[0], rows, cols)
+	}
+	if c8 < cols {
+		for r := 0; r < rows; r++ {
+			xr := x[r*cols+c8 : (r+1)*cols]
+			for j, v := range xr {
+				dst[c8+j] += v
+			}
+		}
+	}
 }

@@ -1166,3 +1166,86 @@ lbp2:
 lbdone:
 	VZEROUPPER
 	RET
+
+// func sumRowsAVX2(dst, x *float32, rows, cols int)
+// dst[j] += Σ_i x[i·cols+j] for j < cols, cols a multiple of 8: strips of
+// 64 columns summed down all rows in eight accumulators (then strips of 8
+// in one), so dst is read and written once per strip, not once per row.
+TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ cols+24(FP), R11
+	SHLQ $2, R11
+	MOVQ R11, R9
+sr64:
+	CMPQ R9, $256
+	JL sr8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ SI, AX
+	MOVQ R8, CX
+	TESTQ CX, CX
+	JE sr64store
+sr64row:
+	VADDPS (AX), Y0, Y0
+	VADDPS 32(AX), Y1, Y1
+	VADDPS 64(AX), Y2, Y2
+	VADDPS 96(AX), Y3, Y3
+	VADDPS 128(AX), Y4, Y4
+	VADDPS 160(AX), Y5, Y5
+	VADDPS 192(AX), Y6, Y6
+	VADDPS 224(AX), Y7, Y7
+	ADDQ R11, AX
+	DECQ CX
+	JNZ sr64row
+sr64store:
+	VADDPS (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	VADDPS 32(DI), Y1, Y1
+	VMOVUPS Y1, 32(DI)
+	VADDPS 64(DI), Y2, Y2
+	VMOVUPS Y2, 64(DI)
+	VADDPS 96(DI), Y3, Y3
+	VMOVUPS Y3, 96(DI)
+	VADDPS 128(DI), Y4, Y4
+	VMOVUPS Y4, 128(DI)
+	VADDPS 160(DI), Y5, Y5
+	VMOVUPS Y5, 160(DI)
+	VADDPS 192(DI), Y6, Y6
+	VMOVUPS Y6, 192(DI)
+	VADDPS 224(DI), Y7, Y7
+	VMOVUPS Y7, 224(DI)
+	ADDQ $256, DI
+	ADDQ $256, SI
+	SUBQ $256, R9
+	JMP sr64
+sr8:
+	CMPQ R9, $32
+	JL srdone
+	VXORPS Y0, Y0, Y0
+	MOVQ SI, AX
+	MOVQ R8, CX
+	TESTQ CX, CX
+	JE sr8store
+sr8row:
+	VADDPS (AX), Y0, Y0
+	ADDQ R11, AX
+	DECQ CX
+	JNZ sr8row
+sr8store:
+	VADDPS (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $32, R9
+	JMP sr8
+srdone:
+	VZEROUPPER
+	RET

@@ -32,7 +32,26 @@ var (
 	// reports whether it could (the AVX2 one needs an affine LayerNorm
 	// with rows a multiple of 8).
 	lnBackRowsK func(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32, rows, cols int) bool
+	sumRowsK    = sumRowsGo // dst += Σ rows of x
 )
+
+// SumRows adds the sum of the rows of the rows×cols matrix x to dst (cols
+// long): dst[j] += Σ_i x[i·cols+j], the gradient of a bias broadcast over
+// rows.
+func SumRows(dst, x []float32, rows, cols int) {
+	if rows < 0 || cols < 0 {
+		argPanic("SumRows", "negative shape %dx%d", rows, cols)
+	}
+	checkLen("SumRows", cols, len(dst))
+	checkLen("SumRows", rows*cols, len(x))
+	sumRowsK(dst, x, rows, cols)
+}
+
+func sumRowsGo(dst, x []float32, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		addK(dst[:cols], dst[:cols], x[r*cols:(r+1)*cols])
+	}
+}
 
 // Dot returns the inner product of x and y[:len(x)].
 func Dot(x, y []float32) float32 {

@@ -462,3 +462,33 @@ func TestGELUSpecialValues(t *testing.T) {
 		}
 	})
 }
+
+// TestSumRows checks SumRows on every tier against a float64 sum, for
+// widths that hit the 64-column strips, the 8-column strips and the
+// portable last columns; dst accumulates and nothing past it is written.
+func TestSumRows(t *testing.T) {
+	forEachTier(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, cols := range []int{0, 1, 7, 8, 16, 63, 64, 72, 96, 130, 256, 288} {
+			for _, rows := range []int{0, 1, 5, 33} {
+				x := randSlice(r, rows*cols)
+				buf, dst := guarded(cols)
+				for j := range dst {
+					dst[j] = float32(j)
+				}
+				SumRows(dst, x, rows, cols)
+				checkGuard(t, "SumRows", buf, cols)
+				for j := 0; j < cols; j++ {
+					want, scale := float64(j), float64(j)+1
+					for i := 0; i < rows; i++ {
+						want += float64(x[i*cols+j])
+						scale += math.Abs(float64(x[i*cols+j]))
+					}
+					if !closeTo(dst[j], want, scale, 1e-6) {
+						t.Fatalf("%dx%d: dst[%d] = %g, want %g", rows, cols, j, dst[j], want)
+					}
+				}
+			}
+		}
+	})
+}

@@ -111,9 +111,7 @@ func biasBackward(bias *Tensor, g []float32, n int) {
 	if beta == 0 {
 		clear(db)
 	}
-	for r := 0; r < len(g)/n; r++ {
-		kernels.Add(db, db, g[r*n:(r+1)*n])
-	}
+	kernels.SumRows(db, g, len(g)/n, n)
 }
 
 // mmBackward adds the gradients of C = op(A)·op(B) into a and b given the
