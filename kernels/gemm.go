@@ -62,6 +62,10 @@ type gemmSrc struct {
 	c              []float32
 	ldc, offC      int
 	threads        int
+	// bias, when set, is added to every row of C (from column offBias on)
+	// in the first k block, whose beta is then 0: SgemmBias.
+	bias    []float32
+	offBias int
 }
 
 // smallGemmFlops is the work under which a GEMM runs on one thread: waking
@@ -106,6 +110,20 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	checkGemm("Sgemm", transA, transB, m, n, k, lda, len(a), ldb, len(b), ldc, len(c))
 	s := gemmSrc{a32: a, b32: b, lda: lda, ldb: ldb, transA: transA, transB: transB,
 		m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc, threads: Threads()}
+	gemmRun(s)
+}
+
+// SgemmBias computes C = alpha·op(A)·op(B) + bias, with bias (n long)
+// added to every row of C: a Linear layer's output in one pass, the bias
+// added to each tile while it is in registers' reach rather than written
+// into C first or added over C afterwards. C is not read.
+func SgemmBias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias []float32, c []float32, ldc int) {
+	checkGemm("SgemmBias", transA, transB, m, n, k, lda, len(a), ldb, len(b), ldc, len(c))
+	if len(bias) < n {
+		argPanic("SgemmBias", "bias has %d elements, need %d", len(bias), n)
+	}
+	s := gemmSrc{a32: a, b32: b, lda: lda, ldb: ldb, transA: transA, transB: transB,
+		m: m, n: n, k: k, alpha: alpha, c: c, ldc: ldc, threads: Threads(), bias: bias}
 	gemmRun(s)
 }
 
@@ -193,6 +211,11 @@ func gemmRun(s gemmSrc) {
 	c := s.c[s.offC:]
 	if k == 0 || s.alpha == 0 {
 		scaleC(c, m, n, s.ldc, s.beta)
+		if s.bias != nil {
+			for i := 0; i < m; i++ {
+				addK(c[i*s.ldc:i*s.ldc+n], c[i*s.ldc:i*s.ldc+n], s.bias[s.offBias:s.offBias+n])
+			}
+		}
 		return
 	}
 	if flops := 2 * m * n * k; splitGemm && s.threads > 1 && flops >= smallGemmFlops &&
@@ -262,6 +285,7 @@ func gemmSplit(s gemmSrc) {
 			if byCols {
 				part.n = u1 - u0
 				part.offC += u0
+				part.offBias += u0
 				if s.transB {
 					part.offB += u0 * s.ldb
 				} else {
@@ -430,11 +454,18 @@ func (j *gemmJob) tile(abuf, tmp []float32, i0, mcb, q, ir int) {
 	}
 	c := s.c[s.offC:]
 	ci := (i0+ir)*s.ldc + j0
+	var bias []float32 // added in the first k block
+	if s.bias != nil && j.pc == 0 {
+		bias = s.bias[s.offBias+j0 : s.offBias+j0+cols]
+	}
 	if rows == mr && cols == nr {
 		if j.rkern != nil {
 			j.rkern(kcs, aq, lda, bq, &c[ci], s.ldc, s.alpha, j.beta)
 		} else {
 			j.kern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, j.beta)
+		}
+		if bias != nil {
+			addBiasTile(c[ci:], s.ldc, bias, rows)
 		}
 		return
 	}
@@ -444,6 +475,9 @@ func (j *gemmJob) tile(abuf, tmp []float32, i0, mcb, q, ir int) {
 		} else {
 			j.hkern(kcs, aq, bq, &c[ci], s.ldc, s.alpha, j.beta)
 		}
+		if bias != nil {
+			addBiasTile(c[ci:], s.ldc, bias, rows)
+		}
 		return
 	}
 	if j.rkern != nil {
@@ -451,7 +485,27 @@ func (j *gemmJob) tile(abuf, tmp []float32, i0, mcb, q, ir int) {
 	} else {
 		j.kern(kcs, aq, bq, &tmp[0], nr, s.alpha, 0)
 	}
+	if bias != nil {
+		addBiasTile(tmp, nr, bias, rows)
+	}
 	mergeTile(c[ci:], s.ldc, tmp, nr, rows, cols, j.beta)
+}
+
+// addBiasTile adds bias to each of rows rows of the tile at c (leading
+// dimension ldc): one AVX2 call while the tile is still in L1, or a loop.
+func addBiasTile(c []float32, ldc int, bias []float32, rows int) {
+	cols := len(bias)
+	_ = c[(rows-1)*ldc+cols-1]
+	if smallAsm && cols%8 == 0 {
+		addBiasAVX2(&c[0], ldc, &bias[0], rows, cols)
+		return
+	}
+	for i := 0; i < rows; i++ {
+		ci := c[i*ldc : i*ldc+cols]
+		for j, v := range bias {
+			ci[j] += v
+		}
+	}
 }
 
 // rowBlock returns the rows per task for m rows: at most mc (a multiple of

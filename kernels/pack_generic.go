@@ -18,3 +18,5 @@ func copyRows16AVX2(d, x *float32, ld, rows int)                { panic("kernels
 func copyRows6AVX2(d, x *float32, ld, rows int)                 { panic("kernels: no AVX2") }
 
 func prefetchMatrix(x []float32, ld, rows, cols int) {}
+
+func addBiasAVX2(c *float32, ldc int, bias *float32, rows, cols int) { panic("kernels: no AVX2") }

@@ -49,3 +49,9 @@ func copyRows16AVX2(d, x *float32, ld, rows int)
 
 //go:noescape
 func copyRows6AVX2(d, x *float32, ld, rows int)
+
+// addBiasAVX2 (transpose_amd64.s): c[i·ldc+j] += bias[j] for i < rows,
+// j < cols, cols a multiple of 8.
+//
+//go:noescape
+func addBiasAVX2(c *float32, ldc int, bias *float32, rows, cols int)

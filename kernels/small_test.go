@@ -167,3 +167,46 @@ func BenchmarkTransposeHead(b *testing.B) {
 		Transpose(dst, 16, x, 192, 16, 16)
 	}
 }
+
+// TestSgemmBias checks SgemmBias against Sgemm plus the bias on every tier
+// and at 1 and 2 threads (the split path), with k over several k blocks,
+// widths that leave edge tiles, both transposes, and C holding NaN before
+// (it is not read).
+func TestSgemmBias(t *testing.T) {
+	forEachTier(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, th := range []int{1, 2} {
+			SetThreads(th)
+			for _, sh := range [][3]int{{1, 1, 1}, {7, 20, 5}, {64, 96, 64}, {130, 72, 900}, {300, 300, 40}, {6, 8, 0}} {
+				for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}} {
+					m, n, k := sh[0], sh[1], sh[2]
+					lda, ldb := k, n
+					if tr[0] {
+						lda = m
+					}
+					if tr[1] {
+						ldb = k
+					}
+					a, b, bias := randSlice(r, max(1, m*k)), randSlice(r, max(1, k*n)), randSlice(r, n)
+					want := make([]float32, m*n)
+					Sgemm(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, 0, want, n)
+					buf, c := guarded(m * n)
+					for i := range c {
+						c[i] = float32(math.NaN())
+					}
+					SgemmBias(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, bias, c, n)
+					checkGuard(t, "SgemmBias", buf, m*n)
+					for i := 0; i < m; i++ {
+						for j := 0; j < n; j++ {
+							w := float64(want[i*n+j]) + float64(bias[j])
+							if !closeTo(c[i*n+j], w, math.Abs(w)+float64(k), 1e-5) {
+								t.Fatalf("threads %d %v %v: C[%d,%d] = %g, want %g", th, sh, tr, i, j, c[i*n+j], w)
+							}
+						}
+					}
+				}
+			}
+		}
+		SetThreads(0)
+	})
+}

@@ -133,3 +133,31 @@ loop6:
 	JNZ loop6
 done6:
 	RET
+
+// func addBiasAVX2(c *float32, ldc int, bias *float32, rows, cols int)
+// c[i·ldc+j] += bias[j] for i < rows, j < cols, cols a multiple of 8.
+TEXT ·addBiasAVX2(SB), NOSPLIT, $0-40
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), DX
+	SHLQ $2, DX
+	MOVQ bias+16(FP), SI
+	MOVQ rows+24(FP), CX
+	MOVQ cols+32(FP), R8
+	SHLQ $2, R8
+	TESTQ CX, CX
+	JE abdone
+abrow:
+	XORQ BX, BX
+abcol:
+	VMOVUPS (SI)(BX*1), Y0
+	VADDPS (DI)(BX*1), Y0, Y0
+	VMOVUPS Y0, (DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, R8
+	JL abcol
+	ADDQ DX, DI
+	DECQ CX
+	JNZ abrow
+abdone:
+	VZEROUPPER
+	RET

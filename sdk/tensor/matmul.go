@@ -68,15 +68,24 @@ func matMul(op string, a, b, bias *Tensor, transA, transB bool) *Tensor {
 	}
 	c := sc.allocRaw(batch * m * n)
 	beta := float32(0)
+	isF32 := a.dtype != BF16 || b.dtype != BF16
+	// oneProduct: every batch entry's rows stacked make one product with a
+	// shared B (a Linear layer on [batch..., rows, in]); then the f32 bias
+	// is added tile by tile inside the GEMM.
+	oneProduct := batch == 1 || (sb == 0 && !transA && sa != 0)
+	fusedBias := bias != nil && isF32 && oneProduct
 	if bias != nil {
 		if bias.Dims() != 1 || bias.shape[0] != n {
 			panicShape(op, "bias must be [out] = ["+itoa(n)+"]", a.shape, b.shape, bias.shape)
 		}
-		bv := bias.f32()
-		for r := 0; r < batch*m; r++ {
-			copy(c[r*n:(r+1)*n], bv)
+		if !fusedBias {
+			// Elsewhere the product accumulates onto the bias rows.
+			bv := bias.f32()
+			for r := 0; r < batch*m; r++ {
+				copy(c[r*n:(r+1)*n], bv)
+			}
+			beta = 1
 		}
-		beta = 1
 	}
 	if a.dtype == BF16 && b.dtype == BF16 {
 		// Mixed precision: bf16 operands, f32 accumulation. The output
@@ -93,7 +102,11 @@ func matMul(op string, a, b, bias *Tensor, transA, transB bool) *Tensor {
 		}, a, b, bias)
 	}
 	av, bv := a.f32(), b.f32()
-	gemm(f32Gemm, transA, transB, batch, m, n, k, av, lda, sa, bv, ldb, sb, beta, c, n, m*n)
+	if fusedBias {
+		kernels.SgemmBias(transA, transB, batch*m, n, k, 1, av, lda, bv, ldb, bias.f32(), c, n)
+	} else {
+		gemm(f32Gemm, transA, transB, batch, m, n, k, av, lda, sa, bv, ldb, sb, beta, c, n, m*n)
+	}
 	out := sc.newTensor(outShape, c)
 	return record(out, op, func(g []float32) {
 		biasBackward(bias, g, n)
