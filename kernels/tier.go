@@ -36,6 +36,7 @@ func installGo() {
 	lnRowsK = layerNormRowsGo
 	lnBackRowsK = nil
 	sumRowsK = sumRowsGo
+	softmaxIPK, softmaxBK = nil, nil
 	smallAsm = false
 }
 

@@ -135,6 +135,7 @@ func installVecAVX2() {
 	lnRowsK = lnRowsAsm
 	lnBackRowsK = lnBackRowsAsm
 	sumRowsK = sumRowsAsm
+	softmaxIPK, softmaxBK = softmaxInPlaceAsm, softmaxBackAsm
 	smallAsm = true
 }
 
@@ -256,4 +257,29 @@ func sumRowsAsm(dst, x []float32, rows, cols int) {
 			}
 		}
 	}
+}
+
+// softmaxRowsInPlaceAVX2 and softmaxBackRowsAVX2 (vec_amd64.s) are
+// SoftmaxRowsInPlace and SoftmaxBackwardRows for rows a multiple of 8 long.
+//
+//go:noescape
+func softmaxRowsInPlaceAVX2(p *float32, rows, cols int)
+
+//go:noescape
+func softmaxBackRowsAVX2(dp, p *float32, rows, cols int)
+
+func softmaxInPlaceAsm(p []float32, rows, cols int) bool {
+	if cols%8 != 0 || rows == 0 {
+		return false
+	}
+	softmaxRowsInPlaceAVX2(&p[0], rows, cols)
+	return true
+}
+
+func softmaxBackAsm(dp, p []float32, rows, cols int) bool {
+	if cols%8 != 0 || rows == 0 {
+		return false
+	}
+	softmaxBackRowsAVX2(&dp[0], &p[0], rows, cols)
+	return true
 }

@@ -1249,3 +1249,123 @@ sr8store:
 srdone:
 	VZEROUPPER
 	RET
+
+// func softmaxRowsInPlaceAVX2(p *float32, rows, cols int)
+// Each row of p (cols a multiple of 8) becomes its softmax: max, exp of
+// the differences (EXP8) with their sum, scale by 1/sum; a row whose max is
+// -Inf (every entry masked) becomes zeros.
+TEXT ·softmaxRowsInPlaceAVX2(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), DI
+	MOVQ rows+8(FP), R8
+	MOVQ cols+16(FP), R9
+	SHLQ $2, R9
+	VBROADCASTSS C_INF, Y10
+	VXORPS Y11, Y11, Y11
+	VSUBPS Y10, Y11, Y10
+	TESTQ R8, R8
+	JE smdone
+smrow:
+	VMOVUPS (DI), Y8
+	MOVQ $32, BX
+smmax:
+	CMPQ BX, R9
+	JGE smhmax
+	VMAXPS (DI)(BX*1), Y8, Y8
+	ADDQ $32, BX
+	JMP smmax
+smhmax:
+	VPERM2F128 $0x01, Y8, Y8, Y9
+	VMAXPS Y9, Y8, Y8
+	VPERMILPS $0x4e, Y8, Y9
+	VMAXPS Y9, Y8, Y8
+	VPERMILPS $0xb1, Y8, Y9
+	VMAXPS Y9, Y8, Y8
+	VCMPPS $0, Y10, Y8, Y11
+	VMOVMSKPS Y11, AX
+	TESTL AX, AX
+	JNZ smzero
+	VXORPS Y12, Y12, Y12
+	XORQ BX, BX
+smexp:
+	VMOVUPS (DI)(BX*1), Y0
+	VSUBPS Y8, Y0, Y0
+	EXP8
+	VMOVUPS Y0, (DI)(BX*1)
+	VADDPS Y0, Y12, Y12
+	ADDQ $32, BX
+	CMPQ BX, R9
+	JL smexp
+	VPERM2F128 $0x01, Y12, Y12, Y9
+	VADDPS Y9, Y12, Y12
+	VPERMILPS $0x4e, Y12, Y9
+	VADDPS Y9, Y12, Y12
+	VPERMILPS $0xb1, Y12, Y9
+	VADDPS Y9, Y12, Y12
+	VBROADCASTSS C_ONE, Y9
+	VDIVPS Y12, Y9, Y12
+	XORQ BX, BX
+smscale:
+	VMULPS (DI)(BX*1), Y12, Y0
+	VMOVUPS Y0, (DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, R9
+	JL smscale
+	JMP smnext
+smzero:
+	VXORPS Y0, Y0, Y0
+	XORQ BX, BX
+smz:
+	VMOVUPS Y0, (DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, R9
+	JL smz
+smnext:
+	ADDQ R9, DI
+	DECQ R8
+	JNZ smrow
+smdone:
+	VZEROUPPER
+	RET
+
+// func softmaxBackRowsAVX2(dp, p *float32, rows, cols int)
+// dp = p⊙(dp − Σ_j p⊙dp) row by row, cols a multiple of 8: the gradient
+// through a softmax whose output was p.
+TEXT ·softmaxBackRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ dp+0(FP), DI
+	MOVQ p+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ cols+24(FP), R9
+	SHLQ $2, R9
+	TESTQ R8, R8
+	JE sbdone
+sbrow:
+	VXORPS Y8, Y8, Y8
+	XORQ BX, BX
+sbdot:
+	VMOVUPS (SI)(BX*1), Y0
+	VFMADD231PS (DI)(BX*1), Y0, Y8
+	ADDQ $32, BX
+	CMPQ BX, R9
+	JL sbdot
+	VPERM2F128 $0x01, Y8, Y8, Y9
+	VADDPS Y9, Y8, Y8
+	VPERMILPS $0x4e, Y8, Y9
+	VADDPS Y9, Y8, Y8
+	VPERMILPS $0xb1, Y8, Y9
+	VADDPS Y9, Y8, Y8
+	XORQ BX, BX
+sbscale:
+	VMOVUPS (DI)(BX*1), Y0
+	VSUBPS Y8, Y0, Y0
+	VMULPS (SI)(BX*1), Y0, Y0
+	VMOVUPS Y0, (DI)(BX*1)
+	ADDQ $32, BX
+	CMPQ BX, R9
+	JL sbscale
+	ADDQ R9, SI
+	ADDQ R9, DI
+	DECQ R8
+	JNZ sbrow
+sbdone:
+	VZEROUPPER
+	RET

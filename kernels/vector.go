@@ -33,7 +33,59 @@ var (
 	// with rows a multiple of 8).
 	lnBackRowsK func(dx, dgamma, dbeta, dy, x, gamma, mean, rstd []float32, rows, cols int) bool
 	sumRowsK    = sumRowsGo // dst += Σ rows of x
+	// softmaxIPK and softmaxBK, when set, run SoftmaxRowsInPlace and
+	// SoftmaxBackwardRows in one call and report whether they could.
+	softmaxIPK func(p []float32, rows, cols int) bool
+	softmaxBK  func(dp, p []float32, rows, cols int) bool
 )
+
+// SoftmaxRowsInPlace replaces each row of the rows×cols matrix p by its
+// softmax; a row whose entries are all -Inf (every key of an attention
+// row masked) becomes zeros rather than NaN. A NaN makes its row NaN. For
+// many short rows (the scores of small attention heads) it is one call.
+func SoftmaxRowsInPlace(p []float32, rows, cols int) {
+	if rows < 0 || cols < 0 {
+		argPanic("SoftmaxRowsInPlace", "negative shape %dx%d", rows, cols)
+	}
+	checkLen("SoftmaxRowsInPlace", rows*cols, len(p))
+	if softmaxIPK != nil && softmaxIPK(p, rows, cols) {
+		return
+	}
+	negInf := float32(math.Inf(-1))
+	for i := 0; i < rows; i++ {
+		r := p[i*cols : (i+1)*cols]
+		m := negInf
+		for _, v := range r {
+			m = max(m, v)
+		}
+		if m == negInf {
+			clear(r)
+			continue
+		}
+		s := expSubK(r, r, m)
+		scaleK(1/s, r)
+	}
+}
+
+// SoftmaxBackwardRows computes, row by row of the rows×cols matrices, the
+// gradient through a softmax with output p: dp = p⊙(dp − Σ_j p⊙dp), in
+// place.
+func SoftmaxBackwardRows(dp, p []float32, rows, cols int) {
+	if rows < 0 || cols < 0 {
+		argPanic("SoftmaxBackwardRows", "negative shape %dx%d", rows, cols)
+	}
+	checkLen("SoftmaxBackwardRows", rows*cols, len(dp), len(p))
+	if softmaxBK != nil && softmaxBK(dp, p, rows, cols) {
+		return
+	}
+	for i := 0; i < rows; i++ {
+		pr, dr := p[i*cols:(i+1)*cols], dp[i*cols:(i+1)*cols]
+		dot := dotK(pr, dr)
+		for j, x := range pr {
+			dr[j] = x * (dr[j] - dot)
+		}
+	}
+}
 
 // SumRows adds the sum of the rows of the rows×cols matrix x to dst (cols
 // long): dst[j] += Σ_i x[i·cols+j], the gradient of a bias broadcast over

@@ -492,3 +492,67 @@ func TestSumRows(t *testing.T) {
 		}
 	})
 }
+
+// TestSoftmaxRowsInPlace checks the in-place row softmax and its backward
+// on every tier against float64, with masked (-Inf) entries, a fully
+// masked row (zeros) and a NaN row, at widths on and off the AVX2 path.
+func TestSoftmaxRowsInPlace(t *testing.T) {
+	negInf := float32(math.Inf(-1))
+	forEachTier(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, cols := range []int{1, 4, 8, 16, 24, 33} {
+			const rows = 5
+			x := randSlice(r, rows*cols)
+			for j := 0; j < cols; j++ {
+				x[3*cols+j] = negInf // row 3 fully masked
+				if j%3 == 1 {
+					x[cols+j] = negInf // row 1 partly masked
+				}
+			}
+			x[4*cols+cols/2] = float32(math.NaN())
+			buf, p := guarded(rows * cols)
+			copy(p, x)
+			SoftmaxRowsInPlace(p, rows, cols)
+			checkGuard(t, "SoftmaxRowsInPlace", buf, rows*cols)
+			for i := 0; i < rows; i++ {
+				xr, pr := x[i*cols:(i+1)*cols], p[i*cols:(i+1)*cols]
+				m := math.Inf(-1)
+				for _, v := range xr {
+					m = math.Max(m, float64(v))
+				}
+				var sum float64
+				for _, v := range xr {
+					sum += math.Exp(float64(v) - m)
+				}
+				for j, v := range xr {
+					want := math.Exp(float64(v)-m) / sum
+					switch {
+					case i == 3:
+						want = 0
+					case i == 4:
+						want = math.NaN()
+					}
+					if !closeTo(pr[j], want, 1, 1e-6) {
+						t.Fatalf("cols %d row %d: p[%d] = %g, want %g", cols, i, j, pr[j], want)
+					}
+				}
+			}
+			// Backward on the finite rows.
+			pf, dp := p[:3*cols], randSlice(r, 3*cols)
+			dp0 := append([]float32(nil), dp...)
+			SoftmaxBackwardRows(dp, pf, 3, cols)
+			for i := 0; i < 3; i++ {
+				var dot float64
+				for j := 0; j < cols; j++ {
+					dot += float64(pf[i*cols+j]) * float64(dp0[i*cols+j])
+				}
+				for j := 0; j < cols; j++ {
+					want := float64(pf[i*cols+j]) * (float64(dp0[i*cols+j]) - dot)
+					if !closeTo(dp[i*cols+j], want, 1+math.Abs(dot), 1e-6) {
+						t.Fatalf("cols %d backward row %d: dp[%d] = %g, want %g", cols, i, j, dp[i*cols+j], want)
+					}
+				}
+			}
+		}
+	})
+}

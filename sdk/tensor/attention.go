@@ -215,11 +215,16 @@ func (a *attnLayout) maskKeys(p []float32, b, rows int) {
 }
 
 // softmaxSmallRows is softmaxRowMasked (probabilities, 0 for a row whose
-// scores are all -Inf) on rows×cols scores in place, with one vector exp
-// for the whole block: for attention problems of a few keys, where the
-// per-row vector calls cost more than the arithmetic. A NaN score makes
-// its row NaN.
+// scores are all -Inf) on rows×cols scores in place, for attention
+// problems of a few keys, where per-row vector calls cost more than the
+// arithmetic: rows a multiple of 8 long go to kernels.SoftmaxRowsInPlace
+// (one AVX2 call for the block), others take one vector exp for the whole
+// block. A NaN score makes its row NaN.
 func softmaxSmallRows(p []float32, rows, cols int) {
+	if cols%8 == 0 {
+		kernels.SoftmaxRowsInPlace(p, rows, cols) // one vector pass per row
+		return
+	}
 	p = p[:rows*cols]
 	negInf := float32(math.Inf(-1))
 	for i := range rows {
@@ -376,7 +381,10 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 				} else {
 					kernels.Sgemm(false, true, rows, w, a.dv, 1, gr, a.ldo, a.v[a.vOff(b):], a.ldv, 0, dp[r0*s:], s)
 				}
-				for i := r0; i < r1; i++ {
+				if small && !a.causal {
+					kernels.SoftmaxBackwardRows(dp, pb, t, s)
+				}
+				for i := r0; i < r1 && !(small && !a.causal); i++ {
 					wi := a.width(i)
 					pr, dr := pb[i*s:i*s+wi], dp[i*s:(i+1)*s]
 					dot := kernels.Dot(pr, dr[:wi])

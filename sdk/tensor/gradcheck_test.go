@@ -361,6 +361,7 @@ func TestSmallAttentionMatchesSgemm(t *testing.T) {
 		{"padded", 4, 96, 4, false, []float32{1, 1, 1, 0, 1, 1, 1, 1}},
 		{"all padded", 4, 96, 4, false, []float32{1, 0, 1, 0, 0, 0, 0, 0}},
 		{"causal", 16, 64, 4, true, nil},
+		{"decoder padded", 16, 64, 4, false, append(append(make([]float32, 0, 32), ones(12)...), make([]float32, 20)...)},
 		{"odd heads", 4, 18, 3, false, nil},
 	}
 	for _, tc := range cases {
@@ -368,7 +369,7 @@ func TestSmallAttentionMatchesSgemm(t *testing.T) {
 			x := rnd(21, 2, tc.t, 3*tc.e)
 			var m *Tensor
 			if tc.mask != nil {
-				m = FromFloat32s(tc.mask, 2, 4)
+				m = FromFloat32s(tc.mask, 2, tc.t)
 			}
 			run := func(plan attnPlan) ([]float32, []float32) {
 				xx := x.Detach().SetRequiresGrad(true)
@@ -403,4 +404,12 @@ func TestPowSquareMatchesMathPow(t *testing.T) {
 			t.Errorf("Pow(%g, 2) = %g, want %g", x, got[i], want)
 		}
 	}
+}
+
+func ones(n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
 }
