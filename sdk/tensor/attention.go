@@ -272,6 +272,8 @@ func (a *attnLayout) forward(o []float32) []float32 {
 			kt = make([]float32, a.d*s)
 		}
 		for b := lo; b < hi; b++ {
+			// The offsets once per problem: each is a division or two.
+			offQ, offK, offV, offO := a.qOff(b), a.kOff(b), a.vOff(b), a.oOff(b)
 			if small && b+1 < hi {
 				a.prefetch(b + 1)
 			}
@@ -279,10 +281,10 @@ func (a *attnLayout) forward(o []float32) []float32 {
 			for n := range a.numBlocks() {
 				r0, r1, w := a.block(n)
 				if small {
-					kernels.Transpose(kt, s, a.k[a.kOff(b):], a.ldk, s, a.d)
-					kernels.SgemmSmall(t, s, a.d, scale, a.q[a.qOff(b):], a.ldq, 1, kt, s, 0, pb, s)
+					kernels.Transpose(kt, s, a.k[offK:], a.ldk, s, a.d)
+					kernels.SgemmSmall(t, s, a.d, scale, a.q[offQ:], a.ldq, 1, kt, s, 0, pb, s)
 				} else if w > 0 {
-					kernels.Sgemm(false, true, r1-r0, w, a.d, scale, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, a.k[a.kOff(b):], a.ldk, 0, pb[r0*s:], s)
+					kernels.Sgemm(false, true, r1-r0, w, a.d, scale, a.q[offQ+r0*a.ldq:], a.ldq, a.k[offK:], a.ldk, 0, pb[r0*s:], s)
 				}
 				if small && !a.causal {
 					a.maskKeys(pb, b, t)
@@ -307,7 +309,7 @@ func (a *attnLayout) forward(o []float32) []float32 {
 					}
 					clear(row[wi:])
 				}
-				oo := o[a.oOff(b)+r0*a.ldo:]
+				oo := o[offO+r0*a.ldo:]
 				if w == 0 {
 					for i := 0; i < r1-r0; i++ {
 						clear(oo[i*a.ldo : i*a.ldo+a.dv])
@@ -315,10 +317,10 @@ func (a *attnLayout) forward(o []float32) []float32 {
 					continue
 				}
 				if small {
-					kernels.SgemmSmall(t, a.dv, s, 1, pb, s, 1, a.v[a.vOff(b):], a.ldv, 0, oo, a.ldo)
+					kernels.SgemmSmall(t, a.dv, s, 1, pb, s, 1, a.v[offV:], a.ldv, 0, oo, a.ldo)
 					continue
 				}
-				kernels.Sgemm(false, false, r1-r0, a.dv, w, 1, pb[r0*s:], s, a.v[a.vOff(b):], a.ldv, 0, oo, a.ldo)
+				kernels.Sgemm(false, false, r1-r0, a.dv, w, 1, pb[r0*s:], s, a.v[offV:], a.ldv, 0, oo, a.ldo)
 			}
 		}
 	})
@@ -343,12 +345,14 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 			vt = make([]float32, a.dv*s)
 		}
 		for b := lo; b < hi; b++ {
+			// The offsets once per problem: each is a division or two.
+			offQ, offK, offV, offO := a.qOff(b), a.kOff(b), a.vOff(b), a.oOff(b)
 			if small && b+1 < hi {
 				a.prefetch(b + 1)
 				kernels.Prefetch(g[a.oOff(b+1):], a.ldo, t, a.dv)
 				kernels.Prefetch(p[(b+1)*t*s:], s, t, s)
 			}
-			pb, gb := p[b*t*s:(b+1)*t*s], g[a.oOff(b):]
+			pb, gb := p[b*t*s:(b+1)*t*s], g[offO:]
 			// Blocks come widest first: the first product into dV and dK
 			// covers all their rows with the caller's beta, later ones add
 			// to a prefix.
@@ -365,9 +369,9 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 				gr := gb[r0*a.ldo:]
 				if dv != nil { // dV = Pᵀ·dO
 					if small {
-						kernels.SgemmSmall(w, a.dv, rows, 1, pb[r0*s:], 1, s, gr, a.ldo, vb, dv[a.vOff(b):], a.ldv)
+						kernels.SgemmSmall(w, a.dv, rows, 1, pb[r0*s:], 1, s, gr, a.ldo, vb, dv[offV:], a.ldv)
 					} else {
-						kernels.Sgemm(true, false, w, a.dv, rows, 1, pb[r0*s:], s, gr, a.ldo, vb, dv[a.vOff(b):], a.ldv)
+						kernels.Sgemm(true, false, w, a.dv, rows, 1, pb[r0*s:], s, gr, a.ldo, vb, dv[offV:], a.ldv)
 					}
 				}
 				if dpAll == nil {
@@ -376,10 +380,10 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 				// dP = dO·Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P))
 				dp := dpAll[b*t*s : (b+1)*t*s]
 				if small {
-					kernels.Transpose(vt, s, a.v[a.vOff(b):], a.ldv, s, a.dv)
+					kernels.Transpose(vt, s, a.v[offV:], a.ldv, s, a.dv)
 					kernels.SgemmSmall(rows, w, a.dv, 1, gr, a.ldo, 1, vt, s, 0, dp[r0*s:], s)
 				} else {
-					kernels.Sgemm(false, true, rows, w, a.dv, 1, gr, a.ldo, a.v[a.vOff(b):], a.ldv, 0, dp[r0*s:], s)
+					kernels.Sgemm(false, true, rows, w, a.dv, 1, gr, a.ldo, a.v[offV:], a.ldv, 0, dp[r0*s:], s)
 				}
 				if small && !a.causal {
 					kernels.SoftmaxBackwardRows(dp, pb, t, s)
@@ -395,16 +399,16 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 				}
 				if dq != nil { // dQ = scale·dS·K
 					if small {
-						kernels.SgemmSmall(rows, a.d, w, scale, dp[r0*s:], s, 1, a.k[a.kOff(b):], a.ldk, bq, dq[a.qOff(b)+r0*a.ldq:], a.ldq)
+						kernels.SgemmSmall(rows, a.d, w, scale, dp[r0*s:], s, 1, a.k[offK:], a.ldk, bq, dq[offQ+r0*a.ldq:], a.ldq)
 					} else {
-						kernels.Sgemm(false, false, rows, a.d, w, scale, dp[r0*s:], s, a.k[a.kOff(b):], a.ldk, bq, dq[a.qOff(b)+r0*a.ldq:], a.ldq)
+						kernels.Sgemm(false, false, rows, a.d, w, scale, dp[r0*s:], s, a.k[offK:], a.ldk, bq, dq[offQ+r0*a.ldq:], a.ldq)
 					}
 				}
 				if dk != nil { // dK = scale·dSᵀ·Q
 					if small {
-						kernels.SgemmSmall(w, a.d, rows, scale, dp[r0*s:], 1, s, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, kb, dk[a.kOff(b):], a.ldk)
+						kernels.SgemmSmall(w, a.d, rows, scale, dp[r0*s:], 1, s, a.q[offQ+r0*a.ldq:], a.ldq, kb, dk[offK:], a.ldk)
 					} else {
-						kernels.Sgemm(true, false, w, a.d, rows, scale, dp[r0*s:], s, a.q[a.qOff(b)+r0*a.ldq:], a.ldq, kb, dk[a.kOff(b):], a.ldk)
+						kernels.Sgemm(true, false, w, a.d, rows, scale, dp[r0*s:], s, a.q[offQ+r0*a.ldq:], a.ldq, kb, dk[offK:], a.ldk)
 					}
 				}
 			}
