@@ -133,6 +133,24 @@ GLOBL vconst<>(SB), RODATA|NOPTR, $128
 	VPERMILPS $0xb1, X0, X1; \
 	VADDPS X1, X0, X0
 
+// HADDB and HMAXB set every lane of y to the sum or the max of its eight
+// lanes, with t as scratch.
+#define HADDB(y, t) \
+	VPERM2F128 $0x01, y, y, t; \
+	VADDPS t, y, y; \
+	VPERMILPS $0x4e, y, t; \
+	VADDPS t, y, y; \
+	VPERMILPS $0xb1, y, t; \
+	VADDPS t, y, y
+
+#define HMAXB(y, t) \
+	VPERM2F128 $0x01, y, y, t; \
+	VMAXPS t, y, y; \
+	VPERMILPS $0x4e, y, t; \
+	VMAXPS t, y, y; \
+	VPERMILPS $0xb1, y, t; \
+	VMAXPS t, y, y
+
 // func dotAVX2(x, y []float32) float32
 TEXT ·dotAVX2(SB), NOSPLIT, $0-52
 	MOVQ x_base+0(FP), SI
@@ -1126,22 +1144,10 @@ lbp1:
 	ADDQ $32, BX
 	CMPQ BX, R13
 	JL lbp1
-	VEXTRACTF128 $1, Y12, X1
-	VADDPS X1, X12, X12
-	VPERMILPS $0x4e, X12, X1
-	VADDPS X1, X12, X12
-	VPERMILPS $0xb1, X12, X1
-	VADDPS X1, X12, X12
-	VMULSS X11, X12, X12
-	VBROADCASTSS X12, Y12
-	VEXTRACTF128 $1, Y13, X1
-	VADDPS X1, X13, X13
-	VPERMILPS $0x4e, X13, X1
-	VADDPS X1, X13, X13
-	VPERMILPS $0xb1, X13, X1
-	VADDPS X1, X13, X13
-	VMULSS X11, X13, X13
-	VBROADCASTSS X13, Y13
+	HADDB(Y12, Y1)
+	VMULPS Y11, Y12, Y12
+	HADDB(Y13, Y1)
+	VMULPS Y11, Y13, Y13
 	XORQ BX, BX
 lbp2:
 	VMOVUPS (DX)(BX*1), Y0
@@ -1274,12 +1280,7 @@ smmax:
 	ADDQ $32, BX
 	JMP smmax
 smhmax:
-	VPERM2F128 $0x01, Y8, Y8, Y9
-	VMAXPS Y9, Y8, Y8
-	VPERMILPS $0x4e, Y8, Y9
-	VMAXPS Y9, Y8, Y8
-	VPERMILPS $0xb1, Y8, Y9
-	VMAXPS Y9, Y8, Y8
+	HMAXB(Y8, Y9)
 	VCMPPS $0, Y10, Y8, Y11
 	VMOVMSKPS Y11, AX
 	TESTL AX, AX
@@ -1295,12 +1296,7 @@ smexp:
 	ADDQ $32, BX
 	CMPQ BX, R9
 	JL smexp
-	VPERM2F128 $0x01, Y12, Y12, Y9
-	VADDPS Y9, Y12, Y12
-	VPERMILPS $0x4e, Y12, Y9
-	VADDPS Y9, Y12, Y12
-	VPERMILPS $0xb1, Y12, Y9
-	VADDPS Y9, Y12, Y12
+	HADDB(Y12, Y9)
 	VBROADCASTSS C_ONE, Y9
 	VDIVPS Y12, Y9, Y12
 	XORQ BX, BX
@@ -1347,12 +1343,7 @@ sbdot:
 	ADDQ $32, BX
 	CMPQ BX, R9
 	JL sbdot
-	VPERM2F128 $0x01, Y8, Y8, Y9
-	VADDPS Y9, Y8, Y8
-	VPERMILPS $0x4e, Y8, Y9
-	VADDPS Y9, Y8, Y8
-	VPERMILPS $0xb1, Y8, Y9
-	VADDPS Y9, Y8, Y8
+	HADDB(Y8, Y9)
 	XORQ BX, BX
 sbscale:
 	VMOVUPS (DI)(BX*1), Y0
