@@ -42,7 +42,7 @@ type Config struct {
 	Seeds       []uint64       // fine-tuning seeds (subset, head init, batches)
 
 	MAE           mae.Config // the autoencoder; its Encoder is the ViT of both arms
-	PretrainSteps int        // MAE steps (default 4000)
+	PretrainSteps int        // MAE steps (default 6000)
 	PretrainBatch int        // MAE batch (default 256)
 	PretrainLR    float64    // MAE peak learning rate (default 1.5e-3)
 	From          *vit.Model // a pretrained encoder to use instead of pretraining
@@ -120,7 +120,7 @@ func (c *Config) defaults() error {
 	if e.ImageSize != c.Train.Height || c.Train.Height != c.Train.Width || e.Channels != c.Train.Channels {
 		return fmt.Errorf("vision: %v does not take the %v images", e, c.Train)
 	}
-	def(&c.PretrainSteps, 4000)
+	def(&c.PretrainSteps, 6000)
 	def(&c.PretrainBatch, 256)
 	deff(&c.PretrainLR, 1.5e-3)
 	def(&c.Steps, 300)

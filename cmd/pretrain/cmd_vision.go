@@ -138,7 +138,7 @@ func runImageTransfer(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.StringVar(&out, "out", "runs/vision", "output directory")
 	fs.StringVar(&budgets, "budgets", "100,1000,all", "label budgets, comma-separated (all: the whole training set)")
 	fs.StringVar(&seeds, "seeds", "1,2,3", "fine-tuning seeds, comma-separated")
-	fs.IntVar(&cfg.PretrainSteps, "pretrain-steps", 0, "MAE pretraining steps (default 4000; synthetic 150)")
+	fs.IntVar(&cfg.PretrainSteps, "pretrain-steps", 0, "MAE pretraining steps (default 6000; synthetic 150)")
 	fs.IntVar(&cfg.PretrainBatch, "pretrain-batch", 0, "MAE batch size (default 256)")
 	fs.IntVar(&cfg.Steps, "steps", 0, "fine-tuning steps of every run (default 300; synthetic 60)")
 	fs.IntVar(&cfg.Batch, "batch", 0, "fine-tuning batch size (default 64)")
