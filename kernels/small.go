@@ -27,6 +27,18 @@ func SgemmSmall(m, n, k int, alpha float32, a []float32, ars, acs int, b []float
 		argPanic(op, "A is %dx%d with strides (%d, %d) and needs %d elements, has %d", m, k, ars, acs, need, len(a))
 	}
 	checkMat(op, "B", k, n, ldb, len(b))
+	if !smallAsm && (acs == 1 || ars == 1) {
+		// Without the AVX2 kernels Sgemm's portable micro-kernel beats the
+		// plain loop; a row-major or transposed A maps onto it.
+		transA, lda := false, ars
+		if acs != 1 {
+			transA, lda = true, acs
+		}
+		s := gemmSrc{a32: a, b32: b, lda: lda, ldb: ldb, transA: transA,
+			m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc, threads: 1}
+		gemmRun(s)
+		return
+	}
 	j := 0
 	if smallAsm {
 		for j+4 <= n {

@@ -210,3 +210,26 @@ func TestSgemmBias(t *testing.T) {
 		SetThreads(0)
 	})
 }
+
+// TestSgemmSmallGeneralStrides covers an A whose rows and columns are both
+// strided (neither row-major nor transposed), which no tier maps onto
+// Sgemm.
+func TestSgemmSmallGeneralStrides(t *testing.T) {
+	forEachTier(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 12))
+		const m, n, k, ars, acs = 5, 12, 7, 17, 2
+		a, b, c := randSlice(r, (m-1)*ars+(k-1)*acs+1), randSlice(r, k*n), make([]float32, m*n)
+		SgemmSmall(m, n, k, 1, a, ars, acs, b, n, 0, c, n)
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				var want float64
+				for p := 0; p < k; p++ {
+					want += float64(a[i*ars+p*acs]) * float64(b[p*n+j])
+				}
+				if !closeTo(c[i*n+j], want, math.Abs(want)+1, 1e-6) {
+					t.Fatalf("C[%d,%d] = %g, want %g", i, j, c[i*n+j], want)
+				}
+			}
+		}
+	})
+}
