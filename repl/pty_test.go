@@ -94,6 +94,25 @@ func (tm *term) expect(want string) {
 	tm.t.Fatalf("timed out waiting for %q; output after the last match:\n%s", want, tm.buf.String()[tm.seen:])
 }
 
+// waitSignals waits until the child's terminal has ISIG set (on: a
+// statement is running and Ctrl-C raises SIGINT) or cleared (off: the line
+// editor is reading and Ctrl-C is a key). The editor prints its prompt
+// before it clears ISIG, so a Ctrl-C sent on seeing the prompt alone can
+// arrive as a signal, and the kernel then flushes the typed-ahead line.
+func (tm *term) waitSignals(on bool) {
+	tm.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		got, err := ttySignals(tm.f)
+		require.NoError(tm.t, err)
+		if got == on {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tm.t.Fatalf("timed out waiting for the terminal's ISIG to be %v", on)
+}
+
 func (tm *term) send(s string) {
 	tm.t.Helper()
 	_, err := io.WriteString(tm.f, s)
@@ -137,13 +156,16 @@ func TestPTYCompletionMultiLineRecoveryCtrlC(t *testing.T) {
 	tm.send("n := 0\r")
 	tm.expect(">>> ")
 	tm.send("for { n++ }\r")
-	time.Sleep(300 * time.Millisecond)
+	tm.waitSignals(true)
+	time.Sleep(100 * time.Millisecond) // let the loop run a while
 	tm.send("\x03")
 	tm.expect("interrupted")
 	tm.send("n > 0\r")
 	tm.expect("true")
+	tm.expect(">>> ")
 
 	// Ctrl-C at the prompt drops the line; Ctrl-D leaves.
+	tm.waitSignals(false)
 	tm.send("this is not go\x03")
 	tm.expect("^C")
 	tm.send("\x04")
