@@ -18,12 +18,12 @@ type tierEntry struct {
 	install func()
 }
 
-// tierTable starts with the portable tier; the assembly tiers add
-// themselves in front of it (tier_amd64.go).
 // smallAsm says that SgemmSmall, Transpose and the packing of full f32
 // panels run the AVX2 code (set by the AVX2 and AVX-512 tiers).
 var smallAsm bool
 
+// tierTable starts with the portable tier; the assembly tiers add
+// themselves in front of it (tier_amd64.go).
 var tierTable = []tierEntry{{name: "go", ok: func() bool { return true }, install: installGo}}
 
 func installGo() {

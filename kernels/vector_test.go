@@ -155,14 +155,7 @@ func TestSoftmaxRows(t *testing.T) {
 			}
 			for rr := 0; rr < rows; rr++ {
 				xr := x[rr*cols : (rr+1)*cols]
-				m := math.Inf(-1)
-				for _, v := range xr {
-					m = math.Max(m, float64(v))
-				}
-				var s float64
-				for _, v := range xr {
-					s += math.Exp(float64(v) - m)
-				}
+				m, s := refSoftmaxMaxSum(xr)
 				if wantLSE := m + math.Log(s); !(cols == 1 && rr == 0) && !closeTo(lse[rr], wantLSE, math.Abs(wantLSE), 2e-6) {
 					t.Fatalf("SoftmaxRowsLSE cols=%d row %d: lse %g, want %g", cols, rr, lse[rr], wantLSE)
 				}
@@ -516,14 +509,7 @@ func TestSoftmaxRowsInPlace(t *testing.T) {
 			checkGuard(t, "SoftmaxRowsInPlace", buf, rows*cols)
 			for i := 0; i < rows; i++ {
 				xr, pr := x[i*cols:(i+1)*cols], p[i*cols:(i+1)*cols]
-				m := math.Inf(-1)
-				for _, v := range xr {
-					m = math.Max(m, float64(v))
-				}
-				var sum float64
-				for _, v := range xr {
-					sum += math.Exp(float64(v) - m)
-				}
+				m, sum := refSoftmaxMaxSum(xr)
 				for j, v := range xr {
 					want := math.Exp(float64(v)-m) / sum
 					switch {
@@ -555,4 +541,17 @@ func TestSoftmaxRowsInPlace(t *testing.T) {
 			}
 		}
 	})
+}
+
+// refSoftmaxMaxSum returns, in float64, a row's maximum m and Σ exp(x−m):
+// the reference softmax of x is exp(x−m)/sum.
+func refSoftmaxMaxSum(x []float32) (m, sum float64) {
+	m = math.Inf(-1)
+	for _, v := range x {
+		m = math.Max(m, float64(v))
+	}
+	for _, v := range x {
+		sum += math.Exp(float64(v) - m)
+	}
+	return m, sum
 }

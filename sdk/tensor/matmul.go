@@ -16,10 +16,12 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 }
 
 // Linear returns x·wᵀ + bias, a Linear layer's output for weight w of shape
-// [out, in] and bias [out] (nil for none), in one pass: the bias is written
-// into the output first and the product accumulates onto it, rather than a
-// separate broadcast add reading and writing the output again. Its
-// gradient is the sum of the output gradient's rows.
+// [out, in] and bias [out] (nil for none), in one pass rather than a
+// separate broadcast add that reads and writes the output again: in f32 the
+// GEMM adds the bias to each output tile while it is in cache
+// (kernels.SgemmBias); in bf16 the product accumulates onto bias rows
+// written first. The bias's gradient is the sum of the output gradient's
+// rows.
 func Linear(x, w, bias *Tensor) *Tensor {
 	return matMul("Linear", x, w, bias, false, true)
 }
