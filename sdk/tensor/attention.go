@@ -266,10 +266,17 @@ func (a *attnLayout) forward(o []float32) []float32 {
 	scale := float32(1 / math.Sqrt(float64(a.d)))
 	negInf := float32(math.Inf(-1))
 	small := a.small()
+	var ktAll []float32
+	if small {
+		ktAll = a.sc.allocRaw(a.batch * a.d * s)
+	}
 	kernels.Parallel(a.batch, func(lo, hi int) {
-		var kt []float32 // Kᵀ of one problem, for the small products
+		// Kᵀ of one problem at a time, for the small products: each chunk
+		// of problems reuses the slot of its first one (chunks are
+		// disjoint, so no two share a slot).
+		var kt []float32
 		if small {
-			kt = make([]float32, a.d*s)
+			kt = ktAll[lo*a.d*s : (lo+1)*a.d*s]
 		}
 		for b := lo; b < hi; b++ {
 			// The offsets once per problem: each is a division or two.
@@ -339,10 +346,16 @@ func (a *attnLayout) backward(p, g, dq, dk, dv []float32, bq, bk, bv float32) {
 		dpAll = a.sc.allocRaw(a.batch * t * s)
 	}
 	small := a.small()
+	var vtAll []float32
+	if small && dpAll != nil {
+		vtAll = a.sc.allocRaw(a.batch * a.dv * s)
+	}
 	kernels.Parallel(a.batch, func(lo, hi int) {
-		var vt []float32 // Vᵀ of one problem, for the small products
-		if small {
-			vt = make([]float32, a.dv*s)
+		// Vᵀ of one problem at a time, in the slot of the chunk's first
+		// problem (as Kᵀ in forward).
+		var vt []float32
+		if vtAll != nil {
+			vt = vtAll[lo*a.dv*s : (lo+1)*a.dv*s]
 		}
 		for b := lo; b < hi; b++ {
 			// The offsets once per problem: each is a division or two.
