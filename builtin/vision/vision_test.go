@@ -10,6 +10,7 @@ import (
 
 	"github.com/pretrain-go/pretrain/builtin/mae"
 	"github.com/pretrain-go/pretrain/sdk/data"
+	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
 // tinyConfig is the CI-size experiment on synthetic 16×16 shapes.
@@ -88,5 +89,40 @@ func TestStrategiesAndSubset(t *testing.T) {
 	}
 	if len(Subset(100, 0, 1)) != 100 {
 		t.Fatal("budget 0 must be all")
+	}
+}
+
+// TestPrecisionReachesEveryStep checks that Precision BF16 changes the
+// arithmetic of both the MAE pretraining and the fine-tuning steps (the
+// products round their operands to bfloat16), while staying close to f32.
+func TestPrecisionReachesEveryStep(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.PretrainSteps, cfg.Steps = 8, 8
+	var loss [2]float64
+	var head [2][]float32
+	for i, p := range []tensor.DType{tensor.F32, tensor.BF16} {
+		cfg.Precision = p
+		_, res, err := Pretrain(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss[i] = res.Loss
+		clf, _, err := FinetuneModel(context.Background(), cfg, nil, 40, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head[i] = append([]float32(nil), clf.Head.Weight.Float32s()...)
+	}
+	if math.IsNaN(loss[1]) || loss[0] == loss[1] || math.Abs(loss[1]-loss[0]) > 0.1*loss[0] {
+		t.Errorf("MAE loss f32 %v, bf16 %v: want different and within 10%%", loss[0], loss[1])
+	}
+	diff := 0
+	for j := range head[0] {
+		if head[0][j] != head[1][j] {
+			diff++
+		}
+	}
+	if diff == 0 {
+		t.Error("fine-tuning in bf16 left the head's weights exactly as in f32")
 	}
 }
