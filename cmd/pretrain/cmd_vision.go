@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pretrain-go/pretrain/builtin/mae"
@@ -108,6 +109,35 @@ func (f *imageFlags) load(cfg *vision.Config) error {
 	return nil
 }
 
+// refuseFlags returns an error for the first of names set on the command
+// line, for flags that the rest of the command line makes ignored (why
+// says what does), so that no flag is silently a no-op.
+func refuseFlags(fs *flag.FlagSet, why string, names ...string) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if err == nil && slices.Contains(names, f.Name) {
+			err = fmt.Errorf("--%s does not apply %s", f.Name, why)
+		}
+	})
+	return err
+}
+
+// strategyFlags refuses the fine-tuning flags that strategy ignores.
+func strategyFlags(fs *flag.FlagSet, strategy string) error {
+	if strategy != "lora" {
+		if err := refuseFlags(fs, "to --strategy "+strategy+" (only to lora)", "lora-rank"); err != nil {
+			return err
+		}
+	}
+	if strategy != "full" {
+		return refuseFlags(fs, "to --strategy "+strategy+" (only to full)", "layer-decay")
+	}
+	return nil
+}
+
+// shapeFlagsWithFrom are the encoder-shape flags a loaded backbone fixes.
+var shapeFlagsWithFrom = []string{"patch", "dim", "layers"}
+
 func seqInts(n int) []int {
 	s := make([]int, n)
 	for i := range s {
@@ -173,7 +203,14 @@ func runImageTransfer(ctx context.Context, args []string, stdout, stderr io.Writ
 	if cfg.Seeds, err = parseSeeds(seeds); err != nil {
 		return err
 	}
+	if err := strategyFlags(fs, cfg.Strategy); err != nil {
+		return err
+	}
 	if from != "" {
+		if err := refuseFlags(fs, "with --from (the loaded backbone is already pretrained and fixes its shape)",
+			append(shapeFlagsWithFrom, "pretrain-steps", "pretrain-batch")...); err != nil {
+			return err
+		}
 		if cfg.From, err = vit.Load(from); err != nil {
 			return fmt.Errorf("--from: %w", err)
 		}
@@ -285,8 +322,14 @@ func runImageFinetune(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := f.load(&cfg); err != nil {
 		return err
 	}
+	if err := strategyFlags(fs, cfg.Strategy); err != nil {
+		return err
+	}
 	var enc *vit.Model
 	if from != "" {
+		if err := refuseFlags(fs, "with --from (the loaded backbone fixes its shape)", shapeFlagsWithFrom...); err != nil {
+			return err
+		}
 		var err error
 		if enc, err = vit.Load(from); err != nil {
 			return fmt.Errorf("--from: %w", err)

@@ -75,3 +75,27 @@ func TestZeroShotSyntheticAndErrors(t *testing.T) {
 		t.Fatalf("bad strategy: exit %d %s", code, stderr)
 	}
 }
+
+// TestImageFlagsRefusedWhenIgnored checks that a flag the rest of the
+// command line would make a no-op is an error, before any work starts.
+func TestImageFlagsRefusedWhenIgnored(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"transfer", "--images", "synthetic", "--from", "x", "--dim", "64"}, "--dim does not apply with --from"},
+		{[]string{"transfer", "--images", "synthetic", "--from", "x", "--pretrain-steps", "5"}, "--pretrain-steps does not apply with --from"},
+		{[]string{"transfer", "--images", "synthetic", "--from", "x", "--pretrain-batch", "5"}, "--pretrain-batch does not apply with --from"},
+		{[]string{"finetune", "--images", "synthetic", "--from", "x", "--layers", "3"}, "--layers does not apply with --from"},
+		{[]string{"finetune", "--images", "synthetic", "--from", "x", "--patch", "2"}, "--patch does not apply with --from"},
+		{[]string{"transfer", "--images", "synthetic", "--strategy", "probe", "--layer-decay", "0.5"}, "--layer-decay does not apply to --strategy probe"},
+		{[]string{"finetune", "--images", "synthetic", "--strategy", "lora", "--layer-decay", "0.5"}, "--layer-decay does not apply to --strategy lora"},
+		{[]string{"transfer", "--images", "synthetic", "--lora-rank", "4"}, "--lora-rank does not apply to --strategy full"},
+		{[]string{"finetune", "--images", "synthetic", "--strategy", "probe", "--lora-rank", "4"}, "--lora-rank does not apply to --strategy probe"},
+	} {
+		code, stdout, stderr := runCmd(tc.args...)
+		if code == 0 || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want an error containing %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+}
