@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -371,14 +372,25 @@ func TestSmallAttentionMatchesSgemm(t *testing.T) {
 			if tc.mask != nil {
 				m = FromFloat32s(tc.mask, 2, tc.t)
 			}
-			run := func(plan attnPlan) ([]float32, []float32) {
+			run := func(plan attnPlan, sc *Scope) ([]float32, []float32) {
 				xx := x.Detach().SetRequiresGrad(true)
-				y := selfAttention(xx, tc.heads, tc.causal, m, plan)
+				y := selfAttention(sc.Use(xx), tc.heads, tc.causal, m, plan)
 				y.Mul(y).Sum().Backward()
 				return y.Float32s(), xx.Grad().Float32s()
 			}
-			y1, g1 := run(attnPlan{blockRows: 32, sgemmOnly: true})
-			y2, g2 := run(defaultPlan())
+			y1, g1 := run(attnPlan{blockRows: 32, sgemmOnly: true}, NewScope())
+			y2, g2 := run(defaultPlan(), NewScope())
+			// Under an arena the transposes' scratch comes from reused
+			// buffers (the second step gets the first one's): the results
+			// must be the same bits.
+			ar := NewArena()
+			for step := range 2 {
+				y3, g3 := run(defaultPlan(), NewScope().WithArena(ar))
+				if !slices.Equal(y3, y2) || !slices.Equal(g3, g2) {
+					t.Fatalf("arena step %d differs from the run without an arena", step)
+				}
+				ar.Reset()
+			}
 			for i := range y1 {
 				if d := math.Abs(float64(y1[i] - y2[i])); d > 1e-5*(1+math.Abs(float64(y1[i]))) {
 					t.Fatalf("output %d: Sgemm %g, small %g", i, y1[i], y2[i])
