@@ -42,7 +42,7 @@
 // merged, so no kernel reads or writes outside the matrices. Work is split
 // over row blocks (and column panels when there are fewer blocks than
 // threads); each element of C is accumulated in the same order whatever the
-// split, so results do not depend on the thread count. SgemmBias adds a
+// split, so results do not depend on the thread count. SgemmBias (and SgemmBF16Bias) adds a
 // bias row to each tile as it is finished (a Linear layer's output in one
 // pass). SgemmSmall serves the per-head products of attention (a few rows,
 // k and n of a head's width), where packing and tiling cost more than the

@@ -212,9 +212,7 @@ func gemmRun(s gemmSrc) {
 	if k == 0 || s.alpha == 0 {
 		scaleC(c, m, n, s.ldc, s.beta)
 		if s.bias != nil {
-			for i := 0; i < m; i++ {
-				addK(c[i*s.ldc:i*s.ldc+n], c[i*s.ldc:i*s.ldc+n], s.bias[s.offBias:s.offBias+n])
-			}
+			addBiasRows(c, s.ldc, s.bias[s.offBias:s.offBias+n], m)
 		}
 		return
 	}
@@ -225,6 +223,13 @@ func gemmRun(s gemmSrc) {
 	}
 	g := curGemm
 	if s.a16 != nil && g.amx {
+		if s.bias != nil {
+			// The AMX kernels accumulate onto C: scale it by beta, add the
+			// bias rows, and accumulate the product with beta 1.
+			scaleC(c, m, n, s.ldc, s.beta)
+			addBiasRows(c, s.ldc, s.bias[s.offBias:s.offBias+n], m)
+			s.bias, s.beta = nil, 1
+		}
 		if s.alpha == 1 {
 			gemmAMX(&s)
 			return
@@ -489,6 +494,15 @@ func (j *gemmJob) tile(abuf, tmp []float32, i0, mcb, q, ir int) {
 		addBiasTile(tmp, nr, bias, rows)
 	}
 	mergeTile(c[ci:], s.ldc, tmp, nr, rows, cols, j.beta)
+}
+
+// addBiasRows adds bias to each of the rows rows of c (leading dimension
+// ldc).
+func addBiasRows(c []float32, ldc int, bias []float32, rows int) {
+	n := len(bias)
+	for i := 0; i < rows; i++ {
+		addK(c[i*ldc:i*ldc+n], c[i*ldc:i*ldc+n], bias)
+	}
 }
 
 // addBiasTile adds bias to each of rows rows of the tile at c (leading

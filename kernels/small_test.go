@@ -196,19 +196,38 @@ func TestSgemmBias(t *testing.T) {
 					}
 					SgemmBias(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, bias, c, n)
 					checkGuard(t, "SgemmBias", buf, m*n)
-					for i := 0; i < m; i++ {
-						for j := 0; j < n; j++ {
-							w := float64(want[i*n+j]) + float64(bias[j])
-							if !closeTo(c[i*n+j], w, math.Abs(w)+float64(k), 1e-5) {
-								t.Fatalf("threads %d %v %v: C[%d,%d] = %g, want %g", th, sh, tr, i, j, c[i*n+j], w)
-							}
-						}
+					checkBiased(t, "SgemmBias", th, sh, tr, c, want, bias, k)
+					// The bf16 version against SgemmBF16 on the same operands.
+					a16, b16 := make([]uint16, len(a)), make([]uint16, len(b))
+					F32ToBF16(a16, a)
+					F32ToBF16(b16, b)
+					SgemmBF16(tr[0], tr[1], m, n, k, 0.5, a16, lda, b16, ldb, 0, want, n)
+					for i := range c {
+						c[i] = float32(math.NaN())
 					}
+					SgemmBF16Bias(tr[0], tr[1], m, n, k, 0.5, a16, lda, b16, ldb, bias, c, n)
+					checkGuard(t, "SgemmBF16Bias", buf, m*n)
+					checkBiased(t, "SgemmBF16Bias", th, sh, tr, c, want, bias, k)
 				}
 			}
 		}
 		SetThreads(0)
 	})
+}
+
+// checkBiased checks that c (m×n, row-major) is want plus bias in every
+// row.
+func checkBiased(t *testing.T, op string, threads int, sh [3]int, tr [2]bool, c, want, bias []float32, k int) {
+	t.Helper()
+	n := len(bias)
+	for i := 0; i < len(c)/max(1, n); i++ {
+		for j := 0; j < n; j++ {
+			w := float64(want[i*n+j]) + float64(bias[j])
+			if !closeTo(c[i*n+j], w, math.Abs(w)+float64(k), 1e-5) {
+				t.Fatalf("%s threads %d %v %v: C[%d,%d] = %g, want %g", op, threads, sh, tr, i, j, c[i*n+j], w)
+			}
+		}
+	}
 }
 
 // TestSgemmSmallGeneralStrides covers an A whose rows and columns are both

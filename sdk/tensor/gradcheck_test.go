@@ -167,29 +167,33 @@ func TestGradLinear(t *testing.T) {
 // TestLinearMatchesMatMulAdd checks Linear against MatMulT + Add, values
 // and gradients, f32 and under BF16 autocast.
 func TestLinearMatchesMatMulAdd(t *testing.T) {
+	// A shared weight (the bias added inside the GEMM) and one weight per
+	// batch entry (the product accumulates onto bias rows), f32 and bf16.
 	for _, bf := range []bool{false, true} {
-		run := func(fused bool) [][]float32 {
-			sc := NewScope()
-			if bf {
-				sc = sc.WithAutocast(BF16)
+		for _, wShape := range [][]int{{9, 12}, {2, 9, 12}} {
+			run := func(fused bool) [][]float32 {
+				sc := NewScope()
+				if bf {
+					sc = sc.WithAutocast(BF16)
+				}
+				x := rnd(1, 2, 7, 12).SetRequiresGrad(true)
+				w := rnd(2, wShape...).SetRequiresGrad(true)
+				b := rnd(3, 9).SetRequiresGrad(true)
+				var y *Tensor
+				if fused {
+					y = Linear(sc.Use(x), w, b)
+				} else {
+					y = MatMulT(sc.Use(x), w, false, true).Add(b)
+				}
+				y.Mul(y).Sum().Backward()
+				return [][]float32{y.Float32s(), x.Grad().Float32s(), w.Grad().Float32s(), b.Grad().Float32s()}
 			}
-			x := rnd(1, 2, 7, 12).SetRequiresGrad(true)
-			w := rnd(2, 9, 12).SetRequiresGrad(true)
-			b := rnd(3, 9).SetRequiresGrad(true)
-			var y *Tensor
-			if fused {
-				y = Linear(sc.Use(x), w, b)
-			} else {
-				y = MatMulT(sc.Use(x), w, false, true).Add(b)
-			}
-			y.Mul(y).Sum().Backward()
-			return [][]float32{y.Float32s(), x.Grad().Float32s(), w.Grad().Float32s(), b.Grad().Float32s()}
-		}
-		want, got := run(false), run(true)
-		for i := range want {
-			for j := range want[i] {
-				if d := math.Abs(float64(want[i][j] - got[i][j])); d > 1e-4*(1+math.Abs(float64(want[i][j]))) {
-					t.Fatalf("bf16=%v tensor %d element %d: MatMulT+Add %g, Linear %g", bf, i, j, want[i][j], got[i][j])
+			want, got := run(false), run(true)
+			for i := range want {
+				for j := range want[i] {
+					if d := math.Abs(float64(want[i][j] - got[i][j])); d > 1e-4*(1+math.Abs(float64(want[i][j]))) {
+						t.Fatalf("bf16=%v w %v tensor %d element %d: MatMulT+Add %g, Linear %g", bf, wShape, i, j, want[i][j], got[i][j])
+					}
 				}
 			}
 		}

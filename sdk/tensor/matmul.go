@@ -17,11 +17,11 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 
 // Linear returns x·wᵀ + bias, a Linear layer's output for weight w of shape
 // [out, in] and bias [out] (nil for none), in one pass rather than a
-// separate broadcast add that reads and writes the output again: in f32 the
-// GEMM adds the bias to each output tile while it is in cache
-// (kernels.SgemmBias); in bf16 the product accumulates onto bias rows
-// written first. The bias's gradient is the sum of the output gradient's
-// rows.
+// separate broadcast add that reads and writes the output again: the GEMM
+// adds the bias to each output tile while it is in cache (kernels.SgemmBias,
+// SgemmBF16Bias), or for a batched product with a B per batch entry
+// accumulates onto bias rows written first. The bias's gradient is the sum
+// of the output gradient's rows.
 func Linear(x, w, bias *Tensor) *Tensor {
 	return matMul("Linear", x, w, bias, false, true)
 }
@@ -70,12 +70,11 @@ func matMul(op string, a, b, bias *Tensor, transA, transB bool) *Tensor {
 	}
 	c := sc.allocRaw(batch * m * n)
 	beta := float32(0)
-	isF32 := a.dtype != BF16 || b.dtype != BF16
 	// oneProduct: every batch entry's rows stacked make one product with a
-	// shared B (a Linear layer on [batch..., rows, in]); then the f32 bias
-	// is added tile by tile inside the GEMM.
+	// shared B (a Linear layer on [batch..., rows, in]); then the bias is
+	// added tile by tile inside the GEMM.
 	oneProduct := batch == 1 || (sb == 0 && !transA && sa != 0)
-	fusedBias := bias != nil && isF32 && oneProduct
+	fusedBias := bias != nil && oneProduct
 	if bias != nil {
 		if bias.Dims() != 1 || bias.shape[0] != n {
 			panicShape(op, "bias must be [out] = ["+itoa(n)+"]", a.shape, b.shape, bias.shape)
@@ -94,7 +93,11 @@ func matMul(op string, a, b, bias *Tensor, transA, transB bool) *Tensor {
 		// gradient is rounded to bf16 for the backward products, as autocast
 		// does.
 		ah, bh := bfBits(a.bf), bfBits(b.bf)
-		gemm(bf16Gemm, transA, transB, batch, m, n, k, ah, lda, sa, bh, ldb, sb, beta, c, n, m*n)
+		if fusedBias {
+			kernels.SgemmBF16Bias(transA, transB, batch*m, n, k, 1, ah, lda, bh, ldb, bias.f32(), c, n)
+		} else {
+			gemm(bf16Gemm, transA, transB, batch, m, n, k, ah, lda, sa, bh, ldb, sb, beta, c, n, m*n)
+		}
 		out := sc.newTensor(outShape, c)
 		return record(out, op, func(g []float32) {
 			biasBackward(bias, g, n)
