@@ -35,3 +35,27 @@ func TestScriptReachesVisionObjectives(t *testing.T) {
 	require.NoError(t, err, "loss %q", Format(v))
 	assert.Greater(t, loss, 0.0)
 }
+
+// TestScriptReachesImageDAE: a script builds the registry's image-dae
+// objective by name, with options, and computes its loss.
+func TestScriptReachesImageDAE(t *testing.T) {
+	in := newSDK(t, &bytes.Buffer{})
+	_, err := in.Eval(context.Background(), `var daeLoss = func() float32 {
+	obj, err := task.NewObjective("image-dae", task.Config{Seed: 1, Options: map[string]string{
+		"image": "8", "patch": "4", "dim": "16", "layers": "1", "heads": "2", "dec_dim": "8", "dec_heads": "2", "dec_layers": "1", "noise": "0.2"}})
+	if err != nil {
+		panic(err)
+	}
+	m := obj.(*mae.DAE)
+	m.Collate.Set = data.SyntheticImages(4, 8, 2, 1)
+	b := m.Collate.Images([]int{0, 1, 2, 3}, nil)
+	b.Scope = tensor.NewScope()
+	return obj.Loss(b).Item()
+}()`)
+	require.NoError(t, err)
+	v, err := in.Eval(context.Background(), "daeLoss")
+	require.NoError(t, err)
+	loss, err := strconv.ParseFloat(Format(v), 32)
+	require.NoError(t, err, "loss %q", Format(v))
+	assert.Greater(t, loss, 0.0)
+}

@@ -7,6 +7,10 @@
 // decoder's output and the per-patch-normalised pixels of the masked
 // patches only.
 //
+// The package also holds the image denoising autoencoder (DAE, the
+// "image-dae" objective): the same encoder and decoder, Gaussian noise on
+// every pixel instead of masking, every clean patch reconstructed.
+//
 // It registers as the "mae" objective. Its Collator is a
 // *data.ImageCollator whose Set the caller fills with the unlabeled
 // images (rows of the Loader name images by index, see
@@ -69,17 +73,23 @@ type MAE struct {
 
 // NewMAE builds the autoencoder from cfg with weights from rng.
 func NewMAE(cfg Config, seed uint64, rng *tensor.RNG) (*MAE, error) {
+	n := cfg.Encoder.NumPatches()
+	vis := int(math.Round(float64(n) * (1 - cfg.MaskRatio)))
+	if cfg.MaskRatio <= 0 || cfg.MaskRatio >= 1 || vis < 1 || vis >= n {
+		return nil, fmt.Errorf("mae: mask ratio %g of %d patches must leave at least one visible and one masked patch", cfg.MaskRatio, n)
+	}
+	return newAutoencoder("mae", cfg, seed, rng, true)
+}
+
+// newAutoencoder builds the encoder and the light decoder; maskToken adds
+// the learned token the decoder gets at dropped positions (MAE only).
+func newAutoencoder(op string, cfg Config, seed uint64, rng *tensor.RNG, maskToken bool) (*MAE, error) {
+	if cfg.DecDim <= 0 || cfg.DecHeads <= 0 || cfg.DecDim%cfg.DecHeads != 0 || cfg.DecDim%4 != 0 || cfg.DecLayers < 0 {
+		return nil, fmt.Errorf("%s: decoder width %d must be a positive multiple of 4 and of its %d heads", op, cfg.DecDim, cfg.DecHeads)
+	}
 	enc, err := vit.New(cfg.Encoder, rng)
 	if err != nil {
 		return nil, err
-	}
-	n := cfg.Encoder.NumPatches()
-	vis := int(math.Round(float64(n) * (1 - cfg.MaskRatio)))
-	switch {
-	case cfg.MaskRatio <= 0 || cfg.MaskRatio >= 1 || vis < 1 || vis >= n:
-		return nil, fmt.Errorf("mae: mask ratio %g of %d patches must leave at least one visible and one masked patch", cfg.MaskRatio, n)
-	case cfg.DecDim <= 0 || cfg.DecHeads <= 0 || cfg.DecDim%cfg.DecHeads != 0 || cfg.DecDim%4 != 0 || cfg.DecLayers < 0:
-		return nil, fmt.Errorf("mae: decoder width %d must be a positive multiple of 4 and of its %d heads", cfg.DecDim, cfg.DecHeads)
 	}
 	m := &MAE{Base: nn.NewBase(), Config: cfg, Encoder: enc, Seed: seed, Collate: &data.ImageCollator{Mean: 0.5, Std: 0.5}}
 	m.AddModule("encoder", enc)
@@ -101,7 +111,9 @@ func NewMAE(cfg Config, seed uint64, rng *tensor.RNG) (*MAE, error) {
 	vit.InitLinears(dec, rng)
 	vit.InitLinears(m.DecEmbed, rng)
 	vit.InitLinears(m.DecPred, rng)
-	m.MaskToken = m.AddParam("mask_token", tensor.Randn(rng, 1, 1, cfg.DecDim).MulScalar(0.02).Detach().SetRequiresGrad(true))
+	if maskToken {
+		m.MaskToken = m.AddParam("mask_token", tensor.Randn(rng, 1, 1, cfg.DecDim).MulScalar(0.02).Detach().SetRequiresGrad(true))
+	}
 	m.decPos = vit.SinCos2D(cfg.Encoder.Grid(), cfg.DecDim)
 	return m, nil
 }
@@ -111,6 +123,24 @@ func NewMAE(cfg Config, seed uint64, rng *tensor.RNG) (*MAE, error) {
 // dec_layers (2), dec_heads (4), mask_ratio (0.75), norm_pix (1), and the
 // collator's pad (2: random shifts of ±2 pixels) and flip (0).
 func New(tc task.Config) (task.Objective, error) {
+	c, aug, err := parseOptions(tc)
+	if err == nil {
+		c.MaskRatio, err = tc.Float("mask_ratio", c.MaskRatio)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mae: %v", err)
+	}
+	m, err := NewMAE(c, tc.Seed, tc.Rand())
+	if err != nil {
+		return nil, err
+	}
+	m.Collate.Augment = aug
+	return m, nil
+}
+
+// parseOptions reads the options mae and image-dae share: the encoder's
+// shape, the decoder's, norm_pix, and the collator's pad and flip.
+func parseOptions(tc task.Config) (Config, data.Augment, error) {
 	c := Default()
 	e := &c.Encoder
 	err := e.ApplyOptions(tc)
@@ -127,19 +157,8 @@ func New(tc task.Config) (task.Objective, error) {
 	get("norm_pix", &normPix)
 	get("pad", &pad)
 	get("flip", &flip)
-	if err == nil {
-		c.MaskRatio, err = tc.Float("mask_ratio", c.MaskRatio)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("mae: %v", err)
-	}
 	c.NormPix = normPix != 0
-	m, err := NewMAE(c, tc.Seed, tc.Rand())
-	if err != nil {
-		return nil, err
-	}
-	m.Collate.Augment = data.Augment{Pad: pad, FlipH: flip != 0}
-	return m, nil
+	return c, data.Augment{Pad: pad, FlipH: flip != 0}, err
 }
 
 // Name implements task.Objective.

@@ -85,17 +85,17 @@ func (r *Report) cell(arm string, b int) Cell {
 
 // WriteTable prints the comparison as a Markdown table.
 func (r *Report) WriteTable(w io.Writer) {
-	fmt.Fprintf(w, "| labels | MAE-pretrained ViT | from-scratch ViT | gain (points) |\n|---|---|---|---|\n")
+	fmt.Fprintf(w, "| labels | %s ViT | from-scratch ViT | gain (points) |\n|---|---|---|---|\n", armName(r.arm()))
 	for _, b := range r.budgets() {
-		p, s := r.cell("mae", b), r.cell("scratch", b)
+		p, s := r.cell(r.arm(), b), r.cell("scratch", b)
 		fmt.Fprintf(w, "| %s | %.2f%% ± %.2f | %.2f%% ± %.2f | %+.1f |\n", budgetName(b, r.TrainImages), 100*p.Mean, 100*p.Std, 100*s.Mean, 100*s.Std, 100*(p.Mean-s.Mean))
 	}
-	fmt.Fprintf(w, "\nTest accuracy on all %d test images after the last fine-tuning step (%s; mean ± std over %d seeds).\n", r.TestImages, r.Strategy, r.cell("mae", r.budgets()[0]).Seeds)
+	fmt.Fprintf(w, "\nTest accuracy on all %d test images after the last fine-tuning step (%s; mean ± std over %d seeds).\n", r.TestImages, r.Strategy, r.cell(r.arm(), r.budgets()[0]).Seeds)
 	if !math.IsNaN(r.ZeroShot) {
 		fmt.Fprintf(w, "CLIP zero-shot accuracy (held-out prompt phrasings, %d steps): %.2f%%\n", r.CLIPSteps, 100*r.ZeroShot)
 	}
 	if r.PretrainSteps > 0 {
-		fmt.Fprintf(w, "MAE pretraining: %d steps, final loss %.4f, %.0f s, %.0f images/s\n", r.PretrainSteps, r.PretrainLoss, r.PretrainSeconds, r.PretrainImagesPS)
+		fmt.Fprintf(w, "%s pretraining: %d steps, final loss %.4f, %.0f s, %.0f images/s\n", objectiveName(r.arm()), r.PretrainSteps, r.PretrainLoss, r.PretrainSeconds, r.PretrainImagesPS)
 	}
 	fmt.Fprintf(w, "Total time %.0f s.\n", r.TotalSeconds)
 }
@@ -130,7 +130,7 @@ func (r *Report) SVG() string {
 		fmt.Fprintf(&s, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", x(i), H-B+18, budgetName(b, r.TrainImages))
 	}
 	fmt.Fprintf(&s, `<text x="%d" y="%d" text-anchor="middle">labeled training images</text>`+"\n", (W+L)/2, H-12)
-	for k, arm := range []string{"mae", "scratch"} {
+	for k, arm := range []string{r.arm(), "scratch"} {
 		col := []string{"#1f77b4", "#d62728"}[k]
 		var pts []string
 		for i, b := range bs {
@@ -139,7 +139,10 @@ func (r *Report) SVG() string {
 			fmt.Fprintf(&s, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s"/><circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`+"\n", x(i), x(i), y(c.Min), y(c.Max), col, x(i), y(c.Mean), col)
 		}
 		fmt.Fprintf(&s, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`+"\n", col, strings.Join(pts, " "))
-		name := map[string]string{"mae": "MAE-pretrained", "scratch": "from scratch"}[arm]
+		name := "from scratch"
+		if arm != "scratch" {
+			name = armName(arm)
+		}
 		fmt.Fprintf(&s, `<text x="%d" y="%d" fill="%s">%s</text>`+"\n", W-R-130, T+16+16*k, col, name)
 	}
 	if !math.IsNaN(r.ZeroShot) {
@@ -161,8 +164,8 @@ func (r *Report) Write(dir string) error {
 	}
 	files := map[string]func(io.Writer) error{
 		ResultsMD: func(w io.Writer) error {
-			fmt.Fprintf(w, "# MAE-pretrained vs from-scratch ViT\n\n%s, strategy %s, %d training images, %d test images, %d fine-tuning steps of %d (lr %g, layer decay %g), precision %s, threads %d.\n\n",
-				r.Config, r.Strategy, r.TrainImages, r.TestImages, r.FinetuneSteps, r.FinetuneBatch, r.LR, r.LayerDecay, r.Precision, r.Threads)
+			fmt.Fprintf(w, "# %s vs from-scratch ViT\n\n%s, strategy %s, %d training images, %d test images, %d fine-tuning steps of %d (lr %g, layer decay %g), precision %s, threads %d.\n\n",
+				armName(r.arm()), r.Config, r.Strategy, r.TrainImages, r.TestImages, r.FinetuneSteps, r.FinetuneBatch, r.LR, r.LayerDecay, r.Precision, r.Threads)
 			r.WriteTable(w)
 			return nil
 		},
@@ -180,6 +183,35 @@ func (r *Report) Write(dir string) error {
 		}
 	}
 	return nil
+}
+
+// arm is the pretrained arm's name in Runs: the objective ("mae" for
+// reports written before the field existed).
+func (r *Report) arm() string {
+	if r.Objective == "" {
+		return "mae"
+	}
+	return r.Objective
+}
+
+// objectiveName is an arm's objective as prose: MAE, DAE, or "pretrained"
+// for an encoder loaded with --from.
+func objectiveName(arm string) string {
+	switch arm {
+	case "mae":
+		return "MAE"
+	case "image-dae":
+		return "DAE"
+	}
+	return arm
+}
+
+// armName labels the pretrained arm in tables and plots.
+func armName(arm string) string {
+	if arm == "pretrained" {
+		return "pretrained (--from)"
+	}
+	return objectiveName(arm) + "-pretrained"
 }
 
 func nanNull(v float64) any {

@@ -31,6 +31,7 @@ import (
 	"github.com/pretrain-go/pretrain/sdk/data"
 	"github.com/pretrain-go/pretrain/sdk/nn"
 	"github.com/pretrain-go/pretrain/sdk/optim"
+	"github.com/pretrain-go/pretrain/sdk/task"
 	"github.com/pretrain-go/pretrain/sdk/tensor"
 	"github.com/pretrain-go/pretrain/sdk/train"
 )
@@ -42,9 +43,11 @@ type Config struct {
 	Seeds       []uint64       // fine-tuning seeds (subset, head init, batches)
 
 	MAE           mae.Config // the autoencoder; its Encoder is the ViT of both arms
-	PretrainSteps int        // MAE steps (default 6000)
-	PretrainBatch int        // MAE batch (default 256)
-	PretrainLR    float64    // MAE peak learning rate (default 1.5e-3)
+	Objective     string     // pretraining objective: "mae" (default) or "image-dae" (mae.DAE on the same shapes)
+	Noise         float64    // image-dae noise σ in normalised pixels (default mae.DefaultNoise)
+	PretrainSteps int        // pretraining steps (default 6000)
+	PretrainBatch int        // pretraining batch (default 256)
+	PretrainLR    float64    // pretraining peak learning rate (default 1.5e-3)
 	From          *vit.Model // a pretrained encoder to use instead of pretraining
 	SaveDir       string     // when set, the pretrained encoder is saved there (vit.Model.Save)
 
@@ -65,7 +68,7 @@ type Config struct {
 
 // Run is one fine-tuning run.
 type Run struct {
-	Arm      string  `json:"arm"` // "mae" or "scratch"
+	Arm      string  `json:"arm"` // the pretrained arm (Report.Objective) or "scratch"
 	Budget   int     `json:"budget"`
 	Seed     uint64  `json:"seed"`
 	Accuracy float64 `json:"accuracy"`
@@ -75,6 +78,7 @@ type Run struct {
 // Report is the result of an experiment.
 type Report struct {
 	Config           string  `json:"config"`
+	Objective        string  `json:"objective"` // the pretrained arm's objective: mae, image-dae, or "pretrained" for Config.From
 	Strategy         string  `json:"strategy"`
 	Precision        string  `json:"precision"` // f32 or bf16 (mixed precision)
 	Threads          int     `json:"threads"`   // kernel threads, 0: all cores
@@ -133,6 +137,13 @@ func (c *Config) defaults() error {
 	if c.Strategy == "" {
 		c.Strategy = "full"
 	}
+	if c.Objective == "" {
+		c.Objective = "mae"
+	}
+	if c.Objective != "mae" && c.Objective != "image-dae" {
+		return fmt.Errorf("vision: objective %q (want mae or image-dae)", c.Objective)
+	}
+	deff(&c.Noise, mae.DefaultNoise)
 	if c.Strategy != "full" && c.Strategy != "probe" && c.Strategy != "lora" {
 		return fmt.Errorf("vision: strategy %q (want full, probe or lora)", c.Strategy)
 	}
@@ -143,6 +154,18 @@ func (c *Config) defaults() error {
 		c.Seeds = []uint64{1, 2, 3}
 	}
 	return nil
+}
+
+// describe names the pretraining objective and its shapes, for the report.
+func (c *Config) describe() string {
+	if c.From != nil {
+		return fmt.Sprintf("pretrained %v (--from)", c.From.Config)
+	}
+	if c.Objective == "image-dae" {
+		m := c.MAE
+		return fmt.Sprintf("image-dae(%v, dec=%d×%d/%d heads, noise=%g, normPix=%t)", m.Encoder, m.DecLayers, m.DecDim, m.DecHeads, c.Noise, m.NormPix)
+	}
+	return c.MAE.String()
 }
 
 func (c *Config) logf(format string, a ...any) {
@@ -157,10 +180,12 @@ func Experiment(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	start := time.Now()
-	rep := &Report{Config: cfg.MAE.String(), Strategy: cfg.Strategy, Precision: cfg.Precision.String(), Threads: cfg.Threads,
+	rep := &Report{Config: cfg.describe(), Objective: cfg.Objective, Strategy: cfg.Strategy, Precision: cfg.Precision.String(), Threads: cfg.Threads,
 		FinetuneSteps: cfg.Steps, FinetuneBatch: cfg.Batch, LR: cfg.LR, LayerDecay: cfg.LayerLR, TrainImages: cfg.Train.N, TestImages: cfg.Test.N, ZeroShot: math.NaN()}
 	enc := cfg.From
-	if enc == nil {
+	if enc != nil {
+		rep.Objective = "pretrained"
+	} else {
 		m, res, err := Pretrain(ctx, cfg)
 		if err != nil {
 			return nil, err
@@ -169,7 +194,7 @@ func Experiment(ctx context.Context, cfg Config) (*Report, error) {
 		rep.PretrainSteps, rep.PretrainLoss = res.Steps, res.Loss
 		rep.PretrainSeconds = res.Elapsed.Seconds()
 		rep.PretrainImagesPS = float64(res.Steps*cfg.PretrainBatch) / rep.PretrainSeconds
-		cfg.logf("mae: %d steps, loss %.4f, %.0fs (%.0f images/s)", res.Steps, res.Loss, rep.PretrainSeconds, rep.PretrainImagesPS)
+		cfg.logf("%s: %d steps, loss %.4f, %.0fs (%.0f images/s)", cfg.Objective, res.Steps, res.Loss, rep.PretrainSeconds, rep.PretrainImagesPS)
 		if cfg.SaveDir != "" {
 			if err := enc.Save(cfg.SaveDir); err != nil {
 				return nil, err
@@ -179,13 +204,13 @@ func Experiment(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	for _, budget := range cfg.Budgets {
 		for _, seed := range cfg.Seeds {
-			for _, arm := range []string{"mae", "scratch"} {
+			for _, arm := range []string{rep.Objective, "scratch"} {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
 				t0 := time.Now()
 				var from *vit.Model
-				if arm == "mae" {
+				if arm != "scratch" {
 					from = enc
 				}
 				acc, err := Finetune(ctx, cfg, from, budget, seed)
@@ -226,18 +251,29 @@ func Pretrain(ctx context.Context, cfg Config) (*mae.MAE, train.Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, train.Result{}, err
 	}
-	m, err := mae.NewMAE(cfg.MAE, 7, tensor.NewRNG(7))
-	if err != nil {
-		return nil, train.Result{}, err
+	var obj task.Objective
+	var m *mae.MAE
+	if cfg.Objective == "image-dae" {
+		d, err := mae.NewDAE(cfg.MAE, cfg.Noise, 7, tensor.NewRNG(7))
+		if err != nil {
+			return nil, train.Result{}, err
+		}
+		obj, m = d, d.MAE
+	} else {
+		mm, err := mae.NewMAE(cfg.MAE, 7, tensor.NewRNG(7))
+		if err != nil {
+			return nil, train.Result{}, err
+		}
+		obj, m = mm, mm
 	}
 	m.Collate.Set = cfg.Train
 	m.Collate.Augment = data.Augment{Pad: 2}
 	opt := optim.NewAdamW(optim.SplitDecay(m.NamedParameters(), float32(cfg.PretrainLR), 0.05), optim.AdamConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8})
-	tr := train.New(m, opt, data.LoaderConfig{Examples: cfg.Train.Examples(), Encode: data.ImageIndexEncode, BatchSize: cfg.PretrainBatch,
+	tr := train.New(obj, opt, data.LoaderConfig{Examples: cfg.Train.Examples(), Encode: data.ImageIndexEncode, BatchSize: cfg.PretrainBatch,
 		ShuffleBuffer: cfg.Train.N, Seed: 7, DropLast: true, Prefetch: 2},
 		train.Config{Steps: cfg.PretrainSteps, Schedule: optim.WarmupCosine(float32(cfg.PretrainLR), cfg.PretrainSteps/20, cfg.PretrainSteps, 0),
 			LogEvery: max(1, cfg.PretrainSteps/10), Precision: cfg.Precision, Threads: cfg.Threads, ClipNorm: 1,
-			OnStep: func(mt train.Metrics) { cfg.logf("mae step %d loss %.4f", mt.Step, mt.Loss) }})
+			OnStep: func(mt train.Metrics) { cfg.logf("%s step %d loss %.4f", cfg.Objective, mt.Step, mt.Loss) }})
 	res, err := tr.Run(ctx)
 	return m, res, err
 }

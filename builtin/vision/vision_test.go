@@ -126,3 +126,34 @@ func TestPrecisionReachesEveryStep(t *testing.T) {
 		t.Error("fine-tuning in bf16 left the head's weights exactly as in f32")
 	}
 }
+
+// TestExperimentImageDAE runs the experiment with the denoising
+// autoencoder as the pretraining objective: the pretrained arm is named
+// after it in the runs, the table and the report.
+func TestExperimentImageDAE(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Objective, cfg.Noise = "image-dae", 0.3
+	cfg.Budgets, cfg.Seeds, cfg.Steps, cfg.CLIPSteps = []int{0}, []uint64{1}, 60, -1
+	rep, err := Experiment(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Objective != "image-dae" || len(rep.Runs) != 2 || rep.Runs[0].Arm != "image-dae" || rep.Runs[1].Arm != "scratch" {
+		t.Fatalf("report %+v", rep)
+	}
+	if !strings.Contains(rep.Config, "noise=0.3") || rep.PretrainSteps != 40 || math.IsNaN(rep.PretrainLoss) {
+		t.Fatalf("config %q, %d steps, loss %v", rep.Config, rep.PretrainSteps, rep.PretrainLoss)
+	}
+	if c := rep.cell("image-dae", 0); c.Mean < 0.4 {
+		t.Errorf("DAE-pretrained with all labels: accuracy %.2f", c.Mean)
+	}
+	var md strings.Builder
+	rep.WriteTable(&md)
+	if !strings.Contains(md.String(), "DAE-pretrained ViT") || !strings.Contains(md.String(), "DAE pretraining: 40 steps") {
+		t.Fatalf("table:\n%s", md.String())
+	}
+	cfg.Objective = "bogus"
+	if _, err := Experiment(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Fatalf("objective bogus: %v", err)
+	}
+}

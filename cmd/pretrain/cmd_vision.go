@@ -28,8 +28,9 @@ func init() {
 const imageTransferSynopsis = `--images DIR|synthetic [flags]
 
 Image version of transfer: pretrains a ViT as a masked autoencoder (mae
-objective: 75% of the patches masked, normalised-pixel loss) on the
-training images without their labels, then fine-tunes it and the same ViT
+objective: 75% of the patches masked, normalised-pixel loss; or with
+--objective image-dae a denoising autoencoder) on the training images
+without their labels, then fine-tunes it and the same ViT
 from scratch, same steps and seeds, on the first N images of a seeded
 random permutation of the training set for each --budgets entry, and
 scores each run once, after its last step, on the whole test set. It also
@@ -168,8 +169,10 @@ func runImageTransfer(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.StringVar(&out, "out", "runs/vision", "output directory")
 	fs.StringVar(&budgets, "budgets", "100,1000,all", "label budgets, comma-separated (all: the whole training set)")
 	fs.StringVar(&seeds, "seeds", "1,2,3", "fine-tuning seeds, comma-separated")
-	fs.IntVar(&cfg.PretrainSteps, "pretrain-steps", 0, "MAE pretraining steps (default 6000; synthetic 150)")
-	fs.IntVar(&cfg.PretrainBatch, "pretrain-batch", 0, "MAE batch size (default 256)")
+	fs.StringVar(&cfg.Objective, "objective", "mae", "pretraining objective: mae (masked autoencoder) or image-dae (denoising autoencoder: Gaussian noise, every patch seen)")
+	fs.Float64Var(&cfg.Noise, "noise", 0, "image-dae: noise σ in normalised pixels ([-1, 1] range; default 0.5)")
+	fs.IntVar(&cfg.PretrainSteps, "pretrain-steps", 0, "pretraining steps (default 6000; synthetic 150)")
+	fs.IntVar(&cfg.PretrainBatch, "pretrain-batch", 0, "pretraining batch size (default 256)")
 	fs.IntVar(&cfg.Steps, "steps", 0, "fine-tuning steps of every run (default 300; synthetic 60)")
 	fs.IntVar(&cfg.Batch, "batch", 0, "fine-tuning batch size (default 64)")
 	fs.Float64Var(&cfg.LR, "lr", 0, "fine-tuning peak learning rate (default 1e-3)")
@@ -206,9 +209,14 @@ func runImageTransfer(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := strategyFlags(fs, cfg.Strategy); err != nil {
 		return err
 	}
+	if cfg.Objective != "image-dae" {
+		if err := refuseFlags(fs, "to --objective "+cfg.Objective+" (only to image-dae)", "noise"); err != nil {
+			return err
+		}
+	}
 	if from != "" {
 		if err := refuseFlags(fs, "with --from (the loaded backbone is already pretrained and fixes its shape)",
-			append(shapeFlagsWithFrom, "pretrain-steps", "pretrain-batch")...); err != nil {
+			append(shapeFlagsWithFrom, "pretrain-steps", "pretrain-batch", "objective", "noise")...); err != nil {
 			return err
 		}
 		if cfg.From, err = vit.Load(from); err != nil {

@@ -50,6 +50,16 @@ func TestTransferImagesSynthetic(t *testing.T) {
 			t.Fatalf("exit %d, results.md lacks %q:\n%s%s", code, want, md, stderr)
 		}
 	}
+	// --objective image-dae pretrains the denoising autoencoder, with --noise.
+	out4 := filepath.Join(t.TempDir(), "v4")
+	code, stdout, stderr = runCmd("transfer", "--images", "synthetic", "--objective", "image-dae", "--noise", "0.25", "--budgets", "20", "--seeds", "1",
+		"--pretrain-steps", "3", "--steps", "4", "--clip-steps", "-1", "--test-limit", "20", "--out", out4)
+	if code != 0 || !strings.Contains(stdout, "DAE-pretrained ViT") || !strings.Contains(stdout, "DAE pretraining: 3 steps") {
+		t.Fatalf("transfer --objective image-dae exit %d: %s%s", code, stdout, stderr)
+	}
+	if md, _ := os.ReadFile(filepath.Join(out4, "results.md")); !strings.Contains(string(md), "image-dae(") || !strings.Contains(string(md), "noise=0.25") {
+		t.Fatalf("results.md:\n%s", md)
+	}
 	// --from on transfer skips pretraining.
 	code, stdout, stderr = runCmd("transfer", "--images", "synthetic", "--from", pre, "--budgets", "30", "--seeds", "1",
 		"--steps", "5", "--clip-steps", "-1", "--test-limit", "50", "--out", filepath.Join(t.TempDir(), "v2"))
@@ -91,6 +101,8 @@ func TestImageFlagsRefusedWhenIgnored(t *testing.T) {
 		{[]string{"transfer", "--images", "synthetic", "--strategy", "probe", "--layer-decay", "0.5"}, "--layer-decay does not apply to --strategy probe"},
 		{[]string{"finetune", "--images", "synthetic", "--strategy", "lora", "--layer-decay", "0.5"}, "--layer-decay does not apply to --strategy lora"},
 		{[]string{"transfer", "--images", "synthetic", "--lora-rank", "4"}, "--lora-rank does not apply to --strategy full"},
+		{[]string{"transfer", "--images", "synthetic", "--noise", "0.3"}, "--noise does not apply to --objective mae"},
+		{[]string{"transfer", "--images", "synthetic", "--from", "x", "--objective", "image-dae"}, "--objective does not apply with --from"},
 		{[]string{"finetune", "--images", "synthetic", "--strategy", "probe", "--lora-rank", "4"}, "--lora-rank does not apply to --strategy probe"},
 	} {
 		code, stdout, stderr := runCmd(tc.args...)

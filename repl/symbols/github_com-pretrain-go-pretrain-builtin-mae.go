@@ -4,18 +4,24 @@ package symbols
 
 import (
 	"github.com/pretrain-go/pretrain/builtin/mae"
+	"go/constant"
+	"go/token"
 	"reflect"
 )
 
 func init() {
 	Symbols["github.com/pretrain-go/pretrain/builtin/mae/mae"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Default": reflect.ValueOf(mae.Default),
-		"New":     reflect.ValueOf(mae.New),
-		"NewMAE":  reflect.ValueOf(mae.NewMAE),
+		"Default":         reflect.ValueOf(mae.Default),
+		"DefaultNoise":    reflect.ValueOf(constant.MakeFromLiteral("0.5", token.FLOAT, 0)),
+		"New":             reflect.ValueOf(mae.New),
+		"NewDAE":          reflect.ValueOf(mae.NewDAE),
+		"NewDAEObjective": reflect.ValueOf(mae.NewDAEObjective),
+		"NewMAE":          reflect.ValueOf(mae.NewMAE),
 
 		// type definitions
 		"Config": reflect.ValueOf((*mae.Config)(nil)),
+		"DAE":    reflect.ValueOf((*mae.DAE)(nil)),
 		"MAE":    reflect.ValueOf((*mae.MAE)(nil)),
 	}
 }
