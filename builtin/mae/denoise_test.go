@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/pretrain-go/pretrain/sdk/data"
-	"github.com/pretrain-go/pretrain/sdk/optim"
 	"github.com/pretrain-go/pretrain/sdk/task"
 )
 
@@ -91,32 +90,7 @@ func TestDAENoiseAndTargets(t *testing.T) {
 func TestDAETrainingReducesLoss(t *testing.T) {
 	m := tinyDAE(t, nil)
 	m.Collate.Set = data.SyntheticImages(64, 8, 4, 2)
-	opt := optim.NewAdamW(optim.Groups(m.NamedParameters(), 3e-3, 0.05), optim.AdamConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8})
-	var first, last float32
-	for step := 0; step < 60; step++ {
-		idx := seq(32)
-		for i := range idx {
-			idx[i] = (step*32 + i) % 64
-		}
-		b := m.Collate.Images(idx, nil)
-		b.Step = step
-		l := m.Loss(b)
-		l.Backward()
-		if step == 0 {
-			for _, p := range m.NamedParameters() {
-				if p.Tensor.Grad() == nil {
-					t.Fatalf("no gradient for %s", p.Name)
-				}
-			}
-			first = l.Item()
-		}
-		last = l.Item()
-		opt.Step()
-		opt.ZeroGrad()
-	}
-	if !(last < 0.8*first) {
-		t.Fatalf("loss %g -> %g, want a drop of 20%%", first, last)
-	}
+	checkTrains(t, m, m.Collate)
 }
 
 func TestDAEBadConfig(t *testing.T) {
