@@ -245,8 +245,10 @@ func budgetName(b, n int) string {
 	return fmt.Sprint(b)
 }
 
-// Pretrain trains the masked autoencoder on cfg.Train's images (labels
-// unused) with the SDK Trainer.
+// Pretrain trains cfg.Objective (the masked autoencoder, or the denoising
+// one) on cfg.Train's images (labels unused) with the SDK Trainer, and
+// returns the autoencoder's module (for image-dae, the mae.DAE's MAE, whose
+// Encoder is the pretrained ViT).
 func Pretrain(ctx context.Context, cfg Config) (*mae.MAE, train.Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, train.Result{}, err
