@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	clipobj "github.com/pretrain-go/pretrain/builtin/clip"
 	"github.com/pretrain-go/pretrain/builtin/corpus"
 	_ "github.com/pretrain-go/pretrain/builtin/elmo" // registers bilm
 	"github.com/pretrain-go/pretrain/builtin/glove"
@@ -767,6 +768,12 @@ func trainObjective(ctx context.Context, a *trainArgs, saveDType tensor.DType, s
 	})
 	if err != nil {
 		return err
+	}
+	switch obj.Collator().(type) {
+	case *data.ImageCollator, *clipobj.Collator:
+		// train reads text; the image objectives run through the image
+		// commands (or a script that fills the collator's Set).
+		return fmt.Errorf("--objective %s pretrains on images, and train reads text: use pretrain transfer --images DIR|synthetic (mae, image-dae) or pretrain zeroshot --images (clip)", a.objective)
 	}
 	c, what, err := openData(a.data)
 	if err != nil {

@@ -325,3 +325,19 @@ func TestTrainPrecisionFlags(t *testing.T) {
 	}
 	oneLine(t, errs)
 }
+
+// TestTrainRefusesImageObjectives: train reads text, so the image
+// objectives it lists get an error naming the commands that run them,
+// before any data is read or any output written.
+func TestTrainRefusesImageObjectives(t *testing.T) {
+	for _, o := range []string{"mae", "image-dae", "clip"} {
+		out := filepath.Join(t.TempDir(), "run")
+		code, stdout, stderr := runCmd("train", "--objective", o, "--steps", "2", "--out", out)
+		if code == 0 || !strings.Contains(stderr, "--objective "+o+" pretrains on images") || !strings.Contains(stderr, "transfer --images") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", o, code, stdout, stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: %s was created", o, out)
+		}
+	}
+}

@@ -40,6 +40,9 @@ func (c *ImageCollator) Collate(seqs [][]int, rng *RNG) (*Batch, error) {
 	if len(seqs) == 0 {
 		return nil, &ParamError{Op: "ImageCollator.Collate", Msg: "empty batch"}
 	}
+	if c.Set == nil {
+		return nil, &ParamError{Op: "ImageCollator.Collate", Msg: "no image set: fill the collator's Set with the images the rows index"}
+	}
 	idx := make([]int, len(seqs))
 	for i, s := range seqs {
 		if len(s) != 1 || s[0] < 0 || s[0] >= c.Set.N {
@@ -54,6 +57,9 @@ func (c *ImageCollator) Collate(seqs [][]int, rng *RNG) (*Batch, error) {
 // augmentation).
 func (c *ImageCollator) Images(idx []int, rng *RNG) *Batch {
 	s := c.Set
+	if s == nil {
+		panic(&ParamError{Op: "ImageCollator.Images", Msg: "no image set: fill the collator's Set with the images"})
+	}
 	C, H, W := s.Channels, s.Height, s.Width
 	std := c.Std
 	if std == 0 {

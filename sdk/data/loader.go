@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+
+	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
 // EncodeFunc turns a text into token ids (a tokenizer's Encode).
@@ -163,7 +165,7 @@ func (l *Loader) Next() (*Batch, error) {
 		if l.err != nil {
 			return nil, l.err
 		}
-		b, err := l.produce()
+		b, err := l.produceSafe()
 		if err != nil {
 			l.err = err
 			l.closeItems()
@@ -205,13 +207,25 @@ func (l *Loader) Close() error {
 	return nil
 }
 
+// produceSafe is produce with a panic of the caller's code it runs (an
+// Encode function, a Collator, a Reader: a script's or a plugin's among
+// them) returned as an error rather than crashing the program from the
+// prefetch goroutine. The loader stops after it.
+func (l *Loader) produceSafe() (b *Batch, err error) {
+	if perr := tensor.Catch(func() { b, err = l.produce() }); perr != nil {
+		l.done = true
+		return nil, fmt.Errorf("data: Loader: epoch %d, batch %d: %w", l.epoch, l.step, perr)
+	}
+	return b, err
+}
+
 // run is the prefetch goroutine: it owns the producer state.
 func (l *Loader) run() {
 	defer l.wg.Done()
 	defer close(l.ch)
 	defer l.closeItems()
 	for {
-		b, err := l.produce()
+		b, err := l.produceSafe()
 		select {
 		case l.ch <- result{b, err}:
 		case <-l.ctx.Done():
@@ -487,7 +501,11 @@ func newParallelItems(ctx context.Context, r Reader, enc func(Record) (item, err
 		for {
 			var c chunk
 			for len(c.recs) < chunkRecords && c.err == nil {
-				rec, err := r.Next()
+				var rec Record
+				var err error
+				if perr := tensor.Catch(func() { rec, err = r.Next() }); perr != nil {
+					err = fmt.Errorf("data: Loader: reading a record: %w", perr)
+				}
 				if err != nil {
 					c.err = err
 					break
@@ -517,7 +535,13 @@ func newParallelItems(ctx context.Context, r Reader, enc func(Record) (item, err
 				c := j.c
 				c.items = make([]item, 0, len(c.recs))
 				for _, rec := range c.recs {
-					it, err := enc(rec)
+					var it item
+					var err error
+					// A panic in the caller's Encode is this chunk's error,
+					// not a crash of the worker goroutine.
+					if perr := tensor.Catch(func() { it, err = enc(rec) }); perr != nil {
+						err = fmt.Errorf("data: Loader: encoding %s line %d: %w", rec.Source, rec.Line, perr)
+					}
 					if err != nil {
 						c.err = err
 						break

@@ -413,3 +413,55 @@ func TestLoaderEndlessWithoutABatch(t *testing.T) {
 		l.Close()
 	}
 }
+
+// panickyReader panics with an error value on its first record.
+type panickyReader struct{}
+
+func (panickyReader) Next() (Record, error) { panic(errors.New("reader broke")) }
+func (panickyReader) Close() error          { return nil }
+
+// panickyCollator fails like a script's buggy collator: a nil map write.
+type panickyCollator struct{ m map[string]int }
+
+func (c *panickyCollator) Collate(seqs [][]int, rng *RNG) (*Batch, error) {
+	c.m["x"]++ // assignment to entry in nil map
+	return nil, nil
+}
+
+// TestLoaderRecoversCallerPanics: a panic in the caller's Encode or
+// Collator, with and without the prefetch goroutine, comes back from Next
+// as an error naming the batch (the process does not crash), and the
+// loader stays stopped.
+func TestLoaderRecoversCallerPanics(t *testing.T) {
+	c := NewCorpus([]Source{StringSource("a.txt", "1 2\n3 4\n5 6\n")}, CorpusOptions{})
+	var nilSet ImageCollator
+	for _, tc := range []struct {
+		name string
+		cfg  LoaderConfig
+		want string
+	}{
+		{"collator", LoaderConfig{Corpus: c, Encode: encodeDigits, BatchSize: 1, Collator: &panickyCollator{}}, "Loader: epoch 0, batch 0: assignment to entry in nil map"},
+		{"encode", LoaderConfig{Corpus: c, Encode: func(s string) []int { var p *[]int; return *p }, BatchSize: 1}, "Loader: epoch 0, batch 0: runtime error: invalid memory address"},
+		{"encode on workers", LoaderConfig{Corpus: c, Encode: func(s string) []int { var p *[]int; return *p }, BatchSize: 1, Workers: 2}, "Loader: encoding a.txt line 1: runtime error: invalid memory address"},
+		{"reader", LoaderConfig{Open: func(ctx context.Context, epoch int) (Reader, error) { return panickyReader{}, nil }, Encode: encodeDigits, BatchSize: 1}, "Loader: epoch 0, batch 0: reader broke"},
+		{"reader on workers", LoaderConfig{Open: func(ctx context.Context, epoch int) (Reader, error) { return panickyReader{}, nil }, Encode: encodeDigits, BatchSize: 1, Workers: 2}, "Loader: reading a record: reader broke"},
+		// An image collator without its set is an error, not a crash.
+		{"image set", LoaderConfig{Examples: []Example{{Text: "0"}}, Encode: ImageIndexEncode, BatchSize: 1, Collator: &nilSet}, "ImageCollator.Collate: no image set"},
+	} {
+		for _, pf := range []int{0, 2} {
+			tc.cfg.Prefetch = pf
+			l, err := NewLoader(context.Background(), tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = l.Next()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s prefetch %d: err %v, want one containing %q", tc.name, pf, err, tc.want)
+			}
+			if _, again := l.Next(); again == nil {
+				t.Errorf("%s prefetch %d: Next after the panic succeeded", tc.name, pf)
+			}
+			l.Close()
+		}
+	}
+}
