@@ -153,6 +153,39 @@ func (c *Config) defaults() error {
 	if len(c.Seeds) == 0 {
 		c.Seeds = []uint64{1, 2, 3}
 	}
+	return c.validate()
+}
+
+// validate checks the settings once defaults are in, so that a bad one
+// fails before minutes of pretraining rather than after.
+func (c *Config) validate() error {
+	counts := []struct {
+		name string
+		v    int
+	}{{"PretrainSteps", c.PretrainSteps}, {"PretrainBatch", c.PretrainBatch}, {"Steps", c.Steps}, {"Batch", c.Batch},
+		{"CLIPBatch", c.CLIPBatch}, {"LoRARank", c.LoRARank}, {"Threads", c.Threads}}
+	for _, x := range counts {
+		if x.v < 0 {
+			return fmt.Errorf("vision: %s is %d, want ≥ 0 (0: the default)", x.name, x.v)
+		}
+	}
+	positive := []struct {
+		name string
+		v    float64
+	}{{"PretrainLR", c.PretrainLR}, {"LR", c.LR}, {"LayerLR", c.LayerLR}, {"Noise", c.Noise}}
+	for _, x := range positive {
+		if !(x.v > 0) || math.IsInf(x.v, 0) {
+			return fmt.Errorf("vision: %s is %g, want a positive number", x.name, x.v)
+		}
+	}
+	if c.LayerLR > 1 {
+		return fmt.Errorf("vision: LayerLR is %g, want a decay in (0, 1]", c.LayerLR)
+	}
+	for _, b := range c.Budgets {
+		if b < 0 || b > c.Train.N {
+			return fmt.Errorf("vision: label budget %d outside [0, %d] (0: all %d training images)", b, c.Train.N, c.Train.N)
+		}
+	}
 	return nil
 }
 
@@ -378,6 +411,9 @@ func Finetune(ctx context.Context, cfg Config, from *vit.Model, budget int, seed
 func FinetuneModel(ctx context.Context, cfg Config, from *vit.Model, budget int, seed uint64) (*Classifier, float64, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, 0, err
+	}
+	if budget < 0 || budget > cfg.Train.N {
+		return nil, 0, fmt.Errorf("vision: label budget %d outside [0, %d] (0: all %d training images)", budget, cfg.Train.N, cfg.Train.N)
 	}
 	rng := tensor.NewRNG(data.DeriveSeed(seed, 0x6674))
 	var enc *vit.Model

@@ -66,6 +66,9 @@ func (f *imageFlags) register(fs *flag.FlagSet) {
 // load reads the sets and fills the shape defaults into cfg.
 func (f *imageFlags) load(cfg *vision.Config) error {
 	synthetic := f.images == "synthetic"
+	if f.trainN < 0 || f.testN < 0 || f.patch < 0 || f.dim < 0 || f.layers < 0 {
+		return fmt.Errorf("--train-limit, --test-limit, --patch, --dim and --layers must not be negative (0: the default)")
+	}
 	switch {
 	case f.images == "":
 		return fmt.Errorf("--images is required (a Fashion-MNIST directory or \"synthetic\")")

@@ -111,3 +111,41 @@ func TestImageFlagsRefusedWhenIgnored(t *testing.T) {
 		}
 	}
 }
+
+// TestImageFlagsOutOfRange: out-of-range numbers are errors before any
+// pretraining runs or any output is written (some used to panic after
+// minutes of pretraining).
+func TestImageFlagsOutOfRange(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"transfer", "--lr", "-1"}, "LR is -1"},
+		{[]string{"transfer", "--batch", "-3"}, "Batch is -3"},
+		{[]string{"transfer", "--steps", "-1"}, "Steps is -1"},
+		{[]string{"transfer", "--layer-decay", "2"}, "LayerLR is 2"},
+		{[]string{"transfer", "--budgets", "100000"}, "label budget 100000 outside [0, 2000]"},
+		{[]string{"transfer", "--threads", "-1"}, "Threads is -1"},
+		{[]string{"transfer", "--strategy", "lora", "--lora-rank", "-2"}, "LoRARank is -2"},
+		{[]string{"transfer", "--objective", "image-dae", "--noise", "-1"}, "Noise is -1"},
+		{[]string{"finetune", "--budget", "-5"}, "label budget -5"},
+		{[]string{"finetune", "--steps", "-1"}, "Steps is -1"},
+		{[]string{"zeroshot", "--batch", "-1"}, "CLIPBatch is -1"},
+		{[]string{"zeroshot", "--test-limit", "-1"}, "must not be negative"},
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		args := append(append([]string{tc.args[0], "--images", "synthetic"}, tc.args[1:]...), "--clip-steps", "-1", "--out", out)
+		if tc.args[0] == "zeroshot" {
+			args = append([]string{tc.args[0], "--images", "synthetic"}, tc.args[1:]...)
+		} else if tc.args[0] == "finetune" {
+			args = append(append([]string{tc.args[0], "--images", "synthetic"}, tc.args[1:]...), "--out", out)
+		}
+		code, stdout, stderr := runCmd(args...)
+		if code != 1 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "step 1") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want an error containing %q before training", args, code, stdout, stderr, tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: wrote %s", args, out)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"sort"
 	"strings"
 )
@@ -46,7 +47,7 @@ func main() {
 }
 
 // run dispatches to a subcommand and returns the process exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	name := defaultCommand
 	if len(args) > 0 {
 		name, args = args[0], args[1:]
@@ -60,6 +61,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pretrain: unknown command %q (run `pretrain help`)\n", name)
 		return 2
 	}
+	// The SDK reports misuse by panicking with a typed error value (an
+	// *optim.ConfigError, a *tensor.ShapeError, ...): this boundary prints
+	// it as the command's error. A runtime error is a bug and still
+	// crashes, with its stack.
+	defer func() {
+		if r := recover(); r != nil {
+			var rt runtime.Error
+			if e, ok := r.(error); ok && !errors.As(e, &rt) {
+				fmt.Fprintf(stderr, "pretrain %s: %v\n", name, e)
+				code = 1
+				return
+			}
+			panic(r)
+		}
+	}()
 	if err := c.Run(ctx, args, stdout, stderr); err != nil {
 		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
 			return 2

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/pretrain-go/pretrain/sdk/optim"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -55,4 +58,31 @@ func TestDemoBadFlag(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "invalid value") {
 		t.Fatalf("code %d, stderr %q", code, errs)
 	}
+}
+
+// TestRunTurnsMisusePanicsIntoErrors: a command that panics with an error
+// value (how the SDK reports misuse) exits 1 with the error as its message;
+// a runtime error (a bug) is not swallowed.
+func TestRunTurnsMisusePanicsIntoErrors(t *testing.T) {
+	register(&command{Name: "test-misuse", Run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		optim.WarmupCosine(1, 5, 2, 0) // warm-up longer than the schedule: a *optim.ConfigError panic
+		return nil
+	}})
+	register(&command{Name: "test-bug", Run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		var m map[string]int
+		m["x"] = 1
+		return nil
+	}})
+	defer delete(commands, "test-misuse")
+	defer delete(commands, "test-bug")
+	code, _, stderr := runCmd("test-misuse")
+	if code != 1 || !strings.HasPrefix(stderr, "pretrain test-misuse: optim.WarmupCosine") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	defer func() {
+		if r := recover(); r == nil {
+			t.Fatal("a runtime error was swallowed")
+		}
+	}()
+	runCmd("test-bug")
 }
