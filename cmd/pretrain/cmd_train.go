@@ -126,6 +126,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if a.steps < 0 || a.epochs < 0 {
 		return errors.New("--steps and --epochs must not be negative")
 	}
+	if a.threads < 0 {
+		return fmt.Errorf("--threads %d: want ≥ 0 (0: all cores)", a.threads)
+	}
 	if a.steps > 0 && a.epochs > 0 {
 		return errors.New("set --steps or --epochs, not both")
 	}

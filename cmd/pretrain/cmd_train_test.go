@@ -341,3 +341,11 @@ func TestTrainRefusesImageObjectives(t *testing.T) {
 		}
 	}
 }
+
+func TestTrainRefusesNegativeThreads(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := runCmd("train", "--threads", "-3", "--out", out)
+	if code != 1 || !strings.Contains(stderr, "--threads -3") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
