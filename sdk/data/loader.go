@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
-
-	"github.com/pretrain-go/pretrain/sdk/tensor"
 )
 
 // EncodeFunc turns a text into token ids (a tokenizer's Encode).
@@ -156,7 +155,10 @@ func (l *Loader) String() string {
 	return fmt.Sprintf("Loader{%v at epoch %d}", l.cfg, l.epoch)
 }
 
-// Next returns the next batch, or io.EOF after the last epoch.
+// Next returns the next batch, or io.EOF after the last epoch. A panic in
+// the config's Encode, Collator or Reader (on whichever goroutine runs it)
+// comes back as Next's error, naming the batch or record, and the loader
+// stops.
 func (l *Loader) Next() (*Batch, error) {
 	if l.closed.Load() {
 		return nil, errors.New("data: loader closed")
@@ -212,11 +214,30 @@ func (l *Loader) Close() error {
 // them) returned as an error rather than crashing the program from the
 // prefetch goroutine. The loader stops after it.
 func (l *Loader) produceSafe() (b *Batch, err error) {
-	if perr := tensor.Catch(func() { b, err = l.produce() }); perr != nil {
+	if perr := catchPanic(func() { b, err = l.produce() }); perr != nil {
 		l.done = true
 		return nil, fmt.Errorf("data: Loader: epoch %d, batch %d: %w", l.epoch, l.step, perr)
 	}
 	return b, err
+}
+
+// catchPanic runs fn and returns what it panicked with as an error. Unlike
+// tensor.Catch it also takes panics that are not errors (a script's
+// panic("..."), a bug), with their stack: they happen on the loader's own
+// goroutines, where no caller could recover them, and would end the host
+// program.
+func catchPanic(fn func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(error); ok {
+				err = e
+				return
+			}
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	fn()
+	return nil
 }
 
 // run is the prefetch goroutine: it owns the producer state.
@@ -503,7 +524,7 @@ func newParallelItems(ctx context.Context, r Reader, enc func(Record) (item, err
 			for len(c.recs) < chunkRecords && c.err == nil {
 				var rec Record
 				var err error
-				if perr := tensor.Catch(func() { rec, err = r.Next() }); perr != nil {
+				if perr := catchPanic(func() { rec, err = r.Next() }); perr != nil {
 					err = fmt.Errorf("data: Loader: reading a record: %w", perr)
 				}
 				if err != nil {
@@ -539,7 +560,7 @@ func newParallelItems(ctx context.Context, r Reader, enc func(Record) (item, err
 					var err error
 					// A panic in the caller's Encode is this chunk's error,
 					// not a crash of the worker goroutine.
-					if perr := tensor.Catch(func() { it, err = enc(rec) }); perr != nil {
+					if perr := catchPanic(func() { it, err = enc(rec) }); perr != nil {
 						err = fmt.Errorf("data: Loader: encoding %s line %d: %w", rec.Source, rec.Line, perr)
 					}
 					if err != nil {

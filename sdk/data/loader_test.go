@@ -441,6 +441,7 @@ func TestLoaderRecoversCallerPanics(t *testing.T) {
 		want string
 	}{
 		{"collator", LoaderConfig{Corpus: c, Encode: encodeDigits, BatchSize: 1, Collator: &panickyCollator{}}, "Loader: epoch 0, batch 0: assignment to entry in nil map"},
+		{"encode panics with a string", LoaderConfig{Corpus: c, Encode: func(s string) []int { panic("script says no") }, BatchSize: 1, Workers: 2}, "Loader: encoding a.txt line 1: panic: script says no"},
 		{"encode", LoaderConfig{Corpus: c, Encode: func(s string) []int { var p *[]int; return *p }, BatchSize: 1}, "Loader: epoch 0, batch 0: runtime error: invalid memory address"},
 		{"encode on workers", LoaderConfig{Corpus: c, Encode: func(s string) []int { var p *[]int; return *p }, BatchSize: 1, Workers: 2}, "Loader: encoding a.txt line 1: runtime error: invalid memory address"},
 		{"reader", LoaderConfig{Open: func(ctx context.Context, epoch int) (Reader, error) { return panickyReader{}, nil }, Encode: encodeDigits, BatchSize: 1}, "Loader: epoch 0, batch 0: reader broke"},
