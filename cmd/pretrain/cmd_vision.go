@@ -219,7 +219,7 @@ func runImageTransfer(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	if from != "" {
 		if err := refuseFlags(fs, "with --from (the loaded backbone is already pretrained and fixes its shape)",
-			append(shapeFlagsWithFrom, "pretrain-steps", "pretrain-batch", "objective", "noise")...); err != nil {
+			slices.Concat(shapeFlagsWithFrom, []string{"pretrain-steps", "pretrain-batch", "objective", "noise"})...); err != nil {
 			return err
 		}
 		if cfg.From, err = vit.Load(from); err != nil {
