@@ -55,12 +55,8 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []uint16, lda 
 // alpha·op(A)·op(B) + bias, bias (n long) added to every row; C is not read.
 func SgemmBF16Bias(transA, transB bool, m, n, k int, alpha float32, a []uint16, lda int, b []uint16, ldb int, bias []float32, c []float32, ldc int) {
 	checkGemm("SgemmBF16Bias", transA, transB, m, n, k, lda, len(a), ldb, len(b), ldc, len(c))
-	if len(bias) < n {
-		argPanic("SgemmBF16Bias", "bias has %d elements, need %d", len(bias), n)
-	}
-	s := gemmSrc{a16: a, b16: b, lda: lda, ldb: ldb, transA: transA, transB: transB,
-		m: m, n: n, k: k, alpha: alpha, c: c, ldc: ldc, threads: Threads(), bias: bias}
-	gemmRun(s)
+	runBiasGemm("SgemmBF16Bias", gemmSrc{a16: a, b16: b, lda: lda, ldb: ldb, transA: transA, transB: transB,
+		m: m, n: n, k: k, alpha: alpha, c: c, ldc: ldc}, bias)
 }
 
 // SgemmBF16Batched is SgemmBatched with bfloat16 A and B (see SgemmBF16).

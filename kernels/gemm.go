@@ -119,11 +119,16 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // into C first or added over C afterwards. C is not read.
 func SgemmBias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias []float32, c []float32, ldc int) {
 	checkGemm("SgemmBias", transA, transB, m, n, k, lda, len(a), ldb, len(b), ldc, len(c))
-	if len(bias) < n {
-		argPanic("SgemmBias", "bias has %d elements, need %d", len(bias), n)
+	runBiasGemm("SgemmBias", gemmSrc{a32: a, b32: b, lda: lda, ldb: ldb, transA: transA, transB: transB,
+		m: m, n: n, k: k, alpha: alpha, c: c, ldc: ldc}, bias)
+}
+
+// runBiasGemm checks bias and runs s with it (SgemmBias, SgemmBF16Bias).
+func runBiasGemm(op string, s gemmSrc, bias []float32) {
+	if len(bias) < s.n {
+		argPanic(op, "bias has %d elements, need %d", len(bias), s.n)
 	}
-	s := gemmSrc{a32: a, b32: b, lda: lda, ldb: ldb, transA: transA, transB: transB,
-		m: m, n: n, k: k, alpha: alpha, c: c, ldc: ldc, threads: Threads(), bias: bias}
+	s.bias, s.threads = bias, Threads()
 	gemmRun(s)
 }
 
@@ -210,10 +215,10 @@ func gemmRun(s gemmSrc) {
 	}
 	c := s.c[s.offC:]
 	if k == 0 || s.alpha == 0 {
-		scaleC(c, m, n, s.ldc, s.beta)
 		if s.bias != nil {
-			addBiasRows(c, s.ldc, s.bias[s.offBias:s.offBias+n], m)
+			s.foldBias()
 		}
+		scaleC(c, m, n, s.ldc, s.beta)
 		return
 	}
 	if flops := 2 * m * n * k; splitGemm && s.threads > 1 && flops >= smallGemmFlops &&
@@ -224,11 +229,7 @@ func gemmRun(s gemmSrc) {
 	g := curGemm
 	if s.a16 != nil && g.amx {
 		if s.bias != nil {
-			// The AMX kernels accumulate onto C: scale it by beta, add the
-			// bias rows, and accumulate the product with beta 1.
-			scaleC(c, m, n, s.ldc, s.beta)
-			addBiasRows(c, s.ldc, s.bias[s.offBias:s.offBias+n], m)
-			s.bias, s.beta = nil, 1
+			s.foldBias() // the AMX kernels have no per-tile bias
 		}
 		if s.alpha == 1 {
 			gemmAMX(&s)
@@ -496,13 +497,16 @@ func (j *gemmJob) tile(abuf, tmp []float32, i0, mcb, q, ir int) {
 	mergeTile(c[ci:], s.ldc, tmp, nr, rows, cols, j.beta)
 }
 
-// addBiasRows adds bias to each of the rows rows of c (leading dimension
-// ldc).
-func addBiasRows(c []float32, ldc int, bias []float32, rows int) {
-	n := len(bias)
-	for i := 0; i < rows; i++ {
-		addK(c[i*ldc:i*ldc+n], c[i*ldc:i*ldc+n], bias)
+// foldBias moves the bias into C for the paths that add the product onto
+// C rather than adding the bias per tile: C = beta·C + bias, then beta 1.
+func (s *gemmSrc) foldBias() {
+	c, n := s.c[s.offC:], s.n
+	scaleC(c, s.m, n, s.ldc, s.beta)
+	bias := s.bias[s.offBias : s.offBias+n]
+	for i := 0; i < s.m; i++ {
+		addK(c[i*s.ldc:i*s.ldc+n], c[i*s.ldc:i*s.ldc+n], bias)
 	}
+	s.bias, s.beta = nil, 1
 }
 
 // addBiasTile adds bias to each of rows rows of the tile at c (leading
